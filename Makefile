@@ -1,0 +1,50 @@
+# Make targets are the interface: build, test, demo, bench.
+GO        ?= go
+GOROOT    := $(shell $(GO) env GOROOT)
+WASM_EXEC := $(GOROOT)/lib/wasm
+DIST      := dist
+GOFLAGS_WASM := -trimpath -ldflags='-s -w'
+CHROMIUM  ?= /usr/bin/chromium
+
+.PHONY: build test demo bench deps deps-node deps-chromium test-go test-wasm test-browser clean
+
+build: $(DIST)/userpilot-heap-bridge.wasm $(DIST)/userpilot-heap-bridge.js
+
+$(DIST)/userpilot-heap-bridge.wasm: $(shell find bridge wasm -name '*.go' -not -name '*_test.go') go.mod go.sum
+	@mkdir -p $(DIST)
+	GOOS=js GOARCH=wasm $(GO) build $(GOFLAGS_WASM) -o $@ ./wasm/cmd/userpilot-heap-bridge
+
+$(DIST)/userpilot-heap-bridge.js: js/loader.js js/build.mjs $(WASM_EXEC)/wasm_exec.js
+	@mkdir -p $(DIST)
+	node js/build.mjs --wasm-exec $(WASM_EXEC)/wasm_exec.js --out $@
+
+# deps installs what the tests need when it is missing: Chromium from Debian, npm packages from the lockfile.
+deps: deps-chromium deps-node
+
+deps-chromium:
+	@test -x $(CHROMIUM) || { echo "installing chromium with apt-get"; (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) >/dev/null; }
+
+deps-node:
+	@test -d node_modules/playwright-core -a -d node_modules/userpilot || npm ci --no-audit --no-fund
+
+test: deps build test-go test-wasm test-browser
+
+test-go:
+	$(GO) vet ./bridge/... ./examples/...
+	GOOS=js GOARCH=wasm $(GO) vet ./wasm/...
+	$(GO) test -count=1 ./bridge/... ./examples/...
+
+test-wasm:
+	PATH="$(WASM_EXEC):$$PATH" GOOS=js GOARCH=wasm $(GO) test -count=1 ./wasm/...
+
+test-browser:
+	node --test --test-concurrency=1 test/browser/
+
+demo: deps-node build
+	$(GO) run ./examples/demo
+
+bench: deps build
+	node bench/run.mjs
+
+clean:
+	rm -rf $(DIST)
