@@ -1,0 +1,15 @@
+package bridge
+
+import "errors"
+
+// ErrHeapNotReady tells Flush that window.heap cannot take calls yet; the call is kept.
+var ErrHeapNotReady = errors.New("window.heap is not ready")
+
+// MaxPending bounds the calls held while window.heap is absent.
+const MaxPending = 1000
+
+// pendingCall is a call waiting for Heap; track calls remember their event for counting.
+type pendingCall struct {
+	call    Call
+	isEvent bool
+}

@@ -1,0 +1,239 @@
+package bridge
+
+import "strings"
+
+// Property is one Heap event property: Value is a string, a finite float64 or a bool.
+type Property struct {
+	Key   string
+	Value any
+}
+
+// Reasons a single property is left out of an event; counted in Stats.PropertyDrops.
+const (
+	PropReservedKey     = "reserved_key"      // __proto__, constructor or prototype
+	PropEmptyKey        = "empty_key"         // "" as a key or key segment
+	PropKeyTooLong      = "key_too_long"      // 512 UTF-16 units or more
+	PropUnsupported     = "unsupported_value" // null, undefined, NaN, Infinity, function, symbol
+	PropCycle           = "cycle"             // the value contained itself
+	PropUnreadable      = "unreadable"        // a getter threw
+	PropTooDeep         = "too_deep"          // nested deeper than the snapshot goes
+	PropTooMany         = "too_many_properties"
+	PropDuplicateKey    = "duplicate_key" // a flattened key that an earlier property already set
+	PropSnapshotOmitted = "too_many_entries"
+)
+
+// reservedKeys would touch an object's prototype if set on a JavaScript object.
+var reservedKeys = map[string]bool{"__proto__": true, "constructor": true, "prototype": true}
+
+// ArraySeparator joins arrays of scalars, as Heap's server API stores arrays.
+const ArraySeparator = "||"
+
+// PropertySet builds an event's properties under Heap's limits, in a stable order: properties
+// are kept in the order they are added, and every drop or cut is recorded with its reason.
+type PropertySet struct {
+	props     []Property
+	index     map[string]bool
+	Drops     map[string]int
+	Truncated int
+	// FirstDrop names the first dropped property and why, for a readable console message.
+	FirstDrop string
+}
+
+// NewPropertySet returns an empty set.
+func NewPropertySet() *PropertySet {
+	return &PropertySet{index: map[string]bool{}, Drops: map[string]int{}}
+}
+
+// Properties returns the properties in order.
+func (p *PropertySet) Properties() []Property { return p.props }
+
+// Has reports whether key is already set.
+func (p *PropertySet) Has(key string) bool { return p.index[key] }
+
+func (p *PropertySet) drop(key, reason string) {
+	p.Drops[reason]++
+	if p.FirstDrop == "" {
+		if key == "" {
+			key = "(empty)"
+		}
+		key, _ = CutUTF16(key, 80)
+		p.FirstDrop = "property " + quote(key) + ": " + reason
+	}
+}
+
+// Add sets key to the Heap-safe form of v. Objects are flattened with dot keys, arrays of
+// scalars joined with "||", other arrays flattened by index.
+func (p *PropertySet) Add(key string, v Value) {
+	p.add(key, v)
+}
+
+func (p *PropertySet) add(key string, v Value) {
+	if key == "" {
+		p.drop(key, PropEmptyKey)
+		return
+	}
+	if v.Omitted > 0 {
+		p.Drops[PropSnapshotOmitted] += v.Omitted
+		if p.FirstDrop == "" {
+			p.FirstDrop = "property " + quote(key) + ": " + PropSnapshotOmitted
+		}
+	}
+	switch v.Kind {
+	case KindObject:
+		for i, k := range v.Keys {
+			if i >= len(v.Items) {
+				break
+			}
+			if reservedKeys[k] {
+				p.drop(key+"."+k, PropReservedKey)
+				continue
+			}
+			if k == "" {
+				p.drop(key+".", PropEmptyKey)
+				continue
+			}
+			p.add(key+"."+k, v.Items[i])
+		}
+		return
+	case KindArray:
+		if joined, ok := p.joinScalars(key, v); ok {
+			p.set(key, joined)
+			return
+		}
+		for i, item := range v.Items {
+			p.add(key+"."+itoa(i), item)
+		}
+		return
+	}
+	if s, ok := p.scalar(key, v); ok {
+		p.set(key, s)
+	}
+}
+
+// scalar converts a leaf to a Heap value, or records why it cannot be one.
+func (p *PropertySet) scalar(key string, v Value) (any, bool) {
+	switch v.Kind {
+	case KindString:
+		return p.cut(v.Str), true
+	case KindNumber:
+		if isFinite(v.Num) {
+			return v.Num, true
+		}
+	case KindBool:
+		return v.Bool, true
+	case KindDate, KindBigInt:
+		return p.cut(v.Str), true
+	case KindCycle:
+		p.drop(key, PropCycle)
+		return nil, false
+	case KindUnreadable:
+		p.drop(key, PropUnreadable)
+		return nil, false
+	case KindTooDeep:
+		p.drop(key, PropTooDeep)
+		return nil, false
+	}
+	p.drop(key, PropUnsupported)
+	return nil, false
+}
+
+// joinScalars joins an array whose items are all scalars (nulls are dropped and counted).
+func (p *PropertySet) joinScalars(key string, v Value) (any, bool) {
+	for _, item := range v.Items {
+		switch item.Kind {
+		case KindObject, KindArray, KindCycle, KindUnreadable, KindTooDeep:
+			return nil, false
+		}
+	}
+	var b strings.Builder
+	first := true
+	for _, item := range v.Items {
+		var s string
+		switch item.Kind {
+		case KindString, KindDate, KindBigInt:
+			s = item.Str
+		case KindNumber:
+			if !isFinite(item.Num) {
+				p.drop(key, PropUnsupported)
+				continue
+			}
+			s = JSNumberString(item.Num)
+		case KindBool:
+			s = "false"
+			if item.Bool {
+				s = "true"
+			}
+		default:
+			p.drop(key, PropUnsupported)
+			continue
+		}
+		if !first {
+			b.WriteString(ArraySeparator)
+		}
+		first = false
+		b.WriteString(s)
+		if b.Len() > 4*MaxPropertyValueLen { // already far past the limit; the cut below decides
+			break
+		}
+	}
+	return p.cut(b.String()), true
+}
+
+func (p *PropertySet) cut(s string) string {
+	s = validUTF8(s)
+	out, cut := CutUTF16(s, MaxPropertyValueLen)
+	if cut {
+		p.Truncated++
+	}
+	return out
+}
+
+// set adds a final key and Heap-safe value, enforcing key rules and the property cap.
+func (p *PropertySet) set(key string, value any) {
+	key = validUTF8(key)
+	for _, seg := range strings.Split(key, ".") {
+		if reservedKeys[seg] {
+			p.drop(key, PropReservedKey)
+			return
+		}
+	}
+	if UTF16Len(key) > MaxPropertyKeyLen {
+		p.drop(key, PropKeyTooLong)
+		return
+	}
+	if p.index[key] {
+		p.drop(key, PropDuplicateKey)
+		return
+	}
+	if len(p.props) >= MaxProperties-1 { // one place is kept for userpilot_user_id
+		p.drop(key, PropTooMany)
+		return
+	}
+	p.index[key] = true
+	p.props = append(p.props, Property{Key: key, Value: value})
+}
+
+// SetScalar adds a value that the caller has already made Heap-safe (string, float64, bool).
+func (p *PropertySet) SetScalar(key string, value any) {
+	if s, ok := value.(string); ok {
+		value = p.cut(s)
+	}
+	p.set(key, value)
+}
+
+// SetReserved adds a property the bridge owns (the user id): it replaces a payload property of
+// the same name and uses the place kept for it under the property cap.
+func (p *PropertySet) SetReserved(key string, value string) {
+	value = p.cut(value)
+	if p.index[key] {
+		for i := range p.props {
+			if p.props[i].Key == key {
+				p.props = append(p.props[:i], p.props[i+1:]...)
+				break
+			}
+		}
+		p.drop(key, PropDuplicateKey)
+	}
+	p.index[key] = true
+	p.props = append(p.props, Property{Key: key, Value: value})
+}

@@ -1,0 +1,44 @@
+package bridge
+
+// Stats are the counters the page reads with UserpilotHeapBridge.stats().
+type Stats struct {
+	Received   int // Userpilot events that reached the bridge
+	Forwarded  int // heap.track calls made
+	Dropped    int // events not forwarded, by reason in DropReasons
+	Duplicates int // deliveries of an occurrence already counted
+	Identifies int // heap.identify calls made
+	Resets     int // heap.resetIdentity calls made
+	// Pending are events held until window.heap can take them.
+	Pending int
+	// IdentityRejected counts userpilot.identify ids the merge guard refused.
+	IdentityRejected int
+	// Truncated counts property values cut to Heap's limit.
+	Truncated     int
+	DropReasons   map[string]int
+	PropertyDrops map[string]int
+}
+
+// Map renders the counters as the plain object stats() returns.
+func (s Stats) Map() map[string]any {
+	return map[string]any{
+		"received":         s.Received,
+		"forwarded":        s.Forwarded,
+		"dropped":          s.Dropped,
+		"duplicates":       s.Duplicates,
+		"identifies":       s.Identifies,
+		"resets":           s.Resets,
+		"pending":          s.Pending,
+		"identityRejected": s.IdentityRejected,
+		"truncated":        s.Truncated,
+		"dropReasons":      copyCounts(s.DropReasons),
+		"propertyDrops":    copyCounts(s.PropertyDrops),
+	}
+}
+
+func copyCounts(m map[string]int) map[string]any {
+	out := make(map[string]any, len(m))
+	for k, v := range m {
+		out[k] = v
+	}
+	return out
+}

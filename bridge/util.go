@@ -1,0 +1,13 @@
+package bridge
+
+import (
+	"math"
+	"strconv"
+)
+
+func isFinite(f float64) bool { return !math.IsNaN(f) && !math.IsInf(f, 0) }
+
+func itoa(i int) string { return strconv.Itoa(i) }
+
+// quote renders s for a console message.
+func quote(s string) string { return strconv.Quote(s) }

@@ -1,0 +1,150 @@
+// Userpilot stand-in: the full SDK (app.js). Builds the real `userpilot` object, replays the
+// shim's queue, then swaps it in by assignment, as the real SDK does.
+(function () {
+  "use strict";
+  var settings = window.userpilotSettings || {};
+  var listMode = settings.standInOnMode === "list"; // "single" (default): one handler per event name
+  var control = window.userpilotStandIn || (window.userpilotStandIn = { handlerErrors: [] });
+  if (!control.handlerErrors) control.handlerErrors = [];
+
+  function hashOf(s) {
+    var h = 5381;
+    for (var i = 0; i < s.length; i++) h = ((h * 33) ^ s.charCodeAt(i)) >>> 0;
+    return h.toString(36);
+  }
+  var userKey = "userpilotUserId" + hashOf(String(settings.token || ""));
+  function store(key, value) {
+    try { value === null ? localStorage.removeItem(key) : localStorage.setItem(key, value); } catch (e) { /* blocked */ }
+  }
+
+  // name -> [{fn, once}]; in single mode the array never holds more than one entry.
+  var handlers = Object.create(null);
+  function add(name, fn, once) {
+    if (typeof fn !== "function") return;
+    var entry = { fn: fn, once: once };
+    if (listMode && handlers[name]) handlers[name].push(entry);
+    else handlers[name] = [entry];
+  }
+
+  var state = { userId: null, anonymousId: null, suppressed: false, calls: [] };
+  function note(method, args) { state.calls.push({ method: method, args: Array.prototype.slice.call(args) }); }
+
+  var full = {
+    initialized: true,
+    initializing: function () { return false; },
+    identify: function (userId, data) {
+      note("identify", arguments);
+      if (typeof userId !== "string" && typeof userId !== "number") {
+        console.error("userpilot msg: user id can only be of type string or number");
+        return;
+      }
+      state.userId = String(userId);
+      state.anonymousId = null;
+      store(userKey, String(userId));
+      store("userpilot-un-id", null);
+    },
+    anonymous: function () {
+      note("anonymous", arguments);
+      state.userId = null;
+      state.anonymousId = String(settings.token || "") + "_" + Math.random().toString(36).slice(2);
+      store(userKey, null);
+      store("userpilot-un-id", state.anonymousId);
+    },
+    clean: function () {
+      note("clean", arguments);
+      state.userId = null;
+      state.anonymousId = null;
+      try {
+        Object.keys(localStorage).forEach(function (k) { if (k.indexOf("userpilot") === 0) localStorage.removeItem(k); });
+      } catch (e) { /* blocked */ }
+    },
+    on: function (name, fn) { add(name, fn, false); },
+    once: function (name, fn) { add(name, fn, true); },
+    off: function (name) { delete handlers[name]; },
+    reload: function () { note("reload", arguments); },
+    track: function () { note("track", arguments); },
+    trigger: function () { note("trigger", arguments); },
+    end: function () { note("end", arguments); },
+    reset: function () { note("reset", arguments); },
+    group: function () { note("group", arguments); },
+    locale: function () { note("locale", arguments); },
+    log: function () {},
+    theme: function () {}, preview: function () {},
+    next: function () {}, prev: function () {},
+    suppress: function () { state.suppressed = true; },
+    unsuppress: function () { state.suppressed = false; },
+    destroy: function () { handlers = Object.create(null); },
+    isRunning: function () { return {}; },
+    getToken: function () { return settings.token; },
+    getNoConflictKey: function () { return ""; }
+  };
+
+  // Replay what the stub queued, method by method, then empty the queue like the real SDK.
+  var q = window.userpilotCallMethods || {};
+  var replay = {
+    identify: function (e) { full.identify(e.userid, e.data); },
+    on: function (e) { full.on(e.name, e.fn); },
+    once: function (e) { full.once(e.name, e.fn); },
+    off: function (e) { full.off(e.name); },
+    anonymous: function () { full.anonymous(); },
+    clean: function () { full.clean(); },
+    reload: function (e) { full.reload(e.data); },
+    track: function (e) { full.track(e.title, e.meta); },
+    trigger: function (e) { full.trigger(e.token, e.metadata); },
+    end: function (e) { full.end(e.data); },
+    reset: function () { full.reset(); },
+    suppress: function () { full.suppress(); },
+    unsuppress: function () { full.unsuppress(); },
+    group: function (e) { full.group(e.companyId, e.data); },
+    locale: function (e) { full.locale(e.data); }
+  };
+  Object.keys(replay).forEach(function (name) {
+    (Array.isArray(q[name]) ? q[name] : []).forEach(replay[name]);
+  });
+  Object.keys(q).forEach(function (name) { if (Array.isArray(q[name])) q[name].length = 0; });
+
+  // Test and demo controls live on userpilotStandIn, never on userpilot itself.
+  function emit(name, payload) {
+    var list = (handlers[name] || []).slice();
+    handlers[name] = (handlers[name] || []).filter(function (h) { return !h.once; });
+    if (!handlers[name].length) delete handlers[name];
+    list.forEach(function (h) {
+      try { h.fn(payload); } catch (err) {
+        // The real SDK keeps going; record it so tests can still see a throwing handler.
+        control.handlerErrors.push({ event: name, message: String(err && err.message || err) });
+        console.error("userpilot stand-in: handler for '" + name + "' threw:", err);
+      }
+    });
+  }
+  var flow = null;
+  control.emit = function (name, payload) { emit(name, payload); };
+  control.handlers = function (name) { return (handlers[name] || []).length; };
+  control.state = function () { return { userId: state.userId, anonymousId: state.anonymousId, calls: state.calls.slice() }; };
+  control.startFlow = function (id, token, totalSteps) {
+    flow = { id: id, token: token, step: 1, totalSteps: totalSteps };
+    emit("started", { id: id, token: token });
+    emit("step", { id: id, token: token, step: 1, totalSteps: totalSteps });
+  };
+  control.nextStep = function () {
+    if (!flow) return;
+    if (flow.step >= flow.totalSteps) { control.complete(); return; }
+    flow.step++;
+    emit("step", { id: flow.id, token: flow.token, step: flow.step, totalSteps: flow.totalSteps });
+  };
+  control.complete = function () {
+    if (!flow) return;
+    var f = flow; flow = null;
+    emit("completed", { id: f.id, token: f.token });
+  };
+  control.dismiss = function () {
+    if (!flow) return;
+    var f = flow; flow = null;
+    emit("dismissed", { id: f.id, token: f.token });
+  };
+  control.currentFlow = function () { return flow && { id: flow.id, token: flow.token, step: flow.step, totalSteps: flow.totalSteps }; };
+
+  window.userpilot = full;
+  control.loaded = true;
+  if (control._resolveReady) control._resolveReady();
+  else control.ready = Promise.resolve();
+})();

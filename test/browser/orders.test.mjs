@@ -1,0 +1,29 @@
+// CONTRACT §1/§3/§4: the three tags work in any order, and the host's own handler keeps firing.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { useBrowser, waitForAll, finalCalls, hostCalls, heapViolations, assertNoPageErrors, assertStatsBalance } from './harness.mjs';
+import { document, userpilotSnippet, heapSnippet, bridgeTag, identify } from './pages.mjs';
+import * as heap from './expect.mjs';
+
+const h = useBrowser();
+
+const ORDERS = [['U', 'H', 'B'], ['U', 'B', 'H'], ['H', 'U', 'B'], ['H', 'B', 'U'], ['B', 'U', 'H'], ['B', 'H', 'U']];
+
+for (const mode of ['single', 'list']) {
+  for (const order of ORDERS) {
+    test(`order ${order.join(' ')} (${mode} handlers)`, async () => {
+      const part = { U: userpilotSnippet({ mode }), H: heapSnippet('classic'), B: bridgeTag() };
+      const s = await h.open(document(...order.map((k) => part[k]), identify('alice')));
+      await waitForAll(s.page);
+      await heap.runFlow7(s.page);
+
+      assert.deepEqual(await finalCalls(s.page, 4), [heap.identify('alice'), ...heap.flow7('alice')]);
+      assert.deepEqual(await hostCalls(s.page), [7], 'host completed handler fires exactly once');
+      assert.deepEqual(await heapViolations(s.page), []);
+      const st = await assertStatsBalance(s.page);
+      assert.equal(st.forwarded, 3);
+      assert.equal(st.identifies, 1);
+      await assertNoPageErrors(s);
+    });
+  }
+}

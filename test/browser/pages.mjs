@@ -1,0 +1,52 @@
+// Page builders: the snippets a customer's page carries, as HTML fragments to combine in any order.
+import fs from 'node:fs';
+import path from 'node:path';
+import { STANDINS } from './server.mjs';
+
+const read = (f) => fs.readFileSync(path.join(STANDINS, f), 'utf8');
+const json = (v) => JSON.stringify(v).replace(/</g, '\\u003c');
+
+export const BRIDGE_SRC = '/dist/userpilot-heap-bridge.js';
+export const USERPILOT_CDN = 'https://js.userpilot.io/sdk/latest.js';
+export const USERPILOT_LOCAL = '/examples/demo/standins/userpilot/latest.js';
+
+export const script = (code) => `<script>${code}</script>`;
+
+export function document(...parts) {
+  return `<!doctype html><html><head><meta charset="utf-8"><title>test</title></head><body>\n${parts.join('\n')}\n</body></html>`;
+}
+
+// The host app's own handler, registered right after the snippet; it counts into window.hostCalls.
+const HOST_HANDLER = "window.hostCalls = []; userpilot.on('completed', function (e) { hostCalls.push(e && e.id); });";
+
+// userpilotSnippet is Userpilot's documented CDN snippet plus the host's handler.
+export function userpilotSnippet({ mode = 'single', token = 'app-token', src = USERPILOT_CDN, host = true } = {}) {
+  return [
+    script(`window.userpilotSettings = ${json({ token, standInOnMode: mode })};`),
+    `<script src="${src}"></script>`,
+    host ? script(HOST_HANDLER) : '',
+  ].join('\n');
+}
+
+// userpilotNpm loads the real npm wrapper as a plain script and uses it like an app would.
+export function userpilotNpm({ mode = 'single', token = 'app-token', identify = 'alice' } = {}) {
+  return [
+    '<script src="/node_modules/userpilot/lib/index.js"></script>',
+    script(`Userpilot.initialize(${json(token)}, ${json({ standInOnMode: mode })});
+      window.hostCalls = []; Userpilot.on('completed', function (e) { hostCalls.push(e && e.id); });
+      ${identify === null ? '' : `Userpilot.identify(${json(identify)});`}`),
+  ].join('\n');
+}
+
+// heapSnippet inlines Heap's classic or heap.js 5 snippet; cdn points it at a local stand-in.
+export function heapSnippet(kind = 'classic', { cdn } = {}) {
+  const code = read(kind === 'v5' ? 'heap/v5-snippet.js' : 'heap/classic-snippet.js');
+  return (cdn ? script(`window.heapStandInCdn = ${json(cdn)};`) : '') + script(code);
+}
+
+export function bridgeTag({ settings, src = BRIDGE_SRC } = {}) {
+  return (settings ? script(`window.userpilotHeapBridgeSettings = ${json(settings)};`) : '') +
+    `<script src="${src}" async></script>`;
+}
+
+export const identify = (id) => script(`userpilot.identify(${json(id)});`);

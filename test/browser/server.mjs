@@ -1,0 +1,73 @@
+// Local HTTP server for the browser tests: serves the repo root, ad-hoc pages and broken wasm files.
+import http from 'node:http';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export const STANDINS = path.join(ROOT, 'examples/demo/standins');
+
+const MIME = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.json': 'application/json',
+  '.css': 'text/css; charset=utf-8',
+  '.wasm': 'application/wasm',
+};
+
+// Same URL shapes as the demo server, so local-only pages (CSP) can load the stand-ins.
+const ALIASES = [
+  [/^\/examples\/demo\/standins\/userpilot\/version\/[^/]+\/app\.js$/, 'examples/demo/standins/userpilot/app.js'],
+  [/^\/heap-cdn\/js\/heap-[^/]+\.js$/, 'examples/demo/standins/heap/heap-sdk.js'],
+  [/^\/heap-cdn\/config\/[^/]+\/heap_config\.js$/, 'examples/demo/standins/heap/heap-sdk.js'],
+];
+
+export async function startServer() {
+  const pages = new Map();
+  let nextPage = 0;
+
+  const server = http.createServer(async (req, res) => {
+    const url = new URL(req.url, 'http://127.0.0.1');
+    const p = decodeURIComponent(url.pathname);
+    try {
+      if (pages.has(p)) {
+        const { html, headers } = pages.get(p);
+        res.writeHead(200, { 'content-type': MIME['.html'], 'cache-control': 'no-store', ...headers });
+        return res.end(html);
+      }
+      if (p === '/broken/404.wasm') return send(res, 404, 'text/plain', 'not found');
+      if (p === '/broken/corrupt.wasm') return send(res, 200, MIME['.wasm'], Buffer.from('this is not a wasm module'));
+      if (p === '/broken/wrong-mime.wasm') {
+        const body = await fs.readFile(path.join(ROOT, 'dist/userpilot-heap-bridge.wasm'));
+        return send(res, 200, 'application/octet-stream', body);
+      }
+      const alias = ALIASES.find(([re]) => re.test(p));
+      const file = path.resolve(ROOT, '.' + (alias ? '/' + alias[1] : p));
+      if (!file.startsWith(ROOT + path.sep)) return send(res, 403, 'text/plain', 'forbidden');
+      const body = await fs.readFile(file);
+      return send(res, 200, MIME[path.extname(file)] || 'application/octet-stream', body);
+    } catch {
+      return send(res, 404, 'text/plain', 'not found');
+    }
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const origin = `http://127.0.0.1:${server.address().port}`;
+
+  return {
+    origin,
+    url: (p) => origin + p,
+    // page registers an HTML document (optionally with response headers) and returns its URL.
+    page(html, { headers = {} } = {}) {
+      const p = `/pages/${++nextPage}.html`;
+      pages.set(p, { html, headers });
+      return origin + p;
+    },
+    close: () => new Promise((resolve) => { server.closeAllConnections(); server.close(resolve); }),
+  };
+}
+
+function send(res, status, type, body) {
+  res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store' });
+  res.end(body);
+}
