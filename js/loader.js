@@ -1,0 +1,394 @@
+/*! userpilot-heap-bridge __VERSION__ | forwards Userpilot events to Heap | MIT */
+// The loader owns readiness: it hooks Userpilot at once, queues what happens until the Go module
+// runs, and hands each thing over as a safe snapshot. Every rule about meaning lives in Go.
+(function () {
+  'use strict';
+  var VERSION = '__VERSION__';
+  var PREFIX = 'userpilot-heap-bridge: ';
+  var win = window;
+  var existing = win.UserpilotHeapBridge;
+  if (existing && typeof existing.ready === 'function' && existing.version) {
+    console.info(PREFIX + 'already loaded (version ' + existing.version + '); this copy does nothing');
+    return;
+  }
+
+  // Userpilot `on` events to listen to; the Go core maps each one (bridge.SubscribedEvents).
+  var EVENTS = ['started', 'step', 'completed', 'dismissed'];
+  var MAX_QUEUE = 1000; // entries held before the module runs
+  var script = document.currentScript;
+  var rawSettings = win.userpilotHeapBridgeSettings;
+
+  // ---- snapshots: bounded, acyclic copies that Go can read without touching page objects ----
+  var MAX_DEPTH = 8, MAX_ENTRIES = 200, MAX_NODES = 2000, MAX_STRING = 4096;
+
+  function errorText(e) {
+    try { return String((e && e.message) || e).slice(0, 200); } catch (_) { return 'unknown error'; }
+  }
+
+  function snapshot(value) {
+    return snap(value, 0, [], { nodes: 0 });
+  }
+
+  function snap(v, depth, stack, budget) {
+    switch (typeof v) {
+      case 'string': return { t: 's', s: v.length > MAX_STRING ? v.slice(0, MAX_STRING) : v };
+      case 'number': return { t: 'n', n: v };
+      case 'boolean': return { t: 'b', b: v };
+      case 'undefined': return { t: 'u' };
+      case 'function': return { t: 'f' };
+      case 'symbol': return { t: 'y' };
+      case 'bigint': return { t: 'g', s: String(v) };
+    }
+    if (v === null) return { t: 'z' };
+    if (depth >= MAX_DEPTH || ++budget.nodes > MAX_NODES) return { t: 't' };
+    if (stack.indexOf(v) >= 0) return { t: 'c' };
+    stack.push(v);
+    try {
+      if (Object.prototype.toString.call(v) === '[object Date]') {
+        var ms = Date.prototype.getTime.call(v);
+        return ms === ms ? { t: 'd', s: new Date(ms).toISOString() } : { t: 'x', s: 'invalid date' };
+      }
+      var items = [], i, n;
+      if (Array.isArray(v)) {
+        n = Math.min(v.length, MAX_ENTRIES);
+        for (i = 0; i < n; i++) items.push(read(v, i, depth, stack, budget));
+        return { t: 'a', v: items, m: v.length - n };
+      }
+      var keys = Object.keys(v), taken = keys.slice(0, MAX_ENTRIES);
+      for (i = 0; i < taken.length; i++) items.push(read(v, taken[i], depth, stack, budget));
+      return { t: 'o', k: taken, v: items, m: keys.length - taken.length };
+    } catch (e) {
+      return { t: 'x', s: errorText(e) }; // a Proxy trap or an exotic object threw
+    } finally {
+      stack.pop();
+    }
+  }
+
+  function read(obj, key, depth, stack, budget) {
+    var value;
+    try { value = obj[key]; } catch (e) { return { t: 'x', s: errorText(e) }; }
+    return snap(value, depth + 1, stack, budget);
+  }
+
+  // refs number payload objects so the same object delivered twice is recognised in Go.
+  var refs = typeof WeakMap === 'function' ? new WeakMap() : null;
+  var nextRef = 1;
+  function refOf(v) {
+    if (!refs || v === null || (typeof v !== 'object' && typeof v !== 'function')) return 0;
+    var r = refs.get(v);
+    if (!r) { r = nextRef++; refs.set(v, r); }
+    return r;
+  }
+
+  // task numbers the synchronous run a delivery happens in; it advances at the next microtask.
+  var task = 1, taskOpen = false;
+  function currentTask() {
+    if (!taskOpen) {
+      taskOpen = true;
+      Promise.resolve().then(function () { task++; taskOpen = false; });
+    }
+    return task;
+  }
+
+  // ---- handing entries to Go: queued until the module attaches ----
+  var queue = [], overflow = 0, receiver = null, failure = null, lostAfterFailure = 0;
+
+  function deliver(entry) {
+    try {
+      if (receiver) return receiver.receive(entry);
+      if (failure) { if (entry.k === 'event') lostAfterFailure++; return; }
+      if (queue.length < MAX_QUEUE) queue.push(entry); else if (entry.k === 'event') overflow++;
+    } catch (e) {
+      // The module stopped (it exited or crashed): count what it can no longer take.
+      receiver = null;
+      fail(new Error(PREFIX + 'the module stopped: ' + errorText(e)));
+      if (entry.k === 'event') lostAfterFailure++;
+    }
+  }
+
+  function entry(kind, name, args, payload) {
+    var snaps = [];
+    for (var i = 0; i < args.length; i++) snaps.push(snapshot(args[i]));
+    return { k: kind, n: name, a: snaps, r: refOf(payload), t: currentTask() };
+  }
+
+  // ---- hooking Userpilot: the stub, its replacement and the npm wrapper all land here ----
+  var handlers = {}; // event name -> host handlers [{fn, once}] kept by us so none is lost
+  var dispatchers = {}; // event name -> the one function we register with Userpilot
+  var lastEmit = { name: null, payload: null, task: 0 };
+  EVENTS.forEach(function (name) { handlers[name] = []; });
+
+  function isOurs(name) { return EVENTS.indexOf(name) >= 0; }
+
+  function dispatcher(name) {
+    if (dispatchers[name]) return dispatchers[name];
+    handlers[name] = handlers[name] || [];
+    dispatchers[name] = function (payload) {
+      var now = currentTask();
+      // Registered on the stub and on the SDK that replaced it: one emit may reach us twice.
+      if (lastEmit.name === name && lastEmit.payload === payload && lastEmit.task === now) return;
+      lastEmit = { name: name, payload: payload, task: now };
+      try { deliver(entry('event', name, [payload], payload)); } catch (e) { reportLater(e); }
+      var list = handlers[name].slice();
+      for (var i = 0; i < list.length; i++) {
+        if (list[i].once) removeHandler(name, list[i]);
+        try { list[i].fn.apply(this, arguments); } catch (e) { reportLater(e); }
+      }
+    };
+    return dispatchers[name];
+  }
+
+  function removeHandler(name, h) {
+    var i = handlers[name].indexOf(h);
+    if (i >= 0) handlers[name].splice(i, 1);
+  }
+
+  // reportLater surfaces a host handler's error the way an uncaught error would, without
+  // stopping the other handlers.
+  function reportLater(e) { setTimeout(function () { throw e; }, 0); }
+
+  var hooked = typeof WeakSet === 'function' ? new WeakSet() : null;
+
+  function hook(up, late) {
+    if (!up || (typeof up !== 'object' && typeof up !== 'function')) return;
+    if (hooked) { if (hooked.has(up)) return; hooked.add(up); }
+    var orig = {};
+    ['on', 'once', 'off', 'identify', 'anonymous', 'clean'].forEach(function (m) { orig[m] = up[m]; });
+    var stub = up.initialized === -1;
+    if (stub) adoptQueuedHandlers();
+    replace(up, 'on', function (name, fn) {
+      if (!isOurs(name) || typeof fn !== 'function') return call(orig.on, this, arguments);
+      handlers[name].push({ fn: fn, once: false });
+    });
+    replace(up, 'once', function (name, fn) {
+      if (!isOurs(name) || typeof fn !== 'function') return call(orig.once, this, arguments);
+      handlers[name].push({ fn: fn, once: true });
+    });
+    replace(up, 'off', function (name) {
+      var result = call(orig.off, this, arguments);
+      if (isOurs(name)) {
+        handlers[name].length = 0;
+        call(orig.on, this, [name, dispatcher(name)]); // off() removed ours too; put it back
+      }
+      return result;
+    });
+    replace(up, 'identify', function (userId, properties) {
+      try { deliver(entry('identify', '', [userId, properties], null)); } catch (e) { reportLater(e); }
+      return call(orig.identify, this, arguments);
+    });
+    ['anonymous', 'clean'].forEach(function (m) {
+      replace(up, m, function () {
+        try { deliver(entry(m, '', [], null)); } catch (e) { reportLater(e); }
+        return call(orig[m], this, arguments);
+      });
+    });
+    EVENTS.forEach(function (name) { call(orig.on, up, [name, dispatcher(name)]); });
+    if (late) recoverIdentity(stub);
+  }
+
+  function call(fn, self, args) {
+    if (typeof fn === 'function') return fn.apply(self, args);
+  }
+
+  function replace(obj, method, fn) {
+    try { obj[method] = fn; } catch (e) {
+      console.warn(PREFIX + 'could not hook userpilot.' + method + ' (' + errorText(e) + ')');
+    }
+  }
+
+  // adoptQueuedHandlers moves host handlers queued in the stub before this tag ran into our list,
+  // so an SDK that keeps one handler per event cannot replace them with ours.
+  function adoptQueuedHandlers() {
+    var calls = win.userpilotCallMethods;
+    if (!calls) return;
+    [['on', false], ['once', true]].forEach(function (kind) {
+      var q = calls[kind[0]];
+      if (!Array.isArray(q)) return;
+      for (var i = 0; i < q.length; i++) {
+        var item = q[i];
+        if (item && isOurs(item.name) && typeof item.fn === 'function' && item.fn !== dispatchers[item.name]) {
+          dispatcher(item.name);
+          handlers[item.name].push({ fn: item.fn, once: kind[1] });
+          q.splice(i--, 1);
+        }
+      }
+    });
+  }
+
+  // recoverIdentity finds the user identified before this tag ran: from the stub's queue, or,
+  // once the SDK has loaded, from the id Userpilot keeps in localStorage.
+  function recoverIdentity(stub) {
+    var calls = win.userpilotCallMethods, q = calls && calls.identify;
+    if (Array.isArray(q) && q.length) {
+      for (var i = 0; i < q.length; i++) {
+        if (q[i]) deliver(entry('identify', '', [q[i].userid, q[i].data], null));
+      }
+      return;
+    }
+    if (stub) return;
+    try {
+      var found = [];
+      for (var j = 0; j < localStorage.length; j++) {
+        var key = localStorage.key(j);
+        if (key && key.indexOf('userpilotUserId') === 0) found.push(localStorage.getItem(key));
+      }
+      if (found.length === 1) deliver(entry('restore', '', [parseStored(found[0])], null));
+      console.warn(PREFIX + 'loaded after Userpilot; place this tag before Userpilot\'s snippet so no handler or identify call is missed');
+    } catch (e) { /* storage is blocked: nothing to recover */ }
+  }
+
+  function parseStored(s) {
+    if (s && s.charAt(0) === '"') { try { return JSON.parse(s); } catch (e) { /* raw */ } }
+    return s;
+  }
+
+  // Userpilot swaps window.userpilot (stub, then SDK); an accessor lets us hook each one.
+  function trapUserpilot() {
+    var current = win.userpilot;
+    var desc = Object.getOwnPropertyDescriptor(win, 'userpilot');
+    if (!desc || desc.configurable) {
+      try {
+        Object.defineProperty(win, 'userpilot', {
+          configurable: true,
+          enumerable: true,
+          get: function () { return current; },
+          set: function (v) { current = v; try { hook(v, false); } catch (e) { reportLater(e); } }
+        });
+      } catch (e) { /* fall through: hook what is there */ }
+    }
+    if (current) hook(current, true);
+  }
+
+  // ---- the public API ----
+  var readyResolve, readyReject;
+  var readyPromise = new Promise(function (resolve, reject) { readyResolve = resolve; readyReject = reject; });
+  readyPromise.catch(function () {}); // a page that never asks must not see an unhandled rejection
+
+  function fail(err) {
+    if (failure) return;
+    failure = err;
+    console.error(err.message);
+    readyReject(err);
+  }
+
+  function localStats() {
+    var events = 0;
+    for (var i = 0; i < queue.length; i++) if (queue[i].k === 'event') events++;
+    var s = { received: events + overflow + lostAfterFailure, forwarded: 0, dropped: overflow, duplicates: 0,
+      identifies: 0, resets: 0, pending: events, identityRejected: 0, truncated: 0, dropReasons: {}, propertyDrops: {} };
+    if (overflow) s.dropReasons.queue_full = overflow;
+    if (failure) {
+      var lost = events + lostAfterFailure;
+      s.pending = 0;
+      s.dropped += lost;
+      if (lost) s.dropReasons.module_unavailable = lost;
+    }
+    return s;
+  }
+
+  var lastStats = null;
+  var api = {
+    version: VERSION,
+    ready: function () { return readyPromise; },
+    stats: function () {
+      if (receiver) {
+        try { return (lastStats = receiver.stats()); } catch (e) { /* module stopped */ }
+      }
+      return mergeStats(lastStats, localStats());
+    }
+  };
+
+  function mergeStats(base, local) {
+    if (!base) return local;
+    var s = JSON.parse(JSON.stringify(base));
+    s.received += lostAfterFailure;
+    s.dropped += lostAfterFailure;
+    if (lostAfterFailure) s.dropReasons.module_unavailable = (s.dropReasons.module_unavailable || 0) + lostAfterFailure;
+    return s;
+  }
+
+  try {
+    Object.defineProperty(win, 'UserpilotHeapBridge', { value: Object.freeze(api), configurable: true, enumerable: true });
+  } catch (e) {
+    console.error(PREFIX + 'window.UserpilotHeapBridge is taken; the bridge cannot start');
+    return;
+  }
+
+  // ---- loading the Go module ----
+  // goRuntime is Go's wasm_exec.js from the same Go release, run against a private scope so its
+  // globals (Go, fs, process, path) never land on window.
+  var goRuntime = /*__WASM_EXEC__*/null;
+
+  function moduleUrl() {
+    var s = rawSettings;
+    if (s && typeof s.wasmUrl === 'string' && s.wasmUrl.trim()) return new URL(s.wasmUrl, document.baseURI).href;
+    var base = (script && script.src) || document.baseURI;
+    return new URL('userpilot-heap-bridge.wasm', base).href;
+  }
+
+  function makeScope(own) {
+    return new Proxy(own, {
+      get: function (t, k) { return Object.prototype.hasOwnProperty.call(t, k) ? t[k] : win[k]; },
+      set: function (t, k, v) { t[k] = v; return true; },
+      has: function (t, k) { return k in t || k in win; },
+      deleteProperty: function (t, k) { delete t[k]; return true; }
+    });
+  }
+
+  var boot = {
+    settings: snapshot(rawSettings),
+    overflow: 0,
+    attach: function (goApi) {
+      var drained = queue;
+      queue = [];
+      receiver = goApi;
+      for (var i = 0; i < drained.length; i++) goApi.receive(drained[i]);
+    },
+    ready: function () { readyResolve(); },
+    fail: function (message) { fail(new Error(PREFIX + message)); }
+  };
+
+  function instantiate(url, imports) {
+    return fetch(url, { credentials: 'same-origin' }).then(function (resp) {
+      if (!resp.ok) throw new Error('HTTP ' + resp.status + ' ' + resp.statusText);
+      var type = resp.headers.get('Content-Type') || '';
+      if (WebAssembly.instantiateStreaming && type.split(';')[0].trim() === 'application/wasm') {
+        return WebAssembly.instantiateStreaming(resp, imports);
+      }
+      console.info(PREFIX + url + ' is served as "' + type + '", not application/wasm; loading it without streaming');
+      return resp.arrayBuffer().then(function (bytes) { return WebAssembly.instantiate(bytes, imports); });
+    });
+  }
+
+  function start() {
+    var url;
+    try {
+      url = moduleUrl();
+      var scope = makeScope({ fs: undefined, process: undefined, path: undefined, Go: undefined, userpilotHeapBridgeBoot: boot });
+      var Go = goRuntime(scope);
+      var go = new Go();
+      instantiate(url, go.importObject).then(function (result) {
+        boot.overflow = overflow;
+        overflow = 0;
+        go.run(result.instance).then(function () {
+          receiver = null;
+          fail(new Error(PREFIX + 'the module exited'));
+        });
+      }).catch(function (e) { fail(loadError(url, e)); });
+    } catch (e) {
+      fail(loadError(url, e));
+    }
+  }
+
+  function loadError(url, e) {
+    var msg = errorText(e);
+    if (/Content Security Policy|unsafe-eval|wasm-eval/i.test(msg)) {
+      msg += " (the page's Content-Security-Policy must allow script-src 'wasm-unsafe-eval')";
+    }
+    return new Error(PREFIX + 'could not load the module from ' + url + ': ' + msg +
+      '; Userpilot events are not forwarded to Heap on this page');
+  }
+
+  trapUserpilot();
+  start();
+})();
