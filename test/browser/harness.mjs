@@ -7,7 +7,7 @@ import { chromium } from 'playwright-core';
 import { startServer, STANDINS } from './server.mjs';
 
 export const TIMEOUT = 30_000;
-const LAUNCH = {
+export const LAUNCH = {
   executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
   args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
     '--disable-background-networking', '--disable-component-update', '--disable-sync'],

@@ -6,6 +6,8 @@ import { fileURLToPath } from 'node:url';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const STANDINS = path.join(ROOT, 'examples/demo/standins');
+// BRIDGE_DIST lets the suite run against another build of the bridge than the repo's dist/.
+export const DIST = path.resolve(process.env.BRIDGE_DIST || path.join(ROOT, 'dist'));
 
 const MIME = {
   '.html': 'text/html; charset=utf-8',
@@ -39,12 +41,13 @@ export async function startServer() {
       if (p === '/broken/404.wasm') return send(res, 404, 'text/plain', 'not found');
       if (p === '/broken/corrupt.wasm') return send(res, 200, MIME['.wasm'], Buffer.from('this is not a wasm module'));
       if (p === '/broken/wrong-mime.wasm') {
-        const body = await fs.readFile(path.join(ROOT, 'dist/userpilot-heap-bridge.wasm'));
+        const body = await fs.readFile(path.join(DIST, 'userpilot-heap-bridge.wasm'));
         return send(res, 200, 'application/octet-stream', body);
       }
       const alias = ALIASES.find(([re]) => re.test(p));
-      const file = path.resolve(ROOT, '.' + (alias ? '/' + alias[1] : p));
-      if (!file.startsWith(ROOT + path.sep)) return send(res, 403, 'text/plain', 'forbidden');
+      const [base, rel] = p.startsWith('/dist/') ? [DIST, p.slice(5)] : [ROOT, alias ? '/' + alias[1] : p];
+      const file = path.resolve(base, '.' + rel);
+      if (!file.startsWith(base + path.sep)) return send(res, 403, 'text/plain', 'forbidden');
       const body = await fs.readFile(file);
       return send(res, 200, MIME[path.extname(file)] || 'application/octet-stream', body);
     } catch {
