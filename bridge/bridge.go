@@ -9,6 +9,7 @@ const (
 	InputRestore   = "restore"   // an identity recovered from Userpilot's queue or storage
 	InputAnonymous = "anonymous" // userpilot.anonymous()
 	InputClean     = "clean"     // userpilot.clean()
+	InputInterface = "interface" // Userpilot called heap.<Name>(Args...) on the bridge's Heap interface
 )
 
 // Input is one thing the loader saw happen in the page, in the order it happened.
@@ -21,6 +22,8 @@ type Input struct {
 	Ref int `js:"r"`
 	// Task numbers the page task the delivery happened in.
 	Task int `js:"t"`
+	// At is when it happened, in milliseconds on the page's monotonic clock.
+	At float64 `js:"at"`
 }
 
 // Message is a console line for the page's developers.
@@ -45,7 +48,7 @@ type Bridge struct {
 func New(s Settings) *Bridge {
 	return &Bridge{
 		settings: s,
-		stats:    Stats{DropReasons: map[string]int{}, PropertyDrops: map[string]int{}},
+		stats:    Stats{DropReasons: map[string]int{}, PropertyDrops: map[string]int{}, Events: map[string]int{}, InterfaceIgnored: map[string]int{}},
 		noticed:  map[string]bool{},
 	}
 }
@@ -70,8 +73,10 @@ func (b *Bridge) Receive(in Input) {
 		b.queue(calls...)
 	case InputAnonymous, InputClean:
 		b.queue(b.identity.End()...)
+	case InputInterface:
+		b.receiveInterface(in)
 	default:
-		b.notice("input:"+in.Kind, "warn", "internal: unknown input "+quote(in.Kind))
+		b.notice("input:"+in.Kind, "warn", "internal: unknown input "+label(in.Kind))
 	}
 }
 
@@ -86,30 +91,65 @@ func (b *Bridge) RecordDrop(reason, why string, n int) {
 
 func (b *Bridge) receiveEvent(in Input) {
 	b.stats.Received++
-	ev, reason, why := NormaliseOnEvent(in.Name, arg(in.Args, 0))
+	ev, reason, why := NormaliseOnEvent(in.Name, arg(in.Args, 0), b.settings.ExtraEvents)
+	b.forward(in, ev, reason, why, RoadOn)
+}
+
+// receiveInterface handles a call Userpilot made on the bridge's Heap interface.
+func (b *Bridge) receiveInterface(in Input) {
+	switch in.Name {
+	case MethodTrack:
+		b.stats.Received++
+		ev, reason, why := NormaliseInterfaceTrack(arg(in.Args, 0), arg(in.Args, 1))
+		b.forward(in, ev, reason, why, RoadInterface)
+	case MethodIdentify:
+		b.Receive(Input{Kind: InputIdentify, Args: in.Args})
+	case MethodResetIdentity:
+		b.queue(b.identity.End()...)
+	case MethodAddUserProperties:
+		props := UserProperties(arg(in.Args, 0), nil)
+		b.countProperties(props, "heap.addUserProperties")
+		if len(props.Properties()) > 0 {
+			b.queue(b.identity.BeforeEvent()...) // properties belong to the identified user
+			b.queue(Call{Method: MethodAddUserProperties, Properties: props.Properties()})
+		}
+	default:
+		name := validUTF8(in.Name)
+		name, _ = CutUTF16(name, 40)
+		b.stats.InterfaceIgnored[name]++
+		b.notice("iface:"+name, "info", "Userpilot called heap."+name+" on the bridge's Heap interface; the bridge does not forward it")
+	}
+}
+
+// forward dedupes a normalised event, adds the user id and queues its track call.
+func (b *Bridge) forward(in Input, ev Event, reason, why, road string) {
 	if reason != "" {
 		b.drop(reason, why, 1)
 		return
 	}
-	if b.dedupe.Seen(ev.Key, in.Ref, in.Task) {
+	if b.dedupe.Seen(ev.Name, ev.ID, in.Ref, in.Task, road, in.At) {
 		b.stats.Duplicates++
-		b.debug("duplicate " + quote(ev.Name) + " ignored")
+		b.debug("duplicate " + label(ev.Name) + " ignored")
 		return
 	}
 	b.queue(b.identity.BeforeEvent()...)
 	if user, ok := b.identity.User(); ok {
 		ev.Properties.SetReserved(UserIDProperty, user)
 	}
-	props := ev.Properties
+	b.countProperties(ev.Properties, label(ev.Name))
+	b.debug("received " + label(in.Name) + " by " + road + " as " + label(ev.Name))
+	b.queueEvent(Call{Method: MethodTrack, Event: ev.Name, Properties: ev.Properties.Properties()})
+}
+
+// countProperties records a property set's drops and cuts, naming the first drop once.
+func (b *Bridge) countProperties(props *PropertySet, what string) {
 	for reason, n := range props.Drops {
 		b.stats.PropertyDrops[reason] += n
 	}
 	b.stats.Truncated += props.Truncated
 	if props.FirstDrop != "" {
-		b.notice("prop:"+props.FirstDrop, "warn", quote(ev.Name)+" sent without "+props.FirstDrop)
+		b.notice("prop:"+props.FirstDrop, "warn", what+" sent without "+props.FirstDrop)
 	}
-	b.debug("received " + quote(in.Name) + " as " + quote(ev.Name))
-	b.queueEvent(Call{Method: MethodTrack, Event: ev.Name, Properties: props.Properties()})
 }
 
 func (b *Bridge) queue(calls ...Call) {
@@ -150,7 +190,8 @@ func (b *Bridge) Flush(deliver func(Call) error) {
 		switch p.call.Method {
 		case MethodTrack:
 			b.stats.Forwarded++
-			b.debug("forwarded " + quote(p.call.Event))
+			b.stats.Events[p.call.Event]++
+			b.debug("forwarded " + label(p.call.Event))
 		case MethodIdentify:
 			b.stats.Identifies++
 		case MethodResetIdentity:
@@ -167,6 +208,8 @@ func (b *Bridge) Stats() Stats {
 	s := b.stats
 	s.DropReasons = copyInts(b.stats.DropReasons)
 	s.PropertyDrops = copyInts(b.stats.PropertyDrops)
+	s.Events = copyInts(b.stats.Events)
+	s.InterfaceIgnored = copyInts(b.stats.InterfaceIgnored)
 	return s
 }
 

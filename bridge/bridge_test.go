@@ -197,7 +197,7 @@ func TestSettings(t *testing.T) {
 	if _, p := ParseSettings(Str("x")); len(p) != 1 {
 		t.Errorf("non-object settings: %q", p)
 	}
-	if s, p := ParseSettings(Undefined()); len(p) != 0 || s != (Settings{}) {
+	if s, p := ParseSettings(Undefined()); len(p) != 0 || s.Debug || s.WasmURL != "" || s.ExtraEvents != nil {
 		t.Errorf("absent settings: %+v %q", s, p)
 	}
 }

@@ -1,17 +1,22 @@
 package bridge
 
+import "strings"
+
 // Event is a normalised Userpilot event, ready to become one heap.track call.
 type Event struct {
 	Name       string
+	Group      string
 	Properties *PropertySet
-	// Key identifies the Userpilot occurrence for exactly-once, independent of the road it came by.
-	Key string
+	// ID holds the values that identify the occurrence (experience id and step, checklist and
+	// task id, ...), for exactly-once across roads; empty when the payload carried none.
+	ID string
 }
 
 // Reasons a whole event is dropped; counted in Stats.DropReasons.
 const (
 	DropInvalidPayload    = "invalid_payload"    // the payload was not an object
 	DropInvalidID         = "invalid_id"         // no usable experience id
+	DropInvalidName       = "invalid_name"       // an interface track call without a usable event name
 	DropUnknownEvent      = "unknown_event"      // a name the bridge does not subscribe to
 	DropHeapUnavailable   = "heap_unavailable"   // window.heap never became usable and the hold was full
 	DropHeapError         = "heap_error"         // heap.track threw
@@ -31,59 +36,82 @@ var experienceEvents = map[string]string{
 	"dismissed": "Userpilot Experience (dismissed)",
 }
 
-// experienceFields are the documented payload fields and their Heap property names, in order.
-var experienceFields = []struct{ from, to string }{
-	{"id", "experience_id"},
-	{"token", "experience_token"},
-	{"step", "step"},
-	{"totalSteps", "total_steps"},
+// onFields are the documented `on` payload fields (CONTRACT §3) and their Heap names, in order.
+var onFields = []field{
+	{to: "experience_id", candidates: []string{"id"}, key: true},
+	{to: "experience_token", candidates: []string{"token"}},
+	{to: "step", candidates: []string{"step"}, key: true},
+	{to: "total_steps", candidates: []string{"totalSteps"}},
 }
 
 // SubscribedEvents lists the Userpilot `on` event names the loader listens to by default.
 func SubscribedEvents() []string { return []string{"started", "step", "completed", "dismissed"} }
 
+// ExtraEventName is the Heap name of an `on` event listed in the extraEvents setting.
+func ExtraEventName(name string) string { return "Userpilot Event (" + name + ")" }
+
 // NormaliseOnEvent turns a Userpilot `on` payload into an Event, or returns a drop reason and
-// a message naming what was wrong.
-func NormaliseOnEvent(name string, payload Value) (Event, string, string) {
-	heapName, ok := experienceEvents[name]
-	if !ok {
-		return Event{}, DropUnknownEvent, "no mapping for Userpilot event " + quote(name)
+// a message naming what was wrong. extra lists the undocumented names the page asked for.
+func NormaliseOnEvent(name string, payload Value, extra []string) (Event, string, string) {
+	heapName, documented := experienceEvents[name]
+	if !documented {
+		if !contains(extra, name) {
+			return Event{}, DropUnknownEvent, "no mapping for Userpilot event " + label(name)
+		}
+		if payload.Kind == KindUndefined || payload.Kind == KindNull {
+			payload = Value{Kind: KindObject}
+		}
+		if payload.Kind != KindObject {
+			payload = Obj("value", payload)
+		}
+		props := NewPropertySet()
+		id := canonicalProperties(props, nil, payload)
+		return Event{Name: cutName(ExtraEventName(name)), Group: GroupOther, Properties: props, ID: id}, "", ""
 	}
 	if payload.Kind != KindObject {
 		return Event{}, DropInvalidPayload, "Userpilot " + quote(name) + " event payload is " + describe(payload) + ", expected an object"
 	}
 	id, _ := payload.Field("id")
-	idValue, ok := experienceID(id)
-	if !ok {
+	if _, ok := experienceID(id); !ok {
 		return Event{}, DropInvalidID, "Userpilot " + quote(name) + " event has id " + describe(id) + ", expected a number or a non-empty string"
 	}
 	props := NewPropertySet()
-	props.SetScalar("experience_id", idValue)
-	known := map[string]bool{"id": true}
-	for _, f := range experienceFields[1:] {
-		known[f.from] = true
-		if v, ok := payload.Field(f.from); ok && v.Kind != KindUndefined {
-			props.Add(f.to, v)
+	key := canonicalProperties(props, onFields, payload)
+	return Event{Name: heapName, Group: GroupExperience, Properties: props, ID: key}, "", ""
+}
+
+// NormaliseInterfaceTrack turns a heap.track call that Userpilot made on the bridge's Heap
+// interface into an Event with the canonical name and shape of its group.
+func NormaliseInterfaceTrack(name Value, payload Value) (Event, string, string) {
+	if name.Kind != KindString || strings.TrimSpace(name.Str) == "" {
+		return Event{}, DropInvalidName, "Userpilot called heap.track with an event name that is " + describe(name) + ", expected a non-empty string"
+	}
+	switch payload.Kind {
+	case KindUndefined, KindNull:
+		payload = Value{Kind: KindObject}
+	case KindObject:
+	default:
+		return Event{}, DropInvalidPayload, "Userpilot called heap.track(" + label(name.Str) + ") with properties that are " + describe(payload) + ", expected an object"
+	}
+	heapName, group := classify(validUTF8(name.Str))
+	props := NewPropertySet()
+	key := canonicalProperties(props, groupFields[group], payload)
+	return Event{Name: cutName(heapName), Group: group, Properties: props, ID: key}, "", ""
+}
+
+// cutName keeps an event name within Heap's 255-unit limit.
+func cutName(name string) string {
+	out, _ := CutUTF16(validUTF8(name), MaxEventNameLen)
+	return out
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
 		}
 	}
-	// Fields Userpilot adds beyond the documented ones are kept under their own names.
-	for i, k := range payload.Keys {
-		if known[k] || i >= len(payload.Items) {
-			continue
-		}
-		if reservedKeys[k] {
-			props.drop(k, PropReservedKey)
-			continue
-		}
-		props.Add(k, payload.Items[i])
-	}
-	step := ""
-	if name == "step" {
-		if s, ok := payload.Field("step"); ok && s.IsScalar() {
-			step = scalarText(s)
-		}
-	}
-	return Event{Name: heapName, Properties: props, Key: heapName + "\x00" + scalarText(id) + "\x00" + step}, "", ""
+	return false
 }
 
 // experienceID accepts a finite number or a non-empty string, the two shapes an id can take.

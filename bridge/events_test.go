@@ -40,7 +40,7 @@ func TestNormaliseOnEvent(t *testing.T) {
 		{"unknown event", "flown", Obj("id", Num(1)), "", nil, DropUnknownEvent},
 	}
 	for _, c := range cases {
-		ev, reason, why := NormaliseOnEvent(c.event, c.payload)
+		ev, reason, why := NormaliseOnEvent(c.event, c.payload, nil)
 		if reason != c.wantReason {
 			t.Errorf("%s: reason %q (%s), want %q", c.name, reason, why, c.wantReason)
 			continue
@@ -60,7 +60,7 @@ func TestNormaliseOnEvent(t *testing.T) {
 // TestMessagesDoNotEchoPayloads tests that drop messages describe values without copying them.
 func TestMessagesDoNotEchoPayloads(t *testing.T) {
 	secret := strings.Repeat("s", 5000)
-	_, _, why := NormaliseOnEvent("started", Obj("id", Str(""), "token", Str(secret)))
+	_, _, why := NormaliseOnEvent("started", Obj("id", Str(""), "token", Str(secret)), nil)
 	if strings.Contains(why, "sss") || len(why) > 200 {
 		t.Errorf("message echoes payload: %q", why)
 	}

@@ -87,10 +87,21 @@ func (d *decoder) value(depth int) Value {
 }
 
 var fuzzNames = []string{"started", "step", "completed", "dismissed", "unknown", ""}
-var fuzzKinds = []string{InputEvent, InputEvent, InputEvent, InputIdentify, InputRestore, InputAnonymous, InputClean, "bogus"}
+var fuzzKinds = []string{InputEvent, InputEvent, InputInterface, InputInterface, InputIdentify, InputRestore, InputAnonymous, InputClean, "bogus"}
+
+var fuzzMethods = []string{"track", "track", "track", "identify", "resetIdentity", "addUserProperties", "addEventProperties", ""}
+
+var fuzzTrackNames = []string{"Userpilot Experience (started)", "Userpilot Experience (step)", "Userpilot Checklist (task completed)",
+	"Userpilot NPS (score)", "Userpilot NPS (feedback)", "Form Submissions", "Userpilot Survey (submitted)", "Userpilot Thing (done)"}
 
 func (d *decoder) input() Input {
-	in := Input{Kind: fuzzKinds[int(d.byte())%len(fuzzKinds)], Name: fuzzNames[int(d.byte())%len(fuzzNames)], Ref: int(d.byte() % 4), Task: int(d.byte() % 4)}
+	in := Input{Kind: fuzzKinds[int(d.byte())%len(fuzzKinds)], Name: fuzzNames[int(d.byte())%len(fuzzNames)], Ref: int(d.byte() % 4), Task: int(d.byte() % 4), At: float64(d.byte()) * 50}
+	if in.Kind == InputInterface {
+		in.Name = fuzzMethods[int(d.byte())%len(fuzzMethods)]
+		if in.Name == "track" && d.byte()%4 != 0 {
+			in.Args = append(in.Args, Str(fuzzTrackNames[int(d.byte())%len(fuzzTrackNames)]))
+		}
+	}
 	for n := int(d.byte() % 3); n > 0; n-- {
 		in.Args = append(in.Args, d.value(0))
 	}
@@ -138,6 +149,24 @@ func checkCall(t *testing.T, c Call) {
 			t.Fatalf("identified with %q: %s", c.Identity, why)
 		}
 	case MethodResetIdentity:
+	case MethodAddUserProperties:
+		for _, p := range c.Properties {
+			if p.Key == "" || p.Key == "id" || p.Key == "user_id" || UTF16Len(p.Key) > MaxPropertyKeyLen {
+				t.Fatalf("bad user property key %q", p.Key)
+			}
+			switch v := p.Value.(type) {
+			case string:
+				if UTF16Len(v) > MaxUserPropertyLen || !utf8.ValidString(v) {
+					t.Fatalf("user property %q too long", p.Key)
+				}
+			case float64:
+				if !isFinite(v) {
+					t.Fatalf("non-finite user property %q", p.Key)
+				}
+			default:
+				t.Fatalf("user property %q of type %T", p.Key, v)
+			}
+		}
 	default:
 		t.Fatalf("unexpected method %q", c.Method)
 	}

@@ -56,8 +56,7 @@ func (p *PropertySet) drop(key, reason string) {
 		if key == "" {
 			key = "(empty)"
 		}
-		key, _ = CutUTF16(key, 80)
-		p.FirstDrop = "property " + quote(key) + ": " + reason
+		p.FirstDrop = "property " + label(key) + ": " + reason
 	}
 }
 
@@ -73,10 +72,8 @@ func (p *PropertySet) add(key string, v Value) {
 		return
 	}
 	if v.Omitted > 0 {
-		p.Drops[PropSnapshotOmitted] += v.Omitted
-		if p.FirstDrop == "" {
-			p.FirstDrop = "property " + quote(key) + ": " + PropSnapshotOmitted
-		}
+		p.drop(key, PropSnapshotOmitted)
+		p.Drops[PropSnapshotOmitted] += v.Omitted - 1
 	}
 	switch v.Kind {
 	case KindObject:

@@ -9,17 +9,20 @@ import (
 type Settings struct {
 	WasmURL string
 	Debug   bool
+	// ExtraEvents are undocumented Userpilot `on` event names to forward as "Userpilot Event (<name>)".
+	ExtraEvents []string
 }
 
 // settingKinds lists every accepted key and the kind of value it takes.
 var settingKinds = map[string]Kind{
-	"wasmUrl": KindString,
-	"debug":   KindBool,
+	"wasmUrl":     KindString,
+	"debug":       KindBool,
+	"extraEvents": KindArray,
 }
 
 // ParseSettings validates the settings object. Each unknown key or wrongly typed value yields one
 // message naming it and what is allowed; the rest of the settings still apply.
-func ParseSettings(v Value) (Settings, []string) {
+func ParseSettings(v Value) (Settings, []string) { //nolint:gocyclo // one case per setting
 	var s Settings
 	var problems []string
 	switch v.Kind {
@@ -55,6 +58,17 @@ func ParseSettings(v Value) (Settings, []string) {
 			s.WasmURL = val.Str
 		case "debug":
 			s.Debug = val.Bool
+		case "extraEvents":
+			for _, item := range val.Items {
+				name := strings.TrimSpace(item.Str)
+				if item.Kind != KindString || name == "" || UTF16Len(name) > 100 {
+					problems = append(problems, `setting "extraEvents" has an entry that is `+describe(item)+"; expected non-empty event names of at most 100 characters")
+					continue
+				}
+				if _, documented := experienceEvents[name]; !documented && !contains(s.ExtraEvents, name) {
+					s.ExtraEvents = append(s.ExtraEvents, name)
+				}
+			}
 		}
 	}
 	return s, problems

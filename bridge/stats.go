@@ -16,6 +16,11 @@ type Stats struct {
 	Truncated     int
 	DropReasons   map[string]int
 	PropertyDrops map[string]int
+	// Events counts forwarded events by Heap event name.
+	Events map[string]int
+	// InterfaceIgnored counts heap.* methods Userpilot called on the bridge's interface that it
+	// does not forward (addEventProperties and the like), by method.
+	InterfaceIgnored map[string]int
 }
 
 // Map renders the counters as the plain object stats() returns.
@@ -32,6 +37,8 @@ func (s Stats) Map() map[string]any {
 		"truncated":        s.Truncated,
 		"dropReasons":      copyCounts(s.DropReasons),
 		"propertyDrops":    copyCounts(s.PropertyDrops),
+		"events":           copyCounts(s.Events),
+		"interfaceIgnored": copyCounts(s.InterfaceIgnored),
 	}
 }
 

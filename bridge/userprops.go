@@ -1,0 +1,38 @@
+package bridge
+
+import "strings"
+
+// UserProperties builds heap.addUserProperties properties from an object, under Heap's client
+// limits: flat, values at most 255 characters, strings or numbers, no user_id or id key
+// (research/heap.md §2.2, §4.2). allow, when not nil, keeps only the listed top-level names.
+func UserProperties(v Value, allow []string) *PropertySet {
+	props := NewPropertySet()
+	if v.Kind != KindObject {
+		if v.Kind != KindUndefined && v.Kind != KindNull {
+			props.drop("(properties)", PropUnsupported)
+		}
+		return props
+	}
+	for i, k := range v.Keys {
+		if i >= len(v.Items) || (allow != nil && !contains(allow, k)) {
+			continue
+		}
+		if lk := strings.ToLower(k); lk == "user_id" || lk == "id" {
+			props.drop(k, PropReservedKey)
+			continue
+		}
+		item := v.Items[i]
+		if item.Kind == KindBool {
+			item = Str(scalarText(item)) // user properties take strings and numbers only
+		}
+		props.Add(k, item)
+	}
+	for i, p := range props.props {
+		if s, ok := p.Value.(string); ok {
+			if cut, was := CutUTF16(s, MaxUserPropertyLen); was {
+				props.props[i].Value = cut
+			}
+		}
+	}
+	return props
+}
