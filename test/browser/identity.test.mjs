@@ -1,7 +1,6 @@
 // CONTRACT §4 identity: identify once per change, reset once on anonymous()/clean(), never merge strangers.
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { useBrowser, waitForAll, waitForBridge, addBridgeLate, finalCalls, heapViolations, assertNoPageErrors, assertStatsBalance } from './harness.mjs';
+import { test, useBrowser, waitForAll, waitForBridge, addBridgeLate, finalCalls, heapViolations, assertNoPageErrors, assertStatsBalance } from './harness.mjs';
 import { document, script, userpilotSnippet, heapSnippet, bridgeTag, identify } from './pages.mjs';
 import * as heap from './expect.mjs';
 

@@ -1,7 +1,6 @@
 // CONTRACT §3: a bridge added after Userpilot's SDK loaded still knows who the user is.
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { useBrowser, waitForUserpilot, waitForHeap, waitForBridge, addBridgeLate, finalCalls, hostCalls, assertNoPageErrors, assertStatsBalance } from './harness.mjs';
+import { test, useBrowser, waitForUserpilot, waitForHeap, waitForBridge, addBridgeLate, finalCalls, hostCalls, assertNoPageErrors, assertStatsBalance } from './harness.mjs';
 import { document, userpilotSnippet, heapSnippet, identify } from './pages.mjs';
 import * as heap from './expect.mjs';
 

@@ -1,7 +1,6 @@
 // CONTRACT §2: if the module cannot load, ready() rejects readably and the host page keeps working.
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { useBrowser, waitForUserpilot, waitForHeap, waitForBridge, settle, heapCalls, hostCalls, finalCalls, TIMEOUT, assertNoPageErrors } from './harness.mjs';
+import { test, useBrowser, waitForUserpilot, waitForHeap, waitForBridge, settle, heapCalls, hostCalls, finalCalls, TIMEOUT, assertNoPageErrors } from './harness.mjs';
 import { document, script, userpilotSnippet, heapSnippet, bridgeTag, identify, USERPILOT_LOCAL } from './pages.mjs';
 import * as heap from './expect.mjs';
 

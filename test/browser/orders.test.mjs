@@ -1,7 +1,6 @@
 // CONTRACT §1/§3/§4: the three tags work in any order, and the host's own handler keeps firing.
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { useBrowser, waitForAll, finalCalls, hostCalls, heapViolations, assertNoPageErrors, assertStatsBalance } from './harness.mjs';
+import { test, useBrowser, waitForAll, finalCalls, hostCalls, heapViolations, assertNoPageErrors, assertStatsBalance } from './harness.mjs';
 import { document, userpilotSnippet, heapSnippet, bridgeTag, identify } from './pages.mjs';
 import * as heap from './expect.mjs';
 

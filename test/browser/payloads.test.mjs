@@ -1,7 +1,6 @@
 // CONTRACT §4 limits: bad payloads are dropped with a reason, odd ones are forwarded clean, nothing throws.
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { useBrowser, waitForAll, finalCalls, bridgeStats, heapViolations, assertNoPageErrors, assertStatsBalance } from './harness.mjs';
+import { test, useBrowser, waitForAll, finalCalls, bridgeStats, heapViolations, assertNoPageErrors, assertStatsBalance } from './harness.mjs';
 import { document, script, userpilotSnippet, heapSnippet, bridgeTag } from './pages.mjs';
 import * as heap from './expect.mjs';
 
@@ -53,10 +52,21 @@ test('a surrogate pair straddling the cut is never split', async () => {
   await finish(s, [heap.started(1, 'a'.repeat(1022))]);
 });
 
-test('nested, cyclic and prototype-polluting extras are ignored', async () => {
+// Fields beyond CONTRACT §4's are kept under their own names by the property rules (README).
+test('extra payload fields are forwarded flattened, joined and limit-safe', async () => {
   const s = await openAnonymous();
   await s.page.evaluate(() => {
     userpilotStandIn.emit('started', { id: 1, token: 't1', nested: { a: { b: [1, { c: 2 }] } }, list: [1, 2], fn() {} });
+  });
+  await finish(s, [{ method: 'track', args: ['Userpilot Experience (started)',
+    { experience_id: 1, experience_token: 't1', 'nested.a.b.0': 1, 'nested.a.b.1.c': 2, list: '1||2' }] }]);
+  const stats = await s.page.evaluate(() => UserpilotHeapBridge.stats());
+  assert.equal(stats.propertyDrops.unsupported_value, 1, 'the function is left out and counted');
+});
+
+test('cyclic and prototype-polluting payloads are forwarded clean', async () => {
+  const s = await openAnonymous();
+  await s.page.evaluate(() => {
     const cyclic = { id: 2, token: 't2' };
     cyclic.self = cyclic;
     cyclic.deep = { back: cyclic };
@@ -64,7 +74,7 @@ test('nested, cyclic and prototype-polluting extras are ignored', async () => {
     userpilotStandIn.emit('started', JSON.parse('{"__proto__":{"x":1},"id":3,"token":"t"}'));
     userpilotStandIn.emit('step', { id: 5, token: 't5', step: 2, totalSteps: 4, constructor: 'x', prototype: 1 });
   });
-  await finish(s, [heap.started(1, 't1'), heap.started(2, 't2'), heap.started(3, 't'), heap.step(5, 't5', 2, 4)]);
+  await finish(s, [heap.started(2, 't2'), heap.started(3, 't'), heap.step(5, 't5', 2, 4)]);
   assert.equal(await s.page.evaluate(() => ({}).x), undefined, 'Object.prototype untouched');
 });
 

@@ -1,7 +1,6 @@
 // Checks of the stand-ins themselves, without the bridge: if these fail, nothing else is meaningful.
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { useBrowser, waitForUserpilot, waitForHeap, finalCalls, heapViolations, hostCalls, assertNoPageErrors } from './harness.mjs';
+import { test, useBrowser, waitForUserpilot, waitForHeap, finalCalls, heapViolations, hostCalls, assertNoPageErrors } from './harness.mjs';
 import { document, script, userpilotSnippet, userpilotNpm, heapSnippet, identify, USERPILOT_LOCAL } from './pages.mjs';
 
 const h = useBrowser();

@@ -1,7 +1,6 @@
 // CONTRACT §3: Userpilot via the npm wrapper or via the CDN stub later swapped for app.js, both handler modes.
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { useBrowser, waitForAll, waitForBridge, finalCalls, hostCalls, assertNoPageErrors, assertStatsBalance } from './harness.mjs';
+import { test, useBrowser, waitForAll, waitForBridge, finalCalls, hostCalls, assertNoPageErrors, assertStatsBalance } from './harness.mjs';
 import { document, userpilotSnippet, userpilotNpm, heapSnippet, bridgeTag, identify } from './pages.mjs';
 import * as heap from './expect.mjs';
 
