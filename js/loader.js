@@ -17,6 +17,22 @@
   var MAX_QUEUE = 1000; // entries held before the module runs
   var script = document.currentScript;
   var rawSettings = win.userpilotHeapBridgeSettings;
+  // extraEvents names undocumented `on` events to listen to as well; Go validates the setting.
+  var SUBSCRIBED = EVENTS.concat(extraEventNames(rawSettings));
+
+  function extraEventNames(s) {
+    var out = [];
+    try {
+      var list = s && s.extraEvents;
+      if (Array.isArray(list)) {
+        for (var i = 0; i < list.length && i < 100; i++) {
+          var name = typeof list[i] === 'string' ? list[i].trim() : '';
+          if (name && out.indexOf(name) < 0 && EVENTS.indexOf(name) < 0) out.push(name);
+        }
+      }
+    } catch (e) { /* an unreadable setting is reported by Go */ }
+    return out;
+  }
 
   // ---- snapshots: bounded, acyclic copies that Go can read without touching page objects ----
   var MAX_DEPTH = 8, MAX_ENTRIES = 200, MAX_NODES = 2000, MAX_STRING = 4096;
@@ -90,6 +106,8 @@
     return task;
   }
 
+  function now() { return win.performance && performance.now ? performance.now() : Date.now(); }
+
   // ---- handing entries to Go: queued until the module attaches ----
   var queue = [], overflow = 0, receiver = null, failure = null, lostAfterFailure = 0;
 
@@ -109,16 +127,16 @@
   function entry(kind, name, args, payload) {
     var snaps = [];
     for (var i = 0; i < args.length; i++) snaps.push(snapshot(args[i]));
-    return { k: kind, n: name, a: snaps, r: refOf(payload), t: currentTask() };
+    return { k: kind, n: name, a: snaps, r: refOf(payload), t: currentTask(), at: now() };
   }
 
   // ---- hooking Userpilot: the stub, its replacement and the npm wrapper all land here ----
   var handlers = {}; // event name -> host handlers [{fn, once}] kept by us so none is lost
   var dispatchers = {}; // event name -> the one function we register with Userpilot
   var lastEmit = { name: null, payload: null, task: 0 };
-  EVENTS.forEach(function (name) { handlers[name] = []; });
+  SUBSCRIBED.forEach(function (name) { handlers[name] = []; });
 
-  function isOurs(name) { return EVENTS.indexOf(name) >= 0; }
+  function isOurs(name) { return SUBSCRIBED.indexOf(name) >= 0; }
 
   function dispatcher(name) {
     if (dispatchers[name]) return dispatchers[name];
@@ -182,7 +200,7 @@
         return call(orig[m], this, arguments);
       });
     });
-    EVENTS.forEach(function (name) { call(orig.on, up, [name, dispatcher(name)]); });
+    SUBSCRIBED.forEach(function (name) { call(orig.on, up, [name, dispatcher(name)]); });
     if (late) recoverIdentity(stub);
   }
 
@@ -257,6 +275,76 @@
       } catch (e) { /* fall through: hook what is there */ }
     }
     if (current) hook(current, true);
+  }
+
+  // ---- the bridge as Userpilot's Heap interface (userpilotSettings.integrations_interfaces.heap) ----
+  // Every method the classic and heap.js 5 snippets stub; calls become entries for Go.
+  var HEAP_METHODS = ['track', 'identify', 'identifyHashed', 'resetIdentity', 'addUserProperties',
+    'addEventProperties', 'removeEventProperty', 'clearEventProperties', 'setEventProperties',
+    'unsetEventProperty', 'addAccountProperties', 'init', 'startTracking', 'stopTracking',
+    'addAdapter', 'addTransformer', 'addTransformerFn', 'addPageviewProperties',
+    'removePageviewProperty', 'clearPageviewProperties', 'trackPageview'];
+  // Getters and readiness hooks read the live Heap; they carry no data to forward.
+  var HEAP_PASSTHROUGH = ['getSessionId', 'getUserId', 'getIdentity', 'onReady'];
+  var heapTarget = null; // a Heap instance the page gave Userpilot that is not window.heap
+
+  function liveHeap() { return heapTarget || win.heap; }
+
+  var heapInterface = (function () {
+    var iface = {};
+    HEAP_METHODS.forEach(function (m) {
+      iface[m] = function () {
+        var args = Array.prototype.slice.call(arguments);
+        try { deliver(entry('interface', m, args, args[1])); } catch (e) { reportLater(e); }
+      };
+    });
+    HEAP_PASSTHROUGH.forEach(function (m) {
+      iface[m] = function () {
+        var h = liveHeap();
+        if (h && typeof h[m] === 'function') return h[m].apply(h, arguments);
+      };
+    });
+    ['loaded', 'appid', 'envId', 'userId', 'identity', 'config', 'clientConfig'].forEach(function (p) {
+      Object.defineProperty(iface, p, { enumerable: true, get: function () { var h = liveHeap(); return h ? h[p] : undefined; } });
+    });
+    return iface;
+  })();
+
+  // offerInterface puts the bridge in settings.integrations_interfaces.heap, keeping a Heap the
+  // page put there as the one the bridge calls.
+  function offerInterface(settings) {
+    if (!settings || typeof settings !== 'object') return;
+    try {
+      var ii = settings.integrations_interfaces;
+      if (!ii || typeof ii !== 'object') ii = settings.integrations_interfaces = {};
+      var given = ii.heap;
+      if (given === heapInterface) return;
+      if (given && (typeof given === 'object' || typeof given === 'function') && given !== win.heap && !Array.isArray(given)) {
+        heapTarget = given;
+        boot.heapTarget = given;
+      }
+      ii.heap = heapInterface;
+    } catch (e) {
+      console.warn(PREFIX + 'could not offer the bridge to Userpilot as its Heap interface (' + errorText(e) + ')');
+    }
+  }
+
+  // Pages and the npm wrapper assign window.userpilotSettings; an accessor offers the interface
+  // to each object assigned.
+  function trapSettings() {
+    var current = win.userpilotSettings;
+    var desc = Object.getOwnPropertyDescriptor(win, 'userpilotSettings');
+    if (!desc || desc.configurable) {
+      try {
+        Object.defineProperty(win, 'userpilotSettings', {
+          configurable: true,
+          enumerable: true,
+          get: function () { return current; },
+          set: function (v) { current = v; offerInterface(v); }
+        });
+      } catch (e) { /* hook what is there */ }
+    }
+    offerInterface(current);
   }
 
   // ---- the public API ----
@@ -338,6 +426,7 @@
   var boot = {
     settings: snapshot(rawSettings),
     overflow: 0,
+    heapTarget: heapTarget,
     attach: function (goApi) {
       var drained = queue;
       queue = [];
@@ -389,6 +478,7 @@
       '; Userpilot events are not forwarded to Heap on this page');
   }
 
+  trapSettings();
   trapUserpilot();
   start();
 })();

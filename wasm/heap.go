@@ -15,7 +15,7 @@ var errMethodMissing = errors.New("method missing")
 
 // deliver makes one call on whatever window.heap is now.
 func (m *Module) deliver(c bridge.Call) (err error) {
-	heap := m.env.Window.Get("heap")
+	heap := m.heap()
 	if t := heap.Type(); t != js.TypeObject && t != js.TypeFunction {
 		return bridge.ErrHeapNotReady
 	}
@@ -36,8 +36,19 @@ func (m *Module) deliver(c bridge.Call) (err error) {
 		heap.Call(c.Method, c.Event, propertiesObject(m.env.Object, c.Properties))
 	case bridge.MethodIdentify:
 		heap.Call(c.Method, c.Identity)
+	case bridge.MethodAddUserProperties:
+		heap.Call(c.Method, propertiesObject(m.env.Object, c.Properties))
 	default:
 		heap.Call(c.Method)
 	}
 	return nil
+}
+
+// heap returns the Heap to call now: the instance the page gave Userpilot in
+// integrations_interfaces when it is not window.heap, otherwise whatever window.heap is.
+func (m *Module) heap() js.Value {
+	if pinned := m.env.Boot.Get("heapTarget"); pinned.Type() == js.TypeObject || pinned.Type() == js.TypeFunction {
+		return pinned
+	}
+	return m.env.Window.Get("heap")
 }
