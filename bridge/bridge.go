@@ -10,6 +10,8 @@ const (
 	InputAnonymous = "anonymous" // userpilot.anonymous()
 	InputClean     = "clean"     // userpilot.clean()
 	InputInterface = "interface" // Userpilot called heap.<Name>(Args...) on the bridge's Heap interface
+	InputConsent   = "consent"   // UserpilotHeapBridge.setConsent(Name)
+	InputSettings  = "settings"  // UserpilotHeapBridge.configure(Args[0]) after the module started
 )
 
 // Input is one thing the loader saw happen in the page, in the order it happened.
@@ -36,18 +38,25 @@ type Message struct {
 // the wasm edge drives it from one goroutine at a time.
 type Bridge struct {
 	settings Settings
+	consent  string
 	identity Identity
 	dedupe   Deduper
 	pending  []pendingCall
 	stats    Stats
 	messages []Message
 	noticed  map[string]bool
+	// userProps waits to follow the next heap.identify (the userProperties setting).
+	userProps []Property
 }
 
 // New returns a bridge with the given settings.
 func New(s Settings) *Bridge {
+	if s.Consent == "" {
+		s.Consent = "granted"
+	}
 	return &Bridge{
 		settings: s,
+		consent:  s.Consent,
 		stats:    Stats{DropReasons: map[string]int{}, PropertyDrops: map[string]int{}, Events: map[string]int{}, InterfaceIgnored: map[string]int{}},
 		noticed:  map[string]bool{},
 	}
@@ -68,13 +77,22 @@ func (b *Bridge) Receive(in Input) {
 		}
 		if why != "" {
 			b.stats.IdentityRejected++
+			b.userProps = nil
 			b.notice("identity:"+why, "warn", "userpilot.identify() id not sent to Heap: "+why)
 		}
-		b.queue(calls...)
+		b.queueIdentity(calls...)
+		if why == "" {
+			b.takeUserProperties(arg(in.Args, 1))
+		}
 	case InputAnonymous, InputClean:
-		b.queue(b.identity.End()...)
+		b.userProps = nil
+		b.queueIdentity(b.identity.End()...)
 	case InputInterface:
 		b.receiveInterface(in)
+	case InputConsent:
+		b.SetConsent(in.Name)
+	case InputSettings:
+		b.Reconfigure(arg(in.Args, 0))
 	default:
 		b.notice("input:"+in.Kind, "warn", "internal: unknown input "+label(in.Kind))
 	}
@@ -105,12 +123,12 @@ func (b *Bridge) receiveInterface(in Input) {
 	case MethodIdentify:
 		b.Receive(Input{Kind: InputIdentify, Args: in.Args})
 	case MethodResetIdentity:
-		b.queue(b.identity.End()...)
+		b.queueIdentity(b.identity.End()...)
 	case MethodAddUserProperties:
 		props := UserProperties(arg(in.Args, 0), nil)
 		b.countProperties(props, "heap.addUserProperties")
 		if len(props.Properties()) > 0 {
-			b.queue(b.identity.BeforeEvent()...) // properties belong to the identified user
+			b.owedIdentity() // properties belong to the identified user
 			b.queue(Call{Method: MethodAddUserProperties, Properties: props.Properties()})
 		}
 	default:
@@ -132,13 +150,109 @@ func (b *Bridge) forward(in Input, ev Event, reason, why, road string) {
 		b.debug("duplicate " + label(ev.Name) + " ignored")
 		return
 	}
-	b.queue(b.identity.BeforeEvent()...)
+	if !b.settings.Allowed(ev.Name) {
+		b.drop(DropFiltered, label(ev.Name)+" is excluded by the events setting", 1)
+		return
+	}
+	if b.consent == "denied" {
+		b.drop(DropConsentDenied, "consent is denied", 1)
+		return
+	}
+	name := ev.Name
+	if to, ok := b.settings.Rename[name]; ok {
+		name = to
+	}
+	b.owedIdentity()
 	if user, ok := b.identity.User(); ok {
 		ev.Properties.SetReserved(UserIDProperty, user)
 	}
-	b.countProperties(ev.Properties, label(ev.Name))
-	b.debug("received " + label(in.Name) + " by " + road + " as " + label(ev.Name))
-	b.queueEvent(Call{Method: MethodTrack, Event: ev.Name, Properties: ev.Properties.Properties()})
+	ev.Properties.ApplyRules(b.settings.DropProperties, b.settings.MaskProperties)
+	b.countProperties(ev.Properties, label(name))
+	b.debug("received " + label(in.Name) + " by " + road + " as " + label(name))
+	b.queueEvent(Call{Method: MethodTrack, Event: name, Properties: ev.Properties.Properties()})
+}
+
+// owedIdentity queues the identify owed before the next event, and the user properties that
+// follow it.
+func (b *Bridge) owedIdentity() {
+	calls := b.identity.BeforeEvent()
+	b.queueIdentity(calls...)
+	if len(calls) > 0 && b.userProps != nil && b.settings.Identity != "off" {
+		b.queue(Call{Method: MethodAddUserProperties, Properties: b.userProps})
+		b.userProps = nil
+	}
+}
+
+// takeUserProperties keeps the identify properties the userProperties setting names; they go out
+// now if Heap already holds this user, else right after the identify owed.
+func (b *Bridge) takeUserProperties(v Value) {
+	if len(b.settings.UserProperties) == 0 || b.settings.Identity == "off" {
+		return
+	}
+	props := UserProperties(v, b.settings.UserProperties)
+	b.countProperties(props, "heap.addUserProperties")
+	if len(props.Properties()) == 0 {
+		return
+	}
+	if b.identity.Synced() {
+		b.queue(Call{Method: MethodAddUserProperties, Properties: props.Properties()})
+		return
+	}
+	b.userProps = props.Properties()
+}
+
+// queueIdentity queues identify and resetIdentity calls unless the identity setting is "off".
+func (b *Bridge) queueIdentity(calls ...Call) {
+	if b.settings.Identity == "off" {
+		return
+	}
+	b.queue(calls...)
+}
+
+// SetConsent applies a consent state: "pending" holds calls, "denied" drops held and new events,
+// "granted" delivers what was held. Nothing reaches Heap unless consent is granted.
+func (b *Bridge) SetConsent(state string) {
+	if !contains(ConsentStates, state) {
+		b.notice("consent:"+state, "warn", "setConsent("+label(state)+") ignored; expected one of \"granted\", \"pending\", \"denied\"")
+		return
+	}
+	b.consent = state
+	if state != "denied" {
+		return
+	}
+	kept := b.pending[:0]
+	for _, p := range b.pending {
+		if p.isEvent {
+			b.stats.Pending--
+			b.drop(DropConsentDenied, "consent was denied while it waited", 1)
+			continue
+		}
+		kept = append(kept, p) // identity stays in step, delivered if consent is granted later
+	}
+	b.pending = kept
+}
+
+// Reconfigure applies settings passed to configure() after the module started.
+func (b *Bridge) Reconfigure(v Value) {
+	s, problems := ParseSettings(v)
+	for _, p := range problems {
+		b.notice("settings:"+p, "warn", p)
+	}
+	if s.WasmURL != "" && s.WasmURL != b.settings.WasmURL {
+		b.notice("settings:late-wasmUrl", "warn", `setting "wasmUrl" applies only before the module loads; ignored`)
+	}
+	s.WasmURL, s.Load = b.settings.WasmURL, b.settings.Load
+	consent := s.Consent
+	if !hasKey(v, "consent") {
+		consent = b.consent
+	}
+	b.settings = s
+	b.SetConsent(consent)
+}
+
+func hasKey(v Value, key string) bool {
+	_, ok := v.Field(key)
+	return ok
 }
 
 // countProperties records a property set's drops and cuts, naming the first drop once.
@@ -160,7 +274,11 @@ func (b *Bridge) queue(calls ...Call) {
 
 func (b *Bridge) queueEvent(c Call) {
 	if b.stats.Pending >= MaxPending {
-		b.drop(DropHeapUnavailable, "window.heap is not available and "+itoa(MaxPending)+" events are already waiting for it", 1)
+		if b.consent == "pending" {
+			b.drop(DropConsentQueueFull, itoa(MaxPending)+" events are already waiting for consent", 1)
+		} else {
+			b.drop(DropHeapUnavailable, "window.heap is not available and "+itoa(MaxPending)+" events are already waiting for it", 1)
+		}
 		return
 	}
 	b.stats.Pending++
@@ -169,7 +287,7 @@ func (b *Bridge) queueEvent(c Call) {
 
 // Flush delivers queued calls in order until deliver reports ErrHeapNotReady.
 func (b *Bridge) Flush(deliver func(Call) error) {
-	for len(b.pending) > 0 {
+	for len(b.pending) > 0 && b.consent == "granted" {
 		p := b.pending[0]
 		err := deliver(p.call)
 		if errors.Is(err, ErrHeapNotReady) {
@@ -200,8 +318,11 @@ func (b *Bridge) Flush(deliver func(Call) error) {
 	}
 }
 
-// Waiting reports whether calls are held for window.heap.
-func (b *Bridge) Waiting() bool { return len(b.pending) > 0 }
+// Waiting reports whether calls are held for window.heap (not for consent, which a call ends).
+func (b *Bridge) Waiting() bool { return len(b.pending) > 0 && b.consent == "granted" }
+
+// Settings returns the settings in force.
+func (b *Bridge) Settings() Settings { return b.settings }
 
 // Stats returns a copy of the counters.
 func (b *Bridge) Stats() Stats {

@@ -23,6 +23,9 @@ const (
 	DropQueueFull         = "queue_full"         // the loader's pre-start queue overflowed
 	DropInternalError     = "internal_error"     // a bug in the bridge, recovered
 	DropModuleUnavailable = "module_unavailable" // counted by the loader when the module cannot load
+	DropFiltered          = "filtered"           // excluded by the events setting
+	DropConsentDenied     = "consent_denied"     // consent was denied
+	DropConsentQueueFull  = "consent_queue_full" // too many events waiting for consent
 )
 
 // UserIDProperty carries the identified Userpilot user on every forwarded event.

@@ -87,7 +87,9 @@ func (d *decoder) value(depth int) Value {
 }
 
 var fuzzNames = []string{"started", "step", "completed", "dismissed", "unknown", ""}
-var fuzzKinds = []string{InputEvent, InputEvent, InputInterface, InputInterface, InputIdentify, InputRestore, InputAnonymous, InputClean, "bogus"}
+var fuzzKinds = []string{InputEvent, InputEvent, InputInterface, InputInterface, InputIdentify, InputRestore, InputAnonymous, InputClean, InputConsent, InputSettings, "bogus"}
+
+var fuzzConsent = []string{"granted", "pending", "denied", "maybe"}
 
 var fuzzMethods = []string{"track", "track", "track", "identify", "resetIdentity", "addUserProperties", "addEventProperties", ""}
 
@@ -96,6 +98,9 @@ var fuzzTrackNames = []string{"Userpilot Experience (started)", "Userpilot Exper
 
 func (d *decoder) input() Input {
 	in := Input{Kind: fuzzKinds[int(d.byte())%len(fuzzKinds)], Name: fuzzNames[int(d.byte())%len(fuzzNames)], Ref: int(d.byte() % 4), Task: int(d.byte() % 4), At: float64(d.byte()) * 50}
+	if in.Kind == InputConsent {
+		in.Name = fuzzConsent[int(d.byte())%len(fuzzConsent)]
+	}
 	if in.Kind == InputInterface {
 		in.Name = fuzzMethods[int(d.byte())%len(fuzzMethods)]
 		if in.Name == "track" && d.byte()%4 != 0 {
@@ -180,7 +185,8 @@ func FuzzBridge(f *testing.F) {
 	f.Add([]byte("\x00\x01\x01\x01\x01\x07\x05\x04\x04\x80\x80\xff\xfe\x07"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		d := &decoder{b: data}
-		b := New(Settings{Debug: len(data)%2 == 0})
+		settings, _ := ParseSettings(d.value(0))
+		b := New(settings)
 		absent := false
 		deliver := func(c Call) error {
 			if absent {

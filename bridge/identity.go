@@ -84,3 +84,6 @@ func (s *Identity) BeforeEvent() []Call {
 
 // User returns the current valid Userpilot user id.
 func (s *Identity) User() (string, bool) { return s.user, s.hasUser }
+
+// Synced reports whether Heap already holds the current user.
+func (s *Identity) Synced() bool { return s.hasUser && s.hasSent && s.sent == s.user }

@@ -234,3 +234,40 @@ func (p *PropertySet) SetReserved(key string, value string) {
 	p.index[key] = true
 	p.props = append(p.props, Property{Key: key, Value: value})
 }
+
+// PropBySettings counts properties the properties.drop setting removes.
+const PropBySettings = "by_settings"
+
+// Masked replaces a value the properties.mask setting names.
+const Masked = "***"
+
+// ApplyRules removes the properties drop names and masks those mask names. A name matches the
+// key itself or, for a flattened object, every key under it ("meta" matches "meta.plan"); `*`
+// matches any run of characters.
+func (p *PropertySet) ApplyRules(drop, mask []string) {
+	if len(drop) == 0 && len(mask) == 0 {
+		return
+	}
+	kept := p.props[:0]
+	for _, prop := range p.props {
+		switch {
+		case matchesProperty(drop, prop.Key):
+			p.Drops[PropBySettings]++
+			delete(p.index, prop.Key)
+			continue
+		case matchesProperty(mask, prop.Key):
+			prop.Value = Masked
+		}
+		kept = append(kept, prop)
+	}
+	p.props = kept
+}
+
+func matchesProperty(names []string, key string) bool {
+	for _, n := range names {
+		if MatchName(n, key) || strings.HasPrefix(key, n+".") {
+			return true
+		}
+	}
+	return false
+}

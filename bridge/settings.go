@@ -5,26 +5,63 @@ import (
 	"strings"
 )
 
-// Settings are the page's window.userpilotHeapBridgeSettings after validation.
+// Settings are the page's window.userpilotHeapBridgeSettings (or configure(settings)) after
+// validation. The zero value is the default.
 type Settings struct {
 	WasmURL string
 	Debug   bool
 	// ExtraEvents are undocumented Userpilot `on` event names to forward as "Userpilot Event (<name>)".
 	ExtraEvents []string
+	// Allow and Deny filter canonical event names; `*` matches any run of characters.
+	Allow, Deny []string
+	// Rename maps a canonical event name to the name Heap receives.
+	Rename map[string]string
+	// DropProperties and MaskProperties name properties (and, for a flattened object, its prefix).
+	DropProperties, MaskProperties []string
+	// UserProperties names the userpilot.identify properties sent with heap.addUserProperties.
+	UserProperties []string
+	// Identity is "sync" (default) or "off": never call identify or resetIdentity.
+	Identity string
+	// Consent is "granted" (default), "pending" or "denied".
+	Consent string
+	// Load is "eager" (default), "idle" or "first-event"; the loader acts on it.
+	Load string
+	// Record keeps the calls made, for UserpilotHeapBridge.history(); the loader acts on it.
+	Record bool
 }
+
+// Setting values with a fixed set of choices.
+var (
+	identityModes = []string{"sync", "off"}
+	ConsentStates = []string{"granted", "pending", "denied"}
+	loadModes     = []string{"eager", "idle", "first-event"}
+)
 
 // settingKinds lists every accepted key and the kind of value it takes.
 var settingKinds = map[string]Kind{
-	"wasmUrl":     KindString,
-	"debug":       KindBool,
-	"extraEvents": KindArray,
+	"wasmUrl":        KindString,
+	"debug":          KindBool,
+	"extraEvents":    KindArray,
+	"events":         KindObject,
+	"rename":         KindObject,
+	"properties":     KindObject,
+	"userProperties": KindArray,
+	"identity":       KindString,
+	"consent":        KindString,
+	"load":           KindString,
+	"record":         KindBool,
 }
 
-// ParseSettings validates the settings object. Each unknown key or wrongly typed value yields one
-// message naming it and what is allowed; the rest of the settings still apply.
-func ParseSettings(v Value) (Settings, []string) { //nolint:gocyclo // one case per setting
-	var s Settings
-	var problems []string
+// settingsParser collects problems, one message per wrong key or value.
+type settingsParser struct{ problems []string }
+
+func (p *settingsParser) bad(format string) { p.problems = append(p.problems, format) }
+
+// ParseSettings validates the settings object. Each unknown key or wrong value yields one message
+// naming it and what is allowed; that setting keeps its default and the rest still apply.
+func ParseSettings(v Value) (Settings, []string) {
+	s := Settings{Identity: "sync", Consent: "granted", Load: "eager"}
+	p := &settingsParser{}
 	switch v.Kind {
 	case KindUndefined, KindNull:
 		return s, nil
@@ -39,39 +76,118 @@ func ParseSettings(v Value) (Settings, []string) { //nolint:gocyclo // one case 
 		val := v.Items[i]
 		want, known := settingKinds[key]
 		if !known {
-			problems = append(problems, "unknown setting "+quote(key)+" ignored; allowed settings are "+allowedSettings())
+			p.bad("unknown setting " + label(key) + " ignored; allowed settings are " + allowedSettings())
 			continue
 		}
 		if val.Kind == KindUndefined {
 			continue
 		}
 		if val.Kind != want {
-			problems = append(problems, "setting "+quote(key)+" is "+describe(val)+"; expected "+kindName(want)+", using the default")
+			p.bad("setting " + quote(key) + " is " + describe(val) + "; expected " + kindName(want) + ", using the default")
 			continue
 		}
-		switch key {
-		case "wasmUrl":
-			if strings.TrimSpace(val.Str) == "" {
-				problems = append(problems, `setting "wasmUrl" is empty; using the module next to the loader`)
-				continue
-			}
-			s.WasmURL = val.Str
-		case "debug":
-			s.Debug = val.Bool
-		case "extraEvents":
-			for _, item := range val.Items {
-				name := strings.TrimSpace(item.Str)
-				if item.Kind != KindString || name == "" || UTF16Len(name) > 100 {
-					problems = append(problems, `setting "extraEvents" has an entry that is `+describe(item)+"; expected non-empty event names of at most 100 characters")
-					continue
-				}
-				if _, documented := experienceEvents[name]; !documented && !contains(s.ExtraEvents, name) {
-					s.ExtraEvents = append(s.ExtraEvents, name)
-				}
+		p.apply(&s, key, val)
+	}
+	return s, p.problems
+}
+
+func (p *settingsParser) apply(s *Settings, key string, val Value) {
+	switch key {
+	case "wasmUrl":
+		if strings.TrimSpace(val.Str) == "" {
+			p.bad(`setting "wasmUrl" is empty; using the module next to the loader`)
+			return
+		}
+		s.WasmURL = val.Str
+	case "debug":
+		s.Debug = val.Bool
+	case "record":
+		s.Record = val.Bool
+	case "extraEvents":
+		for _, name := range p.names("extraEvents", val, 100) {
+			if _, documented := experienceEvents[name]; !documented && !contains(s.ExtraEvents, name) {
+				s.ExtraEvents = append(s.ExtraEvents, name)
 			}
 		}
+	case "events":
+		p.fields("events", val, map[string]func(Value){
+			"allow": func(v Value) { s.Allow = p.names("events.allow", v, MaxEventNameLen) },
+			"deny":  func(v Value) { s.Deny = p.names("events.deny", v, MaxEventNameLen) },
+		})
+	case "rename":
+		s.Rename = map[string]string{}
+		for i, from := range val.Keys {
+			to := val.Items[i]
+			if to.Kind != KindString || strings.TrimSpace(to.Str) == "" || UTF16Len(to.Str) > MaxEventNameLen {
+				p.bad(`setting "rename" maps ` + label(from) + " to " + describe(to) + "; expected a non-empty event name of at most 255 characters")
+				continue
+			}
+			s.Rename[from] = to.Str
+		}
+	case "properties":
+		p.fields("properties", val, map[string]func(Value){
+			"drop": func(v Value) { s.DropProperties = p.names("properties.drop", v, MaxPropertyKeyLen) },
+			"mask": func(v Value) { s.MaskProperties = p.names("properties.mask", v, MaxPropertyKeyLen) },
+		})
+	case "userProperties":
+		s.UserProperties = p.names("userProperties", val, MaxPropertyKeyLen)
+	case "identity":
+		s.Identity = p.choice("identity", val.Str, identityModes, s.Identity)
+	case "consent":
+		s.Consent = p.choice("consent", val.Str, ConsentStates, s.Consent)
+	case "load":
+		s.Load = p.choice("load", val.Str, loadModes, s.Load)
 	}
-	return s, problems
+}
+
+// names reads an array of non-empty strings, reporting each bad entry.
+func (p *settingsParser) names(key string, v Value, max int) []string {
+	if v.Kind != KindArray {
+		p.bad("setting " + quote(key) + " is " + describe(v) + "; expected an array of names")
+		return nil
+	}
+	out := []string{}
+	for _, item := range v.Items {
+		name := strings.TrimSpace(item.Str)
+		if item.Kind != KindString || name == "" || UTF16Len(name) > max {
+			p.bad("setting " + quote(key) + " has an entry that is " + describe(item) + "; expected non-empty names of at most " + itoa(max) + " characters")
+			continue
+		}
+		out = append(out, name)
+	}
+	return out
+}
+
+// fields reads a settings object whose keys are all known.
+func (p *settingsParser) fields(key string, v Value, known map[string]func(Value)) {
+	var allowed []string
+	for k := range known {
+		allowed = append(allowed, k)
+	}
+	sort.Strings(allowed)
+	for i, k := range v.Keys {
+		if f, ok := known[k]; ok {
+			f(v.Items[i])
+			continue
+		}
+		p.bad("unknown key " + label(k) + " in setting " + quote(key) + " ignored; allowed keys are " + strings.Join(allowed, ", "))
+	}
+}
+
+func (p *settingsParser) choice(key, got string, allowed []string, fallback string) string {
+	if contains(allowed, got) {
+		return got
+	}
+	p.bad("setting " + quote(key) + " is " + label(got) + "; expected one of " + strings.Join(quoteAll(allowed), ", ") + ", using " + quote(fallback))
+	return fallback
+}
+
+func quoteAll(list []string) []string {
+	out := make([]string, len(list))
+	for i, s := range list {
+		out[i] = quote(s)
+	}
+	return out
 }
 
 func allowedSettings() string {
@@ -97,4 +213,41 @@ func kindName(k Kind) string {
 		return "an object"
 	}
 	return string(k)
+}
+
+// MatchName reports whether name matches pattern, where `*` matches any run of characters.
+func MatchName(pattern, name string) bool {
+	parts := strings.Split(pattern, "*")
+	if len(parts) == 1 {
+		return pattern == name
+	}
+	if !strings.HasPrefix(name, parts[0]) {
+		return false
+	}
+	name = name[len(parts[0]):]
+	for _, part := range parts[1 : len(parts)-1] {
+		i := strings.Index(name, part)
+		if i < 0 {
+			return false
+		}
+		name = name[i+len(part):]
+	}
+	return strings.HasSuffix(name, parts[len(parts)-1])
+}
+
+// Allowed reports whether the events setting lets a canonical event name through.
+func (s Settings) Allowed(name string) bool {
+	if len(s.Allow) > 0 && !matchesAny(s.Allow, name) {
+		return false
+	}
+	return !matchesAny(s.Deny, name)
+}
+
+func matchesAny(patterns []string, name string) bool {
+	for _, p := range patterns {
+		if MatchName(p, name) {
+			return true
+		}
+	}
+	return false
 }
