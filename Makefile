@@ -14,9 +14,10 @@ $(DIST)/userpilot-heap-bridge.wasm: $(shell find bridge wasm -name '*.go' -not -
 	@mkdir -p $(DIST)
 	GOOS=js GOARCH=wasm $(GO) build $(GOFLAGS_WASM) -o $@ ./wasm/cmd/userpilot-heap-bridge
 
-$(DIST)/userpilot-heap-bridge.js: js/loader.js js/build.mjs $(WASM_EXEC)/wasm_exec.js
+# The loader carries the module's name and SRI hash, so it is built after the module.
+$(DIST)/userpilot-heap-bridge.js: js/loader.js js/build.mjs js/index.mjs js/wasm-url.mjs js/index.d.ts js/package.json $(WASM_EXEC)/wasm_exec.js $(DIST)/userpilot-heap-bridge.wasm
 	@mkdir -p $(DIST)
-	node js/build.mjs --wasm-exec $(WASM_EXEC)/wasm_exec.js --out $@
+	node js/build.mjs --wasm-exec $(WASM_EXEC)/wasm_exec.js --wasm $(DIST)/userpilot-heap-bridge.wasm --out $(DIST)
 
 # deps installs what the tests need when it is missing: Chromium from Debian, npm packages from the lockfile.
 deps: deps-chromium deps-node

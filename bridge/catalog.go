@@ -1,9 +1,6 @@
 package bridge
 
-import (
-	"regexp"
-	"strings"
-)
+import "strings"
 
 // Canonical event groups. Userpilot's own Heap integration names events
 // "Userpilot <Entity> (<action>)" (research/userpilot.md §7.1); the bridge gives each group one
@@ -64,12 +61,33 @@ var (
 	answerValueKeys = []string{"answer", "value", "response", "text"}
 )
 
-// userpilotName matches Userpilot's "Userpilot <Entity> (<action>)" event names.
-var userpilotName = regexp.MustCompile(`^Userpilot ([A-Za-z][A-Za-z ]*?) \(([^()]+)\)$`)
+// splitUserpilotName splits "Userpilot <Entity> (<action>)" into entity and action. (No regexp:
+// it would add hundreds of kilobytes to the module.)
+func splitUserpilotName(name string) (entity, action string, ok bool) {
+	rest, found := strings.CutPrefix(name, "Userpilot ")
+	if !found || !strings.HasSuffix(rest, ")") {
+		return "", "", false
+	}
+	open := strings.LastIndex(rest, " (")
+	if open <= 0 {
+		return "", "", false
+	}
+	entity, action = rest[:open], rest[open+2:len(rest)-1]
+	if action == "" || strings.ContainsAny(action, "()") {
+		return "", "", false
+	}
+	for _, r := range entity {
+		if !(r == ' ' || (r >= 'A' && r <= 'Z') || (r >= 'a' && r <= 'z')) {
+			return "", "", false
+		}
+	}
+	return entity, action, entity[0] != ' '
+}
 
 // classify returns the canonical Heap name and group of an event name Userpilot sends to Heap.
 func classify(name string) (string, string) {
-	if m := userpilotName.FindStringSubmatch(name); m != nil {
+	if entity, action, ok := splitUserpilotName(name); ok {
+		m := []string{name, entity, action}
 		switch strings.ToLower(m[1]) {
 		case "experience", "flow":
 			return "Userpilot Experience (" + m[2] + ")", GroupExperience

@@ -177,3 +177,27 @@ func TestExtraEvents(t *testing.T) {
 		t.Errorf("events %v", st.Events)
 	}
 }
+
+// TestSplitUserpilotName tests the "Userpilot <Entity> (<action>)" parser.
+func TestSplitUserpilotName(t *testing.T) {
+	cases := []struct {
+		in, entity, action string
+		ok                 bool
+	}{
+		{"Userpilot Experience (started)", "Experience", "started", true},
+		{"Userpilot Checklist (task completed)", "Checklist", "task completed", true},
+		{"Userpilot Resource Center (opened)", "Resource Center", "opened", true},
+		{"Userpilot NPS ()", "", "", false},
+		{"Userpilot  (x)", "", "", false},
+		{"Userpilot X1 (a)", "", "", false},
+		{"Userpilot X (a(b))", "", "", false},
+		{"Form Submissions", "", "", false},
+		{"Userpilot Experience started", "", "", false},
+	}
+	for _, c := range cases {
+		e, a, ok := splitUserpilotName(c.in)
+		if ok != c.ok || (ok && (e != c.entity || a != c.action)) {
+			t.Errorf("%q: %q %q %v", c.in, e, a, ok)
+		}
+	}
+}

@@ -1,7 +1,11 @@
-// build.mjs writes dist/userpilot-heap-bridge.js: the loader with Go's wasm_exec.js (from the Go
-// release that built the module) inside it, run against a private scope instead of window.
-import { readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+// build.mjs turns dist/ into the shippable package: the loader with Go's wasm_exec.js (from the Go
+// release that built the module) inside it, run against a private scope instead of window; the
+// module's SRI hash baked into the loader; content-hashed copies for long-lived CDN caching; the
+// ES module entry and type declarations for bundlers; package.json; and manifest.json with every
+// file's size and sha384.
+import { createHash } from 'node:crypto';
+import { copyFileSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -9,33 +13,57 @@ const args = Object.fromEntries(process.argv.slice(2).reduce((pairs, a, i, all) 
   if (a.startsWith('--')) pairs.push([a.slice(2), all[i + 1]]);
   return pairs;
 }, []));
-if (!args['wasm-exec'] || !args.out) {
-  console.error('usage: node js/build.mjs --wasm-exec PATH/wasm_exec.js --out dist/userpilot-heap-bridge.js');
+if (!args['wasm-exec'] || !args.wasm || !args.out) {
+  console.error('usage: node js/build.mjs --wasm-exec PATH/wasm_exec.js --wasm dist/userpilot-heap-bridge.wasm --out dist');
   process.exit(2);
 }
+const die = (msg) => { console.error(`build.mjs: ${msg}`); process.exit(1); };
+const sri = (bytes) => 'sha384-' + createHash('sha384').update(bytes).digest('base64');
+const short = (bytes) => createHash('sha384').update(bytes).digest('hex').slice(0, 12);
 
-const { version } = JSON.parse(readFileSync(join(here, 'package.json'), 'utf8'));
+const pkg = JSON.parse(readFileSync(join(here, 'package.json'), 'utf8'));
+const out = args.out;
+const wasmName = basename(args.wasm);
+const wasm = readFileSync(args.wasm);
+
 let runtime = readFileSync(args['wasm-exec'], 'utf8');
-
 // wasm_exec.js writes Go's stdout through a bare `fs`; point it at the scope's fs instead.
 const bareFs = /(^|[^.\w])fs\.writeSync\(/gm;
 const hits = runtime.match(bareFs) || [];
-if (hits.length !== 1) {
-  console.error(`build.mjs: expected one bare fs.writeSync in wasm_exec.js, found ${hits.length}; check this Go release`);
-  process.exit(1);
-}
+if (hits.length !== 1) die(`expected one bare fs.writeSync in wasm_exec.js, found ${hits.length}; check this Go release`);
 runtime = runtime.replace(bareFs, '$1globalThis.fs.writeSync(');
-if (!runtime.includes('globalThis.Go = class')) {
-  console.error('build.mjs: wasm_exec.js no longer defines globalThis.Go; check this Go release');
-  process.exit(1);
-}
+if (!runtime.includes('globalThis.Go = class')) die('wasm_exec.js no longer defines globalThis.Go; check this Go release');
 
-const wrapped = `function (globalThis) {\n${runtime}\nreturn globalThis.Go;\n}`;
-let loader = readFileSync(join(here, 'loader.js'), 'utf8');
-if (!loader.includes('/*__WASM_EXEC__*/null')) {
-  console.error('build.mjs: loader.js lost its /*__WASM_EXEC__*/ placeholder');
-  process.exit(1);
+const template = readFileSync(join(here, 'loader.js'), 'utf8');
+for (const mark of ['/*__WASM_EXEC__*/null', '__WASM_FILE__', '__WASM_INTEGRITY__', '__VERSION__']) {
+  if (!template.includes(mark)) die(`loader.js lost its ${mark} placeholder`);
 }
-loader = loader.replace('/*__WASM_EXEC__*/null', () => wrapped).replaceAll('__VERSION__', version);
-writeFileSync(args.out, loader);
-console.log(`wrote ${args.out} (${loader.length} bytes, version ${version})`);
+const loaderFor = (file) => template
+  .replace('/*__WASM_EXEC__*/null', () => `function (globalThis) {\n${runtime}\nreturn globalThis.Go;\n}`)
+  .replaceAll('__VERSION__', pkg.version)
+  .replace('__WASM_FILE__', file)
+  .replace('__WASM_INTEGRITY__', sri(wasm));
+
+// Old hashed copies would pile up across builds; each build writes its own.
+for (const f of readdirSync(out)) {
+  if (/^userpilot-heap-bridge\.[0-9a-f]{12}\.(js|wasm)$/.test(f)) rmSync(join(out, f));
+}
+const loader = loaderFor(wasmName);
+writeFileSync(join(out, 'userpilot-heap-bridge.js'), loader);
+const hashedWasm = `userpilot-heap-bridge.${short(wasm)}.wasm`;
+copyFileSync(args.wasm, join(out, hashedWasm));
+const hashedLoaderText = loaderFor(hashedWasm);
+const hashedLoader = `userpilot-heap-bridge.${short(hashedLoaderText)}.js`;
+writeFileSync(join(out, hashedLoader), hashedLoaderText);
+
+for (const f of ['index.mjs', 'wasm-url.mjs', 'index.d.ts']) copyFileSync(join(here, f), join(out, f));
+writeFileSync(join(out, 'package.json'), JSON.stringify(pkg, null, 2) + '\n');
+
+const files = {};
+for (const f of ['userpilot-heap-bridge.js', wasmName, hashedLoader, hashedWasm, 'index.mjs', 'wasm-url.mjs', 'index.d.ts']) {
+  const bytes = readFileSync(join(out, f));
+  files[f] = { bytes: statSync(join(out, f)).size, integrity: sri(bytes) };
+}
+const manifest = { name: pkg.name, version: pkg.version, loader: hashedLoader, module: hashedWasm, files };
+writeFileSync(join(out, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
+console.log(`wrote ${out}/userpilot-heap-bridge.js (${loader.length} bytes), ${hashedLoader}, ${hashedWasm}, manifest.json (version ${pkg.version})`);

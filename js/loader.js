@@ -111,16 +111,20 @@
   // ---- handing entries to Go: queued until the module attaches ----
   var queue = [], overflow = 0, receiver = null, failure = null, lostAfterFailure = 0;
 
+  // isEvent tells the entries that count as received events: `on` events and interface tracks.
+  function isEvent(entry) { return entry.k === 'event' || (entry.k === 'interface' && entry.n === 'track'); }
+
   function deliver(entry) {
     try {
       if (receiver) return receiver.receive(entry);
-      if (failure) { if (entry.k === 'event') lostAfterFailure++; return; }
-      if (queue.length < MAX_QUEUE) queue.push(entry); else if (entry.k === 'event') overflow++;
+      if (failure) { if (isEvent(entry)) lostAfterFailure++; return; }
+      if (queue.length < MAX_QUEUE) queue.push(entry); else if (isEvent(entry)) overflow++;
+      if (!started && isEvent(entry) && rawSettings && rawSettings.load === 'first-event') start();
     } catch (e) {
       // The module stopped (it exited or crashed): count what it can no longer take.
       receiver = null;
       fail(new Error(PREFIX + 'the module stopped: ' + errorText(e)));
-      if (entry.k === 'event') lostAfterFailure++;
+      if (isEvent(entry)) lostAfterFailure++;
     }
   }
 
@@ -201,7 +205,22 @@
       });
     });
     SUBSCRIBED.forEach(function (name) { call(orig.on, up, [name, dispatcher(name)]); });
+    hookedObjects.push({ up: up, on: orig.on });
     if (late) recoverIdentity(stub);
+  }
+
+  var hookedObjects = [];
+
+  // subscribe adds `on` event names after start (configure's extraEvents) on every hooked object.
+  function subscribe(names) {
+    names.forEach(function (name) {
+      if (isOurs(name)) return;
+      SUBSCRIBED.push(name);
+      handlers[name] = handlers[name] || [];
+      hookedObjects.forEach(function (h) {
+        try { call(h.on, h.up, [name, dispatcher(name)]); } catch (e) { reportLater(e); }
+      });
+    });
   }
 
   function call(fn, self, args) {
@@ -361,9 +380,10 @@
 
   function localStats() {
     var events = 0;
-    for (var i = 0; i < queue.length; i++) if (queue[i].k === 'event') events++;
+    for (var i = 0; i < queue.length; i++) if (isEvent(queue[i])) events++;
     var s = { received: events + overflow + lostAfterFailure, forwarded: 0, dropped: overflow, duplicates: 0,
-      identifies: 0, resets: 0, pending: events, identityRejected: 0, truncated: 0, dropReasons: {}, propertyDrops: {} };
+      identifies: 0, resets: 0, pending: events, identityRejected: 0, truncated: 0, dropReasons: {},
+      propertyDrops: {}, events: {}, interfaceIgnored: {} };
     if (overflow) s.dropReasons.queue_full = overflow;
     if (failure) {
       var lost = events + lostAfterFailure;
@@ -372,6 +392,54 @@
       if (lost) s.dropReasons.module_unavailable = lost;
     }
     return s;
+  }
+
+  function mergeStats(base, local) {
+    if (!base) return local;
+    var s = JSON.parse(JSON.stringify(base));
+    s.received += lostAfterFailure;
+    s.dropped += lostAfterFailure;
+    if (lostAfterFailure) s.dropReasons.module_unavailable = (s.dropReasons.module_unavailable || 0) + lostAfterFailure;
+    return s;
+  }
+
+  // ---- the kit for headless tests: history() and whenForwarded() ----
+  var MAX_HISTORY = 1000;
+  var recording = recordWanted(rawSettings);
+  var history = [], forwardedNames = {}, waiters = [];
+
+  function recordWanted(s) {
+    if (s && s.record === true) return true;
+    try { return /[?&]userpilot-heap-bridge-record(=|&|$)/.test(win.location.search); } catch (e) { return false; }
+  }
+
+  function delivered(method) {
+    var args = Array.prototype.slice.call(arguments, 1);
+    if (recording) {
+      if (history.length >= MAX_HISTORY) history.shift();
+      history.push({ method: method, args: JSON.parse(JSON.stringify(args)), at: now() });
+    }
+    if (method !== 'track') return;
+    forwardedNames[args[0]] = true;
+    waiters = waiters.filter(function (w) {
+      if (w.name !== args[0]) return true;
+      clearTimeout(w.timer);
+      w.resolve();
+      return false;
+    });
+  }
+
+  function whenForwarded(name, timeoutMs) {
+    return new Promise(function (resolve, reject) {
+      if (forwardedNames[name]) return resolve();
+      var ms = typeof timeoutMs === 'number' && timeoutMs >= 0 ? timeoutMs : 5000;
+      var w = { name: name, resolve: resolve };
+      w.timer = setTimeout(function () {
+        waiters = waiters.filter(function (x) { return x !== w; });
+        reject(new Error(PREFIX + 'no "' + name + '" event was forwarded to Heap within ' + ms + ' ms'));
+      }, ms);
+      waiters.push(w);
+    });
   }
 
   var lastStats = null;
@@ -383,17 +451,23 @@
         try { return (lastStats = receiver.stats()); } catch (e) { /* module stopped */ }
       }
       return mergeStats(lastStats, localStats());
-    }
+    },
+    // configure takes the same object as window.userpilotHeapBridgeSettings, for bundler users.
+    configure: function (settings) {
+      recording = recordWanted(settings);
+      subscribe(extraEventNames(settings));
+      if (!started) {
+        rawSettings = settings;
+        boot.settings = snapshot(settings);
+        return;
+      }
+      deliver(entry('settings', '', [settings], null));
+    },
+    setConsent: function (state) { deliver(entry('consent', String(state), [], null)); },
+    history: function () { return JSON.parse(JSON.stringify(history)); },
+    clearHistory: function () { history = []; forwardedNames = {}; },
+    whenForwarded: whenForwarded
   };
-
-  function mergeStats(base, local) {
-    if (!base) return local;
-    var s = JSON.parse(JSON.stringify(base));
-    s.received += lostAfterFailure;
-    s.dropped += lostAfterFailure;
-    if (lostAfterFailure) s.dropReasons.module_unavailable = (s.dropReasons.module_unavailable || 0) + lostAfterFailure;
-    return s;
-  }
 
   try {
     Object.defineProperty(win, 'UserpilotHeapBridge', { value: Object.freeze(api), configurable: true, enumerable: true });
@@ -406,12 +480,14 @@
   // goRuntime is Go's wasm_exec.js from the same Go release, run against a private scope so its
   // globals (Go, fs, process, path) never land on window.
   var goRuntime = /*__WASM_EXEC__*/null;
+  // The module this loader was built with, verified by the browser (Subresource Integrity).
+  var WASM_FILE = '__WASM_FILE__', WASM_INTEGRITY = '__WASM_INTEGRITY__';
 
   function moduleUrl() {
     var s = rawSettings;
     if (s && typeof s.wasmUrl === 'string' && s.wasmUrl.trim()) return new URL(s.wasmUrl, document.baseURI).href;
     var base = (script && script.src) || document.baseURI;
-    return new URL('userpilot-heap-bridge.wasm', base).href;
+    return new URL(WASM_FILE, base).href;
   }
 
   function makeScope(own) {
@@ -434,11 +510,12 @@
       for (var i = 0; i < drained.length; i++) goApi.receive(drained[i]);
     },
     ready: function () { readyResolve(); },
-    fail: function (message) { fail(new Error(PREFIX + message)); }
+    fail: function (message) { fail(new Error(PREFIX + message)); },
+    delivered: delivered
   };
 
   function instantiate(url, imports) {
-    return fetch(url, { credentials: 'same-origin' }).then(function (resp) {
+    return fetch(url, { credentials: 'same-origin', integrity: WASM_INTEGRITY }).then(function (resp) {
       if (!resp.ok) throw new Error('HTTP ' + resp.status + ' ' + resp.statusText);
       var type = resp.headers.get('Content-Type') || '';
       if (WebAssembly.instantiateStreaming && type.split(';')[0].trim() === 'application/wasm') {
@@ -449,7 +526,11 @@
     });
   }
 
+  var started = false;
+
   function start() {
+    if (started) return;
+    started = true;
     var url;
     try {
       url = moduleUrl();
@@ -474,11 +555,26 @@
     if (/Content Security Policy|unsafe-eval|wasm-eval/i.test(msg)) {
       msg += " (the page's Content-Security-Policy must allow script-src 'wasm-unsafe-eval')";
     }
+    if (/integrity/i.test(msg)) msg += ' (the module does not match this loader\'s build)';
     return new Error(PREFIX + 'could not load the module from ' + url + ': ' + msg +
       '; Userpilot events are not forwarded to Heap on this page');
   }
 
+  // scheduleStart applies the load setting: "eager" now, "idle" when the browser is idle,
+  // "first-event" when the first Userpilot event arrives (see deliver).
+  function scheduleStart() {
+    var mode = rawSettings && rawSettings.load;
+    if (mode === 'first-event') return;
+    if (mode === 'idle') {
+      if (typeof win.requestIdleCallback === 'function') win.requestIdleCallback(start, { timeout: 5000 });
+      else setTimeout(start, 1000);
+      return;
+    }
+    start();
+  }
+
   trapSettings();
   trapUserpilot();
-  start();
+  // A microtask later, so configure() called in the same task (a bundle's import) applies first.
+  Promise.resolve().then(scheduleStart);
 })();

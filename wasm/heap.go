@@ -13,7 +13,7 @@ import (
 // errMethodMissing means a loaded Heap lacks an identity method; the call is skipped, not held.
 var errMethodMissing = errors.New("method missing")
 
-// deliver makes one call on whatever window.heap is now.
+// deliver makes one call on whatever window.heap is now, and tells the loader it was made.
 func (m *Module) deliver(c bridge.Call) (err error) {
 	heap := m.heap()
 	if t := heap.Type(); t != js.TypeObject && t != js.TypeFunction {
@@ -26,22 +26,31 @@ func (m *Module) deliver(c bridge.Call) (err error) {
 		}
 		return bridge.ErrHeapNotReady
 	}
+	var args []any
+	switch c.Method {
+	case bridge.MethodTrack:
+		args = []any{c.Event, propertiesObject(m.env.Object, c.Properties)}
+	case bridge.MethodIdentify:
+		args = []any{c.Identity}
+	case bridge.MethodAddUserProperties:
+		args = []any{propertiesObject(m.env.Object, c.Properties)}
+	}
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("%v", r) // heap.* threw; js.Error carries the page's message
 		}
 	}()
-	switch c.Method {
-	case bridge.MethodTrack:
-		heap.Call(c.Method, c.Event, propertiesObject(m.env.Object, c.Properties))
-	case bridge.MethodIdentify:
-		heap.Call(c.Method, c.Identity)
-	case bridge.MethodAddUserProperties:
-		heap.Call(c.Method, propertiesObject(m.env.Object, c.Properties))
-	default:
-		heap.Call(c.Method)
-	}
+	heap.Call(c.Method, args...)
+	m.notifyDelivered(c.Method, args)
 	return nil
+}
+
+// notifyDelivered tells the loader about a call made, for history() and whenForwarded().
+func (m *Module) notifyDelivered(method string, args []any) {
+	defer func() { recover() }() // the loader's bookkeeping must not turn a delivered call into a drop
+	if f := m.env.Boot.Get("delivered"); f.Type() == js.TypeFunction {
+		f.Invoke(append([]any{method}, args...)...)
+	}
 }
 
 // heap returns the Heap to call now: the instance the page gave Userpilot in

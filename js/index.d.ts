@@ -1,0 +1,83 @@
+// Types for userpilot-heap-bridge: the settings object and the window.UserpilotHeapBridge global.
+
+/** Canonical event names ("Userpilot Experience (started)", ...); `*` matches any run of characters. */
+export type EventPattern = string;
+
+export interface UserpilotHeapBridgeSettings {
+  /** Where to fetch the Go module; default: next to the loader. */
+  wasmUrl?: string;
+  /** Log each received and forwarded event to the console. */
+  debug?: boolean;
+  /** Undocumented Userpilot `on` event names to forward as "Userpilot Event (<name>)". */
+  extraEvents?: string[];
+  /** Allow and deny lists of canonical event names. */
+  events?: { allow?: EventPattern[]; deny?: EventPattern[] };
+  /** Canonical event name to the name Heap receives. */
+  rename?: Record<string, string>;
+  /** Property names to drop, and names whose values are sent as "***". */
+  properties?: { drop?: string[]; mask?: string[] };
+  /** Properties of userpilot.identify to send with heap.addUserProperties (none by default). */
+  userProperties?: string[];
+  /** "sync" (default) or "off": never call heap.identify or heap.resetIdentity. */
+  identity?: 'sync' | 'off';
+  /** "granted" (default), "pending" (hold, forward on grant) or "denied" (drop and count). */
+  consent?: ConsentState;
+  /** When to fetch the module: "eager" (default), "idle", or "first-event". */
+  load?: 'eager' | 'idle' | 'first-event';
+  /** Keep the calls made, for history(). Also on with ?userpilot-heap-bridge-record in the URL. */
+  record?: boolean;
+}
+
+export type ConsentState = 'granted' | 'pending' | 'denied';
+
+export interface UserpilotHeapBridgeStats {
+  received: number;
+  forwarded: number;
+  dropped: number;
+  duplicates: number;
+  identifies: number;
+  resets: number;
+  pending: number;
+  identityRejected: number;
+  truncated: number;
+  dropReasons: Record<string, number>;
+  propertyDrops: Record<string, number>;
+  events: Record<string, number>;
+  interfaceIgnored: Record<string, number>;
+}
+
+export interface HeapCall {
+  method: 'track' | 'identify' | 'resetIdentity' | 'addUserProperties';
+  args: unknown[];
+  /** performance.now() when the call was made. */
+  at: number;
+}
+
+export interface UserpilotHeapBridgeApi {
+  readonly version: string;
+  ready(): Promise<void>;
+  stats(): UserpilotHeapBridgeStats;
+  configure(settings: UserpilotHeapBridgeSettings): void;
+  setConsent(state: ConsentState): void;
+  history(): HeapCall[];
+  clearHistory(): void;
+  whenForwarded(eventName: string, timeoutMs?: number): Promise<void>;
+}
+
+declare global {
+  interface Window {
+    UserpilotHeapBridge: UserpilotHeapBridgeApi;
+    userpilotHeapBridgeSettings?: UserpilotHeapBridgeSettings;
+  }
+}
+
+declare const bridge: UserpilotHeapBridgeApi;
+export default bridge;
+export declare const version: string;
+export declare const ready: UserpilotHeapBridgeApi['ready'];
+export declare const stats: UserpilotHeapBridgeApi['stats'];
+export declare const configure: UserpilotHeapBridgeApi['configure'];
+export declare const setConsent: UserpilotHeapBridgeApi['setConsent'];
+export declare const history: UserpilotHeapBridgeApi['history'];
+export declare const clearHistory: UserpilotHeapBridgeApi['clearHistory'];
+export declare const whenForwarded: UserpilotHeapBridgeApi['whenForwarded'];

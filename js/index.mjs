@@ -1,0 +1,8 @@
+// ES module entry for bundlers: points the loader at the module shipped next to this file, runs
+// it, and re-exports the global API. Import it once, early, before Userpilot initialises.
+import './wasm-url.mjs'; // evaluated first: ES modules run their imports in order
+import './userpilot-heap-bridge.js';
+
+const bridge = window.UserpilotHeapBridge;
+export default bridge;
+export const { version, ready, stats, configure, setConsent, history, clearHistory, whenForwarded } = bridge;
