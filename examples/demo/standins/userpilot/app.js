@@ -27,6 +27,41 @@
   }
 
   var state = { userId: null, anonymousId: null, suppressed: false, calls: [] };
+
+  // Userpilot's native Heap integration (the dashboard toggle), off unless
+  // userpilotSettings.standInNativeHeap is true. Its Heap is integrations_interfaces.heap, read at
+  // call time, else window.heap. Settings are read live so a page (or the npm wrapper) can
+  // reassign window.userpilotSettings after this file ran.
+  function liveSettings() { return window.userpilotSettings || settings; }
+  function nativeOn() { return liveSettings().standInNativeHeap === true; }
+  function integrationHeap() {
+    var s = liveSettings(), ii = s && s.integrations_interfaces;
+    return (ii && ii.heap) || window.heap;
+  }
+  function nativeHeapCall(method, args) {
+    var heap = integrationHeap();
+    if (!heap || typeof heap[method] !== "function") return undefined;
+    try { return heap[method].apply(heap, args); } catch (err) {
+      // Userpilot's SDK guards its integrations; record it so tests still see the throw.
+      control.handlerErrors.push({ event: "heap." + method, message: String(err && err.message || err) });
+      console.error("userpilot stand-in: heap." + method + " threw:", err);
+    }
+  }
+  var EXPERIENCE_EVENTS = ["started", "step", "completed", "dismissed"];
+  // nativeExperience sends what the integration sends for an experience event.
+  function nativeExperience(name, payload) {
+    var p = payload && typeof payload === "object" ? payload : {};
+    var props = { type: "flow" };
+    try {
+      props = { id: p.id, token: p.token, type: "flow" };
+      if (p.step !== undefined) props.step = p.step;
+      if (p.totalSteps !== undefined) props.total_steps = p.totalSteps;
+    } catch (err) { /* a payload getter threw; send what was read */ }
+    var send = function () { nativeHeapCall("track", ["Userpilot Experience (" + name + ")", props]); };
+    var delay = liveSettings().standInNativeHeapDelay;
+    if (typeof delay === "number" && delay >= 0) setTimeout(send, delay);
+    else send();
+  }
   function note(method, args) { state.calls.push({ method: method, args: Array.prototype.slice.call(args) }); }
 
   var full = {
@@ -42,6 +77,10 @@
       state.anonymousId = null;
       store(userKey, String(userId));
       store("userpilot-un-id", null);
+      if (nativeOn()) {
+        nativeHeapCall("identify", [String(userId)]);
+        if (data) nativeHeapCall("addUserProperties", [data]);
+      }
     },
     anonymous: function () {
       note("anonymous", arguments);
@@ -105,6 +144,13 @@
 
   // Test and demo controls live on userpilotStandIn, never on userpilot itself.
   function emit(name, payload) {
+    var native = nativeOn() && EXPERIENCE_EVENTS.indexOf(name) >= 0;
+    var first = native && liveSettings().standInNativeFirst === true;
+    if (first) nativeExperience(name, payload);
+    emitToHandlers(name, payload);
+    if (native && !first) nativeExperience(name, payload);
+  }
+  function emitToHandlers(name, payload) {
     var list = (handlers[name] || []).slice();
     handlers[name] = (handlers[name] || []).filter(function (h) { return !h.once; });
     if (!handlers[name].length) delete handlers[name];
@@ -141,6 +187,14 @@
     var f = flow; flow = null;
     emit("dismissed", { id: f.id, token: f.token });
   };
+  // Native integration controls: each calls the integration's Heap (regardless of the toggle).
+  control.checklist = function (action, props) { nativeHeapCall("track", ["Userpilot Checklist (" + action + ")", props]); };
+  control.nps = function (action, props) { nativeHeapCall("track", ["Userpilot NPS (" + action + ")", props]); };
+  control.form = function (props) { nativeHeapCall("track", ["Form Submissions", props]); };
+  control.survey = function (props) { nativeHeapCall("track", ["Userpilot Survey (submitted)", props]); };
+  control.nativeTrack = function (name, props) { nativeHeapCall("track", [name, props]); };
+  control.nativeCall = function (method) { return nativeHeapCall(method, Array.prototype.slice.call(arguments, 1)); };
+  control.integrationHeap = integrationHeap;
   control.currentFlow = function () { return flow && { id: flow.id, token: flow.token, step: flow.step, totalSteps: flow.totalSteps }; };
 
   window.userpilot = full;
