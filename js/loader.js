@@ -279,21 +279,23 @@
     return s;
   }
 
-  // Userpilot swaps window.userpilot (stub, then SDK); an accessor lets us hook each one.
-  function trapUserpilot() {
-    var current = win.userpilot;
-    var desc = Object.getOwnPropertyDescriptor(win, 'userpilot');
+  // trapGlobal turns window[name] into an accessor that hands each value assigned to onAssign
+  // (Userpilot swaps its stub for the SDK, the npm wrapper rewrites its settings), and hands over
+  // the value already there.
+  function trapGlobal(name, onAssign) {
+    var current = win[name];
+    var desc = Object.getOwnPropertyDescriptor(win, name);
     if (!desc || desc.configurable) {
       try {
-        Object.defineProperty(win, 'userpilot', {
+        Object.defineProperty(win, name, {
           configurable: true,
           enumerable: true,
           get: function () { return current; },
-          set: function (v) { current = v; try { hook(v, false); } catch (e) { reportLater(e); } }
+          set: function (v) { current = v; try { onAssign(v, false); } catch (e) { reportLater(e); } }
         });
       } catch (e) { /* fall through: hook what is there */ }
     }
-    if (current) hook(current, true);
+    if (current) onAssign(current, true);
   }
 
   // ---- the bridge as Userpilot's Heap interface (userpilotSettings.integrations_interfaces.heap) ----
@@ -346,24 +348,6 @@
     } catch (e) {
       console.warn(PREFIX + 'could not offer the bridge to Userpilot as its Heap interface (' + errorText(e) + ')');
     }
-  }
-
-  // Pages and the npm wrapper assign window.userpilotSettings; an accessor offers the interface
-  // to each object assigned.
-  function trapSettings() {
-    var current = win.userpilotSettings;
-    var desc = Object.getOwnPropertyDescriptor(win, 'userpilotSettings');
-    if (!desc || desc.configurable) {
-      try {
-        Object.defineProperty(win, 'userpilotSettings', {
-          configurable: true,
-          enumerable: true,
-          get: function () { return current; },
-          set: function (v) { current = v; offerInterface(v); }
-        });
-      } catch (e) { /* hook what is there */ }
-    }
-    offerInterface(current);
   }
 
   // ---- the public API ----
@@ -573,8 +557,8 @@
     start();
   }
 
-  trapSettings();
-  trapUserpilot();
+  trapGlobal('userpilotSettings', offerInterface);
+  trapGlobal('userpilot', hook);
   // A microtask later, so configure() called in the same task (a bundle's import) applies first.
   Promise.resolve().then(scheduleStart);
 })();

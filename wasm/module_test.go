@@ -208,3 +208,35 @@ func TestStartFailureReported(t *testing.T) {
 		t.Fatalf("err %v failed %q", err, p.failed)
 	}
 }
+
+// TestDeliveredCallsReported tests that each call made is reported to the loader with its arguments.
+func TestDeliveredCallsReported(t *testing.T) {
+	p := newFakePage(t, nil)
+	var reported []string
+	p.boot.Set("delivered", p.fn(func(_ js.Value, args []js.Value) any {
+		parts := []string{args[0].String()}
+		for _, a := range args[1:] {
+			parts = append(parts, js.Global().Get("JSON").Call("stringify", a).String())
+		}
+		reported = append(reported, strings.Join(parts, " "))
+		return nil
+	}))
+	p.start(t)
+	p.api.Call("receive", js.ValueOf(map[string]any{"k": "identify", "a": []any{str("alice")}}))
+	p.api.Call("receive", js.ValueOf(event("started", flow)))
+	want := []string{`identify "alice"`, `track "Userpilot Experience (started)" {"experience_id":7,"experience_token":"tok7","userpilot_user_id":"alice"}`}
+	if strings.Join(reported, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("reported:\n%s", strings.Join(reported, "\n"))
+	}
+}
+
+// TestPinnedHeapTarget tests that a Heap the page gave Userpilot is called instead of window.heap.
+func TestPinnedHeapTarget(t *testing.T) {
+	p := newFakePage(t, nil)
+	p.boot.Set("heapTarget", p.newHeap("pinned."))
+	p.start(t)
+	p.api.Call("receive", js.ValueOf(event("started", flow)))
+	if len(p.calls) != 1 || !strings.HasPrefix(p.calls[0], "pinned.track") {
+		t.Fatalf("calls %q", p.calls)
+	}
+}
