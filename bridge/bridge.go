@@ -78,7 +78,7 @@ func (b *Bridge) Receive(in Input) {
 		if why != "" {
 			b.stats.IdentityRejected++
 			b.userProps = nil
-			b.notice("identity:"+why, "warn", "userpilot.identify() id not sent to Heap: "+why)
+			b.notice("identity:"+why, "warn", "userpilot.identify() id not sent to Heap: "+why+counted)
 		}
 		b.queueIdentity(calls...)
 		if why == "" {
@@ -135,7 +135,7 @@ func (b *Bridge) receiveInterface(in Input) {
 		name := validUTF8(in.Name)
 		name, _ = CutUTF16(name, 40)
 		b.stats.InterfaceIgnored[name]++
-		b.notice("iface:"+name, "info", "Userpilot called heap."+name+" on the bridge's Heap interface; the bridge does not forward it")
+		b.notice("iface:"+name, "info", "Userpilot called heap."+name+" on the bridge's Heap interface; the bridge does not forward it"+counted)
 	}
 }
 
@@ -262,7 +262,7 @@ func (b *Bridge) countProperties(props *PropertySet, what string) {
 	}
 	b.stats.Truncated += props.Truncated
 	if props.FirstDrop != "" {
-		b.notice("prop:"+props.FirstDrop, "warn", what+" sent without "+props.FirstDrop)
+		b.notice("prop:"+props.FirstDrop, "warn", what+" sent without "+props.FirstDrop+counted)
 	}
 }
 
@@ -344,10 +344,20 @@ func (b *Bridge) Messages() []Message {
 // Warn records a console warning once per key, for problems found outside the core.
 func (b *Bridge) Warn(key, text string) { b.notice(key, "warn", text) }
 
+// counted ends a message about input the bridge refuses again each time, and counts.
+const counted = " (repeats are counted in UserpilotHeapBridge.stats())"
+
+// deliberateDrops follow the page's own settings: counted, but no warning.
+var deliberateDrops = map[string]bool{DropFiltered: true, DropConsentDenied: true}
+
 func (b *Bridge) drop(reason, why string, n int) {
 	b.stats.Dropped += n
 	b.stats.DropReasons[reason] += n
-	b.notice("drop:"+reason, "warn", "event dropped ("+reason+"): "+why)
+	if deliberateDrops[reason] {
+		b.debug("event dropped (" + reason + "): " + why)
+		return
+	}
+	b.notice("drop:"+reason, "warn", "event dropped ("+reason+"): "+why+counted)
 }
 
 // notice adds a message the first time key is seen, so bad input cannot flood the console.
@@ -356,7 +366,7 @@ func (b *Bridge) notice(key, level, text string) {
 		return
 	}
 	b.noticed[key] = true
-	b.messages = append(b.messages, Message{Level: level, Text: text + " (repeats are counted in UserpilotHeapBridge.stats())"})
+	b.messages = append(b.messages, Message{Level: level, Text: text})
 }
 
 func (b *Bridge) debug(text string) {

@@ -441,6 +441,10 @@
       recording = recordWanted(settings);
       subscribe(extraEventNames(settings));
       if (!started) {
+        // The ES module entry sets where the module is; a settings object without wasmUrl keeps it.
+        if (settings && typeof settings === 'object' && !settings.wasmUrl && rawSettings && rawSettings.wasmUrl) {
+          settings = Object.assign({}, settings, { wasmUrl: rawSettings.wasmUrl });
+        }
         rawSettings = settings;
         boot.settings = snapshot(settings);
         return;
@@ -499,7 +503,7 @@
   };
 
   function instantiate(url, imports) {
-    return fetch(url, { credentials: 'same-origin', integrity: WASM_INTEGRITY }).then(function (resp) {
+    return fetch(url, { credentials: 'same-origin', integrity: WASM_INTEGRITY }).catch(diagnose(url)).then(function (resp) {
       if (!resp.ok) throw new Error('HTTP ' + resp.status + ' ' + resp.statusText);
       var type = resp.headers.get('Content-Type') || '';
       if (WebAssembly.instantiateStreaming && type.split(';')[0].trim() === 'application/wasm') {
@@ -508,6 +512,17 @@
       console.info(PREFIX + url + ' is served as "' + type + '", not application/wasm; loading it without streaming');
       return resp.arrayBuffer().then(function (bytes) { return WebAssembly.instantiate(bytes, imports); });
     });
+  }
+
+  // diagnose explains a failed integrity-checked fetch, which the browser reports only as
+  // "Failed to fetch": a plain fetch tells a missing file from one that is not this build's module.
+  function diagnose(url) {
+    return function (err) {
+      return fetch(url, { credentials: 'same-origin' }).then(function (resp) {
+        if (!resp.ok) throw new Error('HTTP ' + resp.status + ' ' + resp.statusText);
+        throw new Error('its content does not match the sha384 integrity hash this loader was built with; serve the module from the same build as the loader');
+      }, function () { throw err; });
+    };
   }
 
   var started = false;
@@ -539,7 +554,6 @@
     if (/Content Security Policy|unsafe-eval|wasm-eval/i.test(msg)) {
       msg += " (the page's Content-Security-Policy must allow script-src 'wasm-unsafe-eval')";
     }
-    if (/integrity/i.test(msg)) msg += ' (the module does not match this loader\'s build)';
     return new Error(PREFIX + 'could not load the module from ' + url + ': ' + msg +
       '; Userpilot events are not forwarded to Heap on this page');
   }
@@ -550,11 +564,16 @@
     var mode = rawSettings && rawSettings.load;
     if (mode === 'first-event') return;
     if (mode === 'idle') {
-      if (typeof win.requestIdleCallback === 'function') win.requestIdleCallback(start, { timeout: 5000 });
-      else setTimeout(start, 1000);
+      if (typeof win.requestIdleCallback === 'function') win.requestIdleCallback(startUnlessDeferred, { timeout: 5000 });
+      else setTimeout(startUnlessDeferred, 1000);
       return;
     }
     start();
+  }
+
+  // startUnlessDeferred starts a scheduled load unless configure() has since chosen first-event.
+  function startUnlessDeferred() {
+    if (!(rawSettings && rawSettings.load === 'first-event')) start();
   }
 
   trapGlobal('userpilotSettings', offerInterface);
