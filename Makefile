@@ -6,7 +6,7 @@ DIST      := dist
 GOFLAGS_WASM := -trimpath -ldflags='-s -w'
 CHROMIUM  ?= /usr/bin/chromium
 
-.PHONY: build test demo bench deps deps-node deps-chromium test-go test-wasm test-browser clean
+.PHONY: build test demo bench deps deps-node deps-chromium test-go test-wasm test-browser test-examples clean
 
 build: $(DIST)/userpilot-heap-bridge.wasm $(DIST)/userpilot-heap-bridge.js
 
@@ -28,7 +28,7 @@ deps-chromium:
 deps-node:
 	@test -d node_modules/playwright-core -a -d node_modules/userpilot || npm ci --no-audit --no-fund
 
-test: deps build test-go test-wasm test-browser
+test: deps build test-go test-wasm test-browser test-examples
 
 test-go:
 	$(GO) vet ./bridge/... ./examples/...
@@ -40,6 +40,11 @@ test-wasm:
 
 test-browser:
 	node --test --test-concurrency=1 test/browser/
+
+# The two headless-test examples teams copy: playwright-core, and chromedp (its own Go module).
+test-examples:
+	node --test examples/headless/playwright/
+	cd examples/headless/chromedp && $(GO) test -count=1 ./...
 
 demo: deps-node build
 	$(GO) run ./examples/demo

@@ -157,3 +157,36 @@ export async function assertStatsBalance(page) {
   assert.equal(st.received, st.forwarded + st.dropped + st.duplicates, `stats do not balance: ${JSON.stringify(st)}`);
   return st;
 }
+
+// waitForReceived waits until the bridge has received n events (both roads count).
+export const waitForReceived = (page, n) =>
+  page.waitForFunction((n) => window.UserpilotHeapBridge && window.UserpilotHeapBridge.stats().received >= n, n, { timeout: TIMEOUT });
+
+// assertIdle checks the idle balance: received = forwarded + dropped + duplicates + pending, pending 0.
+export async function assertIdle(page) {
+  const st = await bridgeStats(page);
+  assert.equal(st.received, st.forwarded + st.dropped + st.duplicates + st.pending, `stats do not balance: ${JSON.stringify(st)}`);
+  assert.equal(st.pending, 0, `events still pending: ${JSON.stringify(st)}`);
+  return st;
+}
+
+// openWith is h.open with more control: setup(context) runs before navigation (to route or delay
+// requests), and query is appended to the page URL (e.g. '?userpilot-heap-bridge-record').
+export async function openWith(h, html, { headers, hold = [], setup, query = '' } = {}) {
+  const s = await newSession(h.browser, hold);
+  h.sessions.push(s);
+  if (setup) await setup(s.context, s);
+  await s.page.goto(h.server.page(html, { headers }) + query, { waitUntil: 'domcontentloaded' });
+  return s;
+}
+
+// bridgeConsole returns the bridge's own console lines of one type ('warning', 'debug', ...).
+export const bridgeConsole = (s, type = 'warning') =>
+  s.console.filter((m) => m.type === type && m.text.startsWith('userpilot-heap-bridge: ')).map((m) => m.text);
+
+// wasmRequests lists the .wasm URLs the page requested.
+export const wasmRequests = (s) => s.loaded.filter((u) => new URL(u).pathname.endsWith('.wasm'));
+
+// gate returns a {promise, resolve} pair, to hold a routed request until a test releases it.
+export const gate = deferred;
+

@@ -33,7 +33,7 @@ async function assertHostUnharmed(s) {
 }
 
 const FAILURES = [
-  { name: 'a 404 wasm', settings: { wasmUrl: '/broken/404.wasm' }, reason: /404\.wasm/ },
+  { name: 'a 404 wasm', settings: { wasmUrl: '/broken/404.wasm' }, reason: /404\.wasm: HTTP 404/ },
   { name: 'a corrupt wasm', settings: { wasmUrl: '/broken/corrupt.wasm' }, reason: /corrupt\.wasm/ },
   { name: "a CSP without 'wasm-unsafe-eval'", headers: { 'content-security-policy': "script-src 'self' 'unsafe-inline'" }, reason: /wasm-unsafe-eval/ },
 ];
