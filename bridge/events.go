@@ -1,6 +1,10 @@
 package bridge
 
-import "strings"
+import (
+	"hash/fnv"
+	"strconv"
+	"strings"
+)
 
 // Event is a normalised Userpilot event, ready to become one heap.track call.
 type Event struct {
@@ -68,8 +72,8 @@ func NormaliseOnEvent(name string, payload Value, extra []string) (Event, string
 			payload = Obj("value", payload)
 		}
 		props := NewPropertySet()
-		id := canonicalProperties(props, nil, payload)
-		return Event{Name: cutName(ExtraEventName(name)), Group: GroupOther, Properties: props, ID: id}, "", ""
+		canonicalProperties(props, nil, payload)
+		return Event{Name: cutName(ExtraEventName(name)), Group: GroupOther, Properties: props, ID: fingerprint(props)}, "", ""
 	}
 	if payload.Kind != KindObject {
 		return Event{}, DropInvalidPayload, "Userpilot " + quote(name) + " event payload is " + describe(payload) + ", expected an object"
@@ -86,7 +90,7 @@ func NormaliseOnEvent(name string, payload Value, extra []string) (Event, string
 // NormaliseInterfaceTrack turns a heap.track call that Userpilot made on the bridge's Heap
 // interface into an Event with the canonical name and shape of its group.
 func NormaliseInterfaceTrack(name Value, payload Value) (Event, string, string) {
-	if name.Kind != KindString || strings.TrimSpace(name.Str) == "" {
+	if name.Kind != KindString || strings.TrimFunc(name.Str, isBlank) == "" {
 		return Event{}, DropInvalidName, "Userpilot called heap.track with an event name that is " + describe(name) + ", expected a non-empty string"
 	}
 	switch payload.Kind {
@@ -99,6 +103,9 @@ func NormaliseInterfaceTrack(name Value, payload Value) (Event, string, string) 
 	heapName, group := classify(validUTF8(name.Str))
 	props := NewPropertySet()
 	key := canonicalProperties(props, groupFields[group], payload)
+	if group == GroupOther {
+		key = fingerprint(props) // no identifying fields: the same content is the same occurrence
+	}
 	return Event{Name: cutName(heapName), Group: group, Properties: props, ID: key}, "", ""
 }
 
@@ -186,4 +193,23 @@ func describe(v Value) string {
 	}
 	kind, _ := CutUTF16(validUTF8(string(v.Kind)), 8)
 	return "of unknown kind " + quote(kind)
+}
+
+// fingerprint identifies an event without identifying fields by its properties.
+func fingerprint(props *PropertySet) string {
+	h := fnv.New64a()
+	for _, p := range props.Properties() {
+		h.Write([]byte(p.Key))
+		h.Write([]byte{0})
+		switch v := p.Value.(type) {
+		case string:
+			h.Write([]byte("s" + v))
+		case float64:
+			h.Write([]byte("n" + JSNumberString(v)))
+		case bool:
+			h.Write([]byte("b" + scalarText(Bool(v))))
+		}
+		h.Write([]byte{0})
+	}
+	return "#" + strconv.FormatUint(h.Sum64(), 36)
 }

@@ -1,6 +1,9 @@
 package bridge
 
-import "strings"
+import (
+	"strings"
+	"unicode"
+)
 
 // mergeRiskIDs are ids that many people share; identifying with one merges strangers in Heap,
 // irreversibly (research/heap.md §2.1). Compared trimmed and lower-cased.
@@ -23,7 +26,7 @@ func CheckIdentity(id Value) (string, string) {
 	default:
 		return "", "it is " + describe(id) + ", not a string or a number"
 	}
-	norm := strings.ToLower(strings.TrimSpace(s))
+	norm := strings.ToLower(strings.TrimFunc(s, isBlank))
 	switch {
 	case norm == "":
 		return "", "it is empty"
@@ -87,3 +90,13 @@ func (s *Identity) User() (string, bool) { return s.user, s.hasUser }
 
 // Synced reports whether Heap already holds the current user.
 func (s *Identity) Synced() bool { return s.hasUser && s.hasSent && s.sent == s.user }
+
+// isBlank is white space or an invisible format character (BOM, zero-width space and joiners),
+// which would make a shared id look unique.
+func isBlank(r rune) bool {
+	switch r {
+	case '\ufeff', '\u200b', '\u200c', '\u200d', '\u2060':
+		return true
+	}
+	return unicode.IsSpace(r)
+}

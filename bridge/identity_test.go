@@ -11,6 +11,7 @@ func TestCheckIdentity(t *testing.T) {
 		Str(""), Str("   "), Str("null"), Str("undefined"), Str("NaN"), Str("nan"), Str("0"), Num(0), Str("-1"), Num(-1),
 		Str("user"), Str(" Guest "), Str("ANONYMOUS"), Str("unknown"), Str("none"), Str("N/A"), Str("Test"),
 		Str(strings.Repeat("x", 256)), Num(0), Value{Kind: KindNull}, Undefined(), Obj(), Bool(true),
+		Str("\ufeffguest"), Str("\u200bnull\u200b"), Str("\ufeff"), Str("\u2060 user"),
 	}
 	for _, v := range rejected {
 		if id, why := CheckIdentity(v); why == "" {

@@ -31,6 +31,7 @@ func UserProperties(v Value, allow []string) *PropertySet {
 		if s, ok := p.Value.(string); ok {
 			if cut, was := CutUTF16(s, MaxUserPropertyLen); was {
 				props.props[i].Value = cut
+				props.Truncated++
 			}
 		}
 	}

@@ -33,6 +33,11 @@ const hits = runtime.match(bareFs) || [];
 if (hits.length !== 1) die(`expected one bare fs.writeSync in wasm_exec.js, found ${hits.length}; check this Go release`);
 runtime = runtime.replace(bareFs, '$1globalThis.fs.writeSync(');
 if (!runtime.includes('globalThis.Go = class')) die('wasm_exec.js no longer defines globalThis.Go; check this Go release');
+// TextDecoder drops a leading U+FEFF by default, so a Go string would reach the page changed
+// after Go checked it (an id "\ufeffguest" would arrive as "guest"); keep every character.
+const decoderDecl = 'const decoder = new TextDecoder("utf-8");';
+if (runtime.split(decoderDecl).length !== 2) die('expected one TextDecoder in wasm_exec.js; check this Go release');
+runtime = runtime.replace(decoderDecl, 'const decoder = new TextDecoder("utf-8", { ignoreBOM: true });');
 
 const template = readFileSync(join(here, 'loader.js'), 'utf8');
 for (const mark of ['/*__WASM_EXEC__*/null', '__WASM_FILE__', '__WASM_INTEGRITY__', '__VERSION__']) {

@@ -137,7 +137,6 @@
   // ---- hooking Userpilot: the stub, its replacement and the npm wrapper all land here ----
   var handlers = {}; // event name -> host handlers [{fn, once}] kept by us so none is lost
   var dispatchers = {}; // event name -> the one function we register with Userpilot
-  var lastEmit = { name: null, payload: null, task: 0 };
   SUBSCRIBED.forEach(function (name) { handlers[name] = []; });
 
   function isOurs(name) { return SUBSCRIBED.indexOf(name) >= 0; }
@@ -146,10 +145,6 @@
     if (dispatchers[name]) return dispatchers[name];
     handlers[name] = handlers[name] || [];
     dispatchers[name] = function (payload) {
-      var now = currentTask();
-      // Registered on the stub and on the SDK that replaced it: one emit may reach us twice.
-      if (lastEmit.name === name && lastEmit.payload === payload && lastEmit.task === now) return;
-      lastEmit = { name: name, payload: payload, task: now };
       try { deliver(entry('event', name, [payload], payload)); } catch (e) { reportLater(e); }
       var list = handlers[name].slice();
       for (var i = 0; i < list.length; i++) {
@@ -204,22 +199,42 @@
         return call(orig[m], this, arguments);
       });
     });
-    SUBSCRIBED.forEach(function (name) { call(orig.on, up, [name, dispatcher(name)]); });
-    hookedObjects.push({ up: up, on: orig.on });
+    latest = { up: up, on: orig.on, stub: stub };
+    SUBSCRIBED.forEach(function (name) { register(latest, name); });
     if (late) recoverIdentity(stub);
   }
 
-  var hookedObjects = [];
+  var latest = null; // the Userpilot object hooked last: the stub, or the SDK that replaced it
+  var queuedOnStub = {}; // event name -> our dispatcher waits in a stub's queue
 
-  // subscribe adds `on` event names after start (configure's extraEvents) on every hooked object.
+  // register subscribes our dispatcher once per Userpilot object. When the SDK replaces the stub,
+  // it registers directly only if our queued entry was not consumed, so no emit reaches us twice.
+  function register(target, name) {
+    if (!target.stub && queuedOnStub[name] && !takeQueued(name)) {
+      queuedOnStub[name] = false; // the SDK replayed the queue: it already holds ours
+      return;
+    }
+    call(target.on, target.up, [name, dispatcher(name)]);
+    queuedOnStub[name] = target.stub;
+  }
+
+  // takeQueued removes our dispatcher's entry from the stub's queue, reporting if it was there.
+  function takeQueued(name) {
+    var q = win.userpilotCallMethods && win.userpilotCallMethods.on;
+    if (!Array.isArray(q)) return false;
+    for (var i = 0; i < q.length; i++) {
+      if (q[i] && q[i].name === name && q[i].fn === dispatchers[name]) { q.splice(i, 1); return true; }
+    }
+    return false;
+  }
+
+  // subscribe adds `on` event names after start (configure's extraEvents).
   function subscribe(names) {
     names.forEach(function (name) {
       if (isOurs(name)) return;
       SUBSCRIBED.push(name);
       handlers[name] = handlers[name] || [];
-      hookedObjects.forEach(function (h) {
-        try { call(h.on, h.up, [name, dispatcher(name)]); } catch (e) { reportLater(e); }
-      });
+      if (latest) { try { register(latest, name); } catch (e) { reportLater(e); } }
     });
   }
 
