@@ -17,3 +17,7 @@ export const dismissed = (id, token, user) =>
 // flow7 is the standard scenario: flow 7 starts, shows step 1 of 3, completes.
 export const flow7 = (user) => [started(7, 'tok7', user), step(7, 'tok7', 1, 3, user), completed(7, 'tok7', user)];
 export const runFlow7 = (page) => page.evaluate(() => { userpilotStandIn.startFlow(7, 'tok7', 3); userpilotStandIn.complete(); });
+
+// track is any heap.track call; user, when given, adds userpilot_user_id.
+export const track = (name, base, user) => ({ method: 'track', args: [name, props(base, user)] });
+export const addUserProperties = (p) => ({ method: 'addUserProperties', args: [p] });

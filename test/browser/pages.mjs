@@ -20,19 +20,24 @@ export function document(...parts) {
 const HOST_HANDLER = "window.hostCalls = []; userpilot.on('completed', function (e) { hostCalls.push(e && e.id); });";
 
 // userpilotSnippet is Userpilot's documented CDN snippet plus the host's handler.
-export function userpilotSnippet({ mode = 'single', token = 'app-token', src = USERPILOT_CDN, host = true } = {}) {
+// settings adds keys to userpilotSettings (standInNativeHeap, ...); heapInterface is a JS expression
+// put in userpilotSettings.integrations_interfaces.heap, as a page hands Userpilot its Heap.
+export function userpilotSnippet({ mode = 'single', token = 'app-token', src = USERPILOT_CDN, host = true, settings = {}, heapInterface } = {}) {
+  const base = json({ token, standInOnMode: mode, ...settings });
+  const assign = heapInterface === undefined ? base
+    : `Object.assign(${base}, { integrations_interfaces: { heap: ${heapInterface} } })`;
   return [
-    script(`window.userpilotSettings = ${json({ token, standInOnMode: mode })};`),
+    script(`window.userpilotSettings = ${assign};`),
     `<script src="${src}"></script>`,
     host ? script(HOST_HANDLER) : '',
   ].join('\n');
 }
 
 // userpilotNpm loads the real npm wrapper as a plain script and uses it like an app would.
-export function userpilotNpm({ mode = 'single', token = 'app-token', identify = 'alice' } = {}) {
+export function userpilotNpm({ mode = 'single', token = 'app-token', identify = 'alice', settings = {} } = {}) {
   return [
     '<script src="/node_modules/userpilot/lib/index.js"></script>',
-    script(`Userpilot.initialize(${json(token)}, ${json({ standInOnMode: mode })});
+    script(`Userpilot.initialize(${json(token)}, ${json({ standInOnMode: mode, ...settings })});
       window.hostCalls = []; Userpilot.on('completed', function (e) { hostCalls.push(e && e.id); });
       ${identify === null ? '' : `Userpilot.identify(${json(identify)});`}`),
   ].join('\n');
@@ -44,9 +49,10 @@ export function heapSnippet(kind = 'classic', { cdn } = {}) {
   return (cdn ? script(`window.heapStandInCdn = ${json(cdn)};`) : '') + script(code);
 }
 
-export function bridgeTag({ settings, src = BRIDGE_SRC } = {}) {
+// async: false gives the tag the README recommends (first in <head>, without async).
+export function bridgeTag({ settings, src = BRIDGE_SRC, async = true } = {}) {
   return (settings ? script(`window.userpilotHeapBridgeSettings = ${json(settings)};`) : '') +
-    `<script src="${src}" async></script>`;
+    `<script src="${src}"${async ? ' async' : ''}></script>`;
 }
 
 export const identify = (id) => script(`userpilot.identify(${json(id)});`);

@@ -47,6 +47,7 @@
     if (proto !== Object.prototype && proto !== null) violation(method, "properties are not a plain object");
     Reflect.ownKeys(props).forEach(function (k) {
       if (typeof k !== "string") return violation(method, "symbol property key");
+      if (k === "") violation(method, "empty property key");
       if (k.length >= 512) violation(method, "property key of 512 or more: " + k.length);
       if (FORBIDDEN_KEYS.indexOf(k) >= 0) violation(method, "forbidden property key " + k);
       var d = Object.getOwnPropertyDescriptor(props, k);
