@@ -85,8 +85,7 @@ func (b *Bridge) Receive(in Input) {
 			b.takeUserProperties(arg(in.Args, 1))
 		}
 	case InputAnonymous, InputClean:
-		b.userProps = nil
-		b.queueIdentity(b.identity.End()...)
+		b.endIdentity()
 	case InputInterface:
 		b.receiveInterface(in)
 	case InputConsent:
@@ -123,7 +122,7 @@ func (b *Bridge) receiveInterface(in Input) {
 	case MethodIdentify:
 		b.Receive(Input{Kind: InputIdentify, Args: in.Args})
 	case MethodResetIdentity:
-		b.queueIdentity(b.identity.End()...)
+		b.endIdentity()
 	case MethodAddUserProperties:
 		props := UserProperties(arg(in.Args, 0), nil)
 		b.countProperties(props, "heap.addUserProperties")
@@ -199,6 +198,12 @@ func (b *Bridge) takeUserProperties(v Value) {
 		return
 	}
 	b.userProps = props.Properties()
+}
+
+// endIdentity handles the user leaving (anonymous, clean, or resetIdentity through the interface).
+func (b *Bridge) endIdentity() {
+	b.userProps = nil
+	b.queueIdentity(b.identity.End()...)
 }
 
 // queueIdentity queues identify and resetIdentity calls unless the identity setting is "off".

@@ -96,19 +96,23 @@ func (m *Module) stats([]js.Value) any {
 
 // flush delivers held calls to Heap; if Heap is absent it keeps retrying from a goroutine.
 func (m *Module) flush() {
-	if m.delivering {
-		return
-	}
-	m.delivering = true
-	func() {
-		defer func() { m.delivering = false }()
-		m.core.Flush(m.deliverOrSkip)
-	}()
+	m.deliverHeld()
 	m.printMessages()
 	if m.core.Waiting() && !m.retrying {
 		m.retrying = true
 		go m.retry()
 	}
+}
+
+// deliverHeld offers held calls to Heap, unless a delivery is under way: a re-entrant receive
+// (heap.track calling back into Userpilot) only queues, and the outer delivery picks it up.
+func (m *Module) deliverHeld() {
+	if m.delivering {
+		return
+	}
+	m.delivering = true
+	defer func() { m.delivering = false }()
+	m.core.Flush(m.deliverOrSkip)
 }
 
 // retry offers held calls to Heap until it takes them; it sleeps, so it runs in a goroutine.
@@ -121,13 +125,8 @@ func (m *Module) retry() {
 	}()
 	for m.core.Waiting() {
 		time.Sleep(retryInterval)
-		m.retrying = true
-		if !m.delivering {
-			m.delivering = true
-			m.core.Flush(m.deliverOrSkip)
-			m.delivering = false
-			m.printMessages()
-		}
+		m.deliverHeld()
+		m.printMessages()
 	}
 }
 

@@ -12,11 +12,11 @@ import (
 // fakePage is a window with a recording heap, a recording console and a loader handoff.
 type fakePage struct {
 	window, heap, console, boot, api js.Value
-	calls                          []string
-	logs                           []string
-	ready, failed                  string
-	queued                         []js.Value
-	funcs                          []js.Func
+	calls                            []string
+	logs                             []string
+	ready, failed                    string
+	queued                           []js.Value
+	funcs                            []js.Func
 }
 
 func (p *fakePage) fn(f func(this js.Value, args []js.Value) any) js.Func {
