@@ -206,8 +206,11 @@ func FuzzBridge(f *testing.F) {
 		if s.Received != s.Forwarded+s.Dropped+s.Duplicates+s.Pending {
 			t.Fatalf("lost events: %+v", s)
 		}
+		// A message quotes at most two short labels (80 UTF-16 units, up to 6 bytes each once
+		// escaped) and a 120-unit error text, whatever the size of the input.
+		const maxMessageBytes = 2*80*6 + 120*3 + 300
 		for _, m := range b.Messages() {
-			if !utf8.ValidString(m.Text) || len(m.Text) > 600 {
+			if !utf8.ValidString(m.Text) || len(m.Text) > maxMessageBytes {
 				t.Fatalf("bad message %q", m.Text)
 			}
 		}

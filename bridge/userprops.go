@@ -21,13 +21,13 @@ func UserProperties(v Value, allow []string) *PropertySet {
 			props.drop(k, PropReservedKey)
 			continue
 		}
-		item := v.Items[i]
-		if item.Kind == KindBool {
-			item = Str(scalarText(item)) // user properties take strings and numbers only
-		}
-		props.Add(k, item)
+		props.Add(k, v.Items[i])
 	}
 	for i, p := range props.props {
+		if b, ok := p.Value.(bool); ok { // user properties take strings and numbers only
+			p.Value = scalarText(Bool(b))
+			props.props[i].Value = p.Value
+		}
 		if s, ok := p.Value.(string); ok {
 			if cut, was := CutUTF16(s, MaxUserPropertyLen); was {
 				props.props[i].Value = cut
