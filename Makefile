@@ -46,7 +46,7 @@ test-examples:
 	node --test examples/headless/playwright/
 	cd examples/headless/chromedp && $(GO) test -count=1 ./...
 
-demo: deps-node build
+demo: build
 	$(GO) run ./examples/demo
 
 bench: deps build
