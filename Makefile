@@ -23,7 +23,7 @@ $(DIST)/userpilot-heap-bridge.js: js/loader.js js/build.mjs js/index.mjs js/wasm
 deps: deps-chromium deps-node
 
 deps-chromium:
-	@test -x $(CHROMIUM) || { echo "installing chromium with apt-get"; (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) >/dev/null; }
+	@test -x $(CHROMIUM) || { echo "installing chromium with apt-get"; apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } || { echo "could not install chromium with apt-get; install it so that $(CHROMIUM) exists" >&2; exit 1; }
 
 deps-node:
 	@test -d node_modules/playwright-core -a -d node_modules/userpilot || npm ci --no-audit --no-fund
