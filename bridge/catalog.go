@@ -87,18 +87,17 @@ func splitUserpilotName(name string) (entity, action string, ok bool) {
 // classify returns the canonical Heap name and group of an event name Userpilot sends to Heap.
 func classify(name string) (string, string) {
 	if entity, action, ok := splitUserpilotName(name); ok {
-		m := []string{name, entity, action}
-		switch strings.ToLower(m[1]) {
+		switch strings.ToLower(entity) {
 		case "experience", "flow":
-			return "Userpilot Experience (" + m[2] + ")", GroupExperience
+			return "Userpilot Experience (" + action + ")", GroupExperience
 		case "checklist":
-			return "Userpilot Checklist (" + m[2] + ")", GroupChecklist
+			return "Userpilot Checklist (" + action + ")", GroupChecklist
 		case "nps":
-			return "Userpilot NPS (" + m[2] + ")", GroupNPS
+			return "Userpilot NPS (" + action + ")", GroupNPS
 		case "form", "form submission":
-			return "Userpilot Form (" + m[2] + ")", GroupForm
+			return "Userpilot Form (" + action + ")", GroupForm
 		case "survey":
-			return "Userpilot Survey (" + m[2] + ")", GroupSurvey
+			return "Userpilot Survey (" + action + ")", GroupSurvey
 		}
 		return name, GroupOther
 	}
@@ -134,7 +133,7 @@ func canonicalProperties(props *PropertySet, fields []field, payload Value) stri
 		switch f.kind {
 		case "score":
 			if score, ok := npsScore(v); ok {
-				props.SetScalar(f.to, score)
+				props.set(f.to, score)
 			} else {
 				props.drop(f.to, PropInvalidScore)
 			}

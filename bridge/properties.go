@@ -47,9 +47,6 @@ func NewPropertySet() *PropertySet {
 // Properties returns the properties in order.
 func (p *PropertySet) Properties() []Property { return p.props }
 
-// Has reports whether key is already set.
-func (p *PropertySet) Has(key string) bool { return p.index[key] }
-
 func (p *PropertySet) drop(key, reason string) {
 	p.Drops[reason]++
 	if p.FirstDrop == "" {
@@ -63,10 +60,6 @@ func (p *PropertySet) drop(key, reason string) {
 // Add sets key to the Heap-safe form of v. Objects are flattened with dot keys, arrays of
 // scalars joined with "||", other arrays flattened by index.
 func (p *PropertySet) Add(key string, v Value) {
-	p.add(key, v)
-}
-
-func (p *PropertySet) add(key string, v Value) {
 	if key == "" {
 		p.drop(key, PropEmptyKey)
 		return
@@ -89,7 +82,7 @@ func (p *PropertySet) add(key string, v Value) {
 				p.drop(key+".", PropEmptyKey)
 				continue
 			}
-			p.add(key+"."+k, v.Items[i])
+			p.Add(key+"."+k, v.Items[i])
 		}
 		return
 	case KindArray:
@@ -98,7 +91,7 @@ func (p *PropertySet) add(key string, v Value) {
 			return
 		}
 		for i, item := range v.Items {
-			p.add(key+"."+itoa(i), item)
+			p.Add(key+"."+itoa(i), item)
 		}
 		return
 	}
@@ -145,25 +138,12 @@ func (p *PropertySet) joinScalars(key string, v Value) (any, bool) {
 	var b strings.Builder
 	first := true
 	for _, item := range v.Items {
-		var s string
-		switch item.Kind {
-		case KindString, KindDate, KindBigInt:
-			s = item.Str
-		case KindNumber:
-			if !isFinite(item.Num) {
-				p.drop(key, PropUnsupported)
-				continue
-			}
-			s = JSNumberString(item.Num)
-		case KindBool:
-			s = "false"
-			if item.Bool {
-				s = "true"
-			}
-		default:
+		joinable := item.IsScalar() || item.Kind == KindDate || item.Kind == KindBigInt
+		if !joinable || (item.Kind == KindNumber && !isFinite(item.Num)) {
 			p.drop(key, PropUnsupported)
 			continue
 		}
+		s := scalarText(item)
 		if !first {
 			b.WriteString(ArraySeparator)
 		}
@@ -208,14 +188,6 @@ func (p *PropertySet) set(key string, value any) {
 	}
 	p.index[key] = true
 	p.props = append(p.props, Property{Key: key, Value: value})
-}
-
-// SetScalar adds a value that the caller has already made Heap-safe (string, float64, bool).
-func (p *PropertySet) SetScalar(key string, value any) {
-	if s, ok := value.(string); ok {
-		value = p.cut(s)
-	}
-	p.set(key, value)
 }
 
 // SetReserved adds a property the bridge owns (the user id): it replaces a payload property of
