@@ -306,7 +306,7 @@ func (b *Bridge) Flush(deliver func(Call) error) {
 			if p.isEvent {
 				b.drop(DropHeapError, "heap.track threw: "+err.Error(), 1)
 			} else {
-				b.notice("heaperr:"+p.call.Method, "warn", "heap."+p.call.Method+" threw: "+err.Error())
+				b.notice("heaperr:"+p.call.Method, "warn", "heap."+p.call.Method+" failed and was skipped: "+err.Error())
 			}
 			continue
 		}

@@ -10,9 +10,6 @@ import (
 	"github.com/userpilot-heap-bridge/userpilot-heap-bridge/bridge"
 )
 
-// errMethodMissing means a loaded Heap lacks an identity method; the call is skipped, not held.
-var errMethodMissing = errors.New("method missing")
-
 // deliver makes one call on whatever window.heap is now, and tells the loader it was made.
 func (m *Module) deliver(c bridge.Call) (err error) {
 	heap := m.heap()
@@ -22,7 +19,8 @@ func (m *Module) deliver(c bridge.Call) (err error) {
 	fn := heap.Get(c.Method)
 	if fn.Type() != js.TypeFunction {
 		if c.Method != bridge.MethodTrack && heap.Get(bridge.MethodTrack).Type() == js.TypeFunction {
-			return fmt.Errorf("heap.%s is not a function in this Heap snippet: %w", c.Method, errMethodMissing)
+			// A loaded Heap without this identity method: the core skips the call with a warning.
+			return errors.New("it is not a function in this Heap snippet")
 		}
 		return bridge.ErrHeapNotReady
 	}

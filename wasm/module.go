@@ -112,7 +112,7 @@ func (m *Module) deliverHeld() {
 	}
 	m.delivering = true
 	defer func() { m.delivering = false }()
-	m.core.Flush(m.deliverOrSkip)
+	m.core.Flush(m.deliver)
 }
 
 // retry offers held calls to Heap until it takes them; it sleeps, so it runs in a goroutine.
@@ -128,16 +128,6 @@ func (m *Module) retry() {
 		m.deliverHeld()
 		m.printMessages()
 	}
-}
-
-// deliverOrSkip turns a missing identity method into a logged skip rather than a hold.
-func (m *Module) deliverOrSkip(c bridge.Call) error {
-	err := m.deliver(c)
-	if err != nil && err != bridge.ErrHeapNotReady && c.Method != bridge.MethodTrack {
-		m.core.Warn("heap-method:"+c.Method, err.Error())
-		return nil
-	}
-	return err
 }
 
 // printMessages writes the core's messages to the console.

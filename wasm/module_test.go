@@ -240,3 +240,23 @@ func TestPinnedHeapTarget(t *testing.T) {
 		t.Fatalf("calls %q", p.calls)
 	}
 }
+
+// TestMissingIdentityMethodSkipped tests that a Heap without resetIdentity gets one warning, the
+// call is skipped and not counted, and later events still arrive.
+func TestMissingIdentityMethodSkipped(t *testing.T) {
+	p := newFakePage(t, nil)
+	p.heap.Delete("resetIdentity")
+	p.start(t)
+	for _, e := range []map[string]any{
+		{"k": "identify", "a": []any{str("alice")}}, event("started", flow), {"k": "anonymous", "a": []any{}}, event("completed", flow),
+	} {
+		p.api.Call("receive", js.ValueOf(e))
+	}
+	s := p.api.Call("stats")
+	if len(p.calls) != 3 || s.Get("resets").Int() != 0 || s.Get("forwarded").Int() != 2 || s.Get("pending").Int() != 0 {
+		t.Fatalf("calls %q stats %s", p.calls, js.Global().Get("JSON").Call("stringify", s))
+	}
+	if logs := strings.Join(p.logs, "\n"); !strings.Contains(logs, "heap.resetIdentity failed and was skipped: it is not a function") {
+		t.Fatalf("logs %q", logs)
+	}
+}
