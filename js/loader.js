@@ -134,6 +134,11 @@
     return { k: kind, n: name, a: snaps, r: refOf(payload), t: currentTask(), at: now() };
   }
 
+  // send hands what a Userpilot call carried to Go; nothing it does may break the caller.
+  function send(kind, name, args, payload) {
+    try { deliver(entry(kind, name, args, payload)); } catch (e) { reportLater(e); }
+  }
+
   // ---- hooking Userpilot: the stub, its replacement and the npm wrapper all land here ----
   var handlers = {}; // event name -> host handlers [{fn, once}] kept by us so none is lost
   var dispatchers = {}; // event name -> the one function we register with Userpilot
@@ -145,7 +150,7 @@
     if (dispatchers[name]) return dispatchers[name];
     handlers[name] = handlers[name] || [];
     dispatchers[name] = function (payload) {
-      try { deliver(entry('event', name, [payload], payload)); } catch (e) { reportLater(e); }
+      send('event', name, [payload], payload);
       var list = handlers[name].slice();
       for (var i = 0; i < list.length; i++) {
         if (list[i].once) removeHandler(name, list[i]);
@@ -173,13 +178,12 @@
     ['on', 'once', 'off', 'identify', 'anonymous', 'clean'].forEach(function (m) { orig[m] = up[m]; });
     var stub = up.initialized === -1;
     if (stub) adoptQueuedHandlers();
-    replace(up, 'on', function (name, fn) {
-      if (!isOurs(name) || typeof fn !== 'function') return call(orig.on, this, arguments);
-      handlers[name].push({ fn: fn, once: false });
-    });
-    replace(up, 'once', function (name, fn) {
-      if (!isOurs(name) || typeof fn !== 'function') return call(orig.once, this, arguments);
-      handlers[name].push({ fn: fn, once: true });
+    // Host handlers for our events are kept by us; other names go to Userpilot untouched.
+    ['on', 'once'].forEach(function (m) {
+      replace(up, m, function (name, fn) {
+        if (!isOurs(name) || typeof fn !== 'function') return call(orig[m], this, arguments);
+        handlers[name].push({ fn: fn, once: m === 'once' });
+      });
     });
     replace(up, 'off', function (name) {
       var result = call(orig.off, this, arguments);
@@ -190,12 +194,12 @@
       return result;
     });
     replace(up, 'identify', function (userId, properties) {
-      try { deliver(entry('identify', '', [userId, properties], null)); } catch (e) { reportLater(e); }
+      send('identify', '', [userId, properties], null);
       return call(orig.identify, this, arguments);
     });
     ['anonymous', 'clean'].forEach(function (m) {
       replace(up, m, function () {
-        try { deliver(entry(m, '', [], null)); } catch (e) { reportLater(e); }
+        send(m, '', [], null);
         return call(orig[m], this, arguments);
       });
     });
@@ -331,7 +335,7 @@
     HEAP_METHODS.forEach(function (m) {
       iface[m] = function () {
         var args = Array.prototype.slice.call(arguments);
-        try { deliver(entry('interface', m, args, args[1])); } catch (e) { reportLater(e); }
+        send('interface', m, args, args[1]);
       };
     });
     HEAP_PASSTHROUGH.forEach(function (m) {
