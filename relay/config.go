@@ -1,0 +1,133 @@
+package relay
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Defaults for the optional Worker variables.
+const (
+	DefaultHeapAPIURL              = "https://heapanalytics.com"
+	DefaultMaxBodyBytes            = 262144
+	DefaultClientPerMinute         = 120
+	DefaultIdentityEventsPerMinute = 1000 // Heap's own bulk limit per identity (research/heap.md §4.1)
+	DefaultHeapDeadline            = 8 * time.Second
+)
+
+// Config is the relay's configuration, read from Worker variables (CONTRACT §6).
+type Config struct {
+	AppID                   string
+	HeapAPIURL              string
+	AllowedOrigins          []string
+	IdentitySecret          string
+	MaxBodyBytes            int64
+	ClientPerMinute         int
+	IdentityEventsPerMinute int
+	HeapDeadline            time.Duration
+}
+
+// ConfigFromEnv reads the relay's configuration with getenv, naming the variable in any error.
+func ConfigFromEnv(getenv func(string) string) (Config, error) {
+	cfg := Config{
+		AppID:          strings.TrimSpace(getenv("HEAP_APP_ID")),
+		HeapAPIURL:     strings.TrimSpace(getenv("HEAP_API_URL")),
+		IdentitySecret: getenv("IDENTITY_SECRET"),
+		HeapDeadline:   DefaultHeapDeadline,
+	}
+	var errs []error
+	if cfg.AppID == "" {
+		errs = append(errs, errors.New("HEAP_APP_ID is required and is empty"))
+	}
+	if cfg.HeapAPIURL == "" {
+		cfg.HeapAPIURL = DefaultHeapAPIURL
+	}
+	if why := checkAPIURL(cfg.HeapAPIURL); why != "" {
+		errs = append(errs, fmt.Errorf("HEAP_API_URL %q %s", cfg.HeapAPIURL, why))
+	}
+	cfg.HeapAPIURL = strings.TrimRight(cfg.HeapAPIURL, "/")
+	for _, o := range strings.Split(getenv("ALLOWED_ORIGINS"), ",") {
+		o = strings.TrimSpace(o)
+		if o == "" {
+			continue
+		}
+		if why := checkOrigin(o); why != "" {
+			errs = append(errs, fmt.Errorf("ALLOWED_ORIGINS entry %q %s", o, why))
+			continue
+		}
+		cfg.AllowedOrigins = append(cfg.AllowedOrigins, o)
+	}
+	var err error
+	if cfg.MaxBodyBytes, err = positiveInt("MAX_BODY_BYTES", getenv, DefaultMaxBodyBytes); err != nil {
+		errs = append(errs, err)
+	}
+	n, err := positiveInt("RATE_CLIENT_PER_MINUTE", getenv, DefaultClientPerMinute)
+	if err != nil {
+		errs = append(errs, err)
+	}
+	cfg.ClientPerMinute = int(n)
+	n, err = positiveInt("RATE_IDENTITY_EVENTS_PER_MINUTE", getenv, DefaultIdentityEventsPerMinute)
+	if err != nil {
+		errs = append(errs, err)
+	}
+	cfg.IdentityEventsPerMinute = int(n)
+	return cfg, errors.Join(errs...)
+}
+
+// checkAPIURL returns why raw is not an http or https base URL, or "".
+func checkAPIURL(raw string) string {
+	u, err := url.Parse(raw)
+	switch {
+	case err != nil:
+		return "does not parse as a URL: " + err.Error()
+	case u.Scheme != "http" && u.Scheme != "https":
+		return "must start with http:// or https://"
+	case u.Host == "":
+		return "has no host"
+	case u.RawQuery != "" || u.Fragment != "":
+		return "must not have a query or fragment"
+	}
+	return ""
+}
+
+// checkOrigin returns why o is not a browser origin (scheme://host[:port], no path), or "".
+func checkOrigin(o string) string {
+	u, err := url.Parse(o)
+	switch {
+	case err != nil:
+		return "does not parse: " + err.Error()
+	case u.Scheme != "http" && u.Scheme != "https":
+		return "must start with http:// or https://"
+	case u.Host == "" || u.Hostname() == "":
+		return "has no host"
+	case u.User != nil || u.Path != "" || u.RawQuery != "" || u.Fragment != "" || strings.HasSuffix(o, "?") || strings.HasSuffix(o, "#"):
+		return "must be an origin like https://app.example.com, with no path, query or user"
+	case u.Port() != "" && !validPort(u.Port()):
+		return "has an invalid port"
+	case strings.ToLower(o) != o:
+		return "must be lower case, as browsers send it"
+	}
+	return ""
+}
+
+// validPort reports whether p is a port number browsers would send.
+func validPort(p string) bool {
+	n, err := strconv.Atoi(p)
+	return err == nil && n > 0 && n < 65536
+}
+
+// positiveInt reads an optional positive whole number, or def when the variable is unset.
+func positiveInt(name string, getenv func(string) string, def int64) (int64, error) {
+	raw := strings.TrimSpace(getenv(name))
+	if raw == "" {
+		return def, nil
+	}
+	n, err := strconv.ParseInt(raw, 10, 64)
+	if err != nil || n <= 0 || n > 1<<31-1 {
+		return def, fmt.Errorf("%s %q must be a whole number above 0", name, raw)
+	}
+	return n, nil
+}
