@@ -12,6 +12,8 @@ const (
 	InputInterface = "interface" // Userpilot called heap.<Name>(Args...) on the bridge's Heap interface
 	InputConsent   = "consent"   // UserpilotHeapBridge.setConsent(Name)
 	InputSettings  = "settings"  // UserpilotHeapBridge.configure(Args[0]) after the module started
+	InputRelayed   = "relayed"   // the relay answered a batch: Args = id, status, answer, Retry-After, failure
+	InputPageHide  = "pagehide"  // the page is being hidden or left: what is bound for the relay goes by beacon
 )
 
 // Input is one thing the loader saw happen in the page, in the order it happened.
@@ -47,6 +49,7 @@ type Bridge struct {
 	noticed  map[string]bool
 	// userProps waits to follow the next heap.identify (the userProperties setting).
 	userProps []Property
+	relay     relayState
 }
 
 // New returns a bridge with the given settings.
@@ -92,6 +95,10 @@ func (b *Bridge) Receive(in Input) {
 		b.SetConsent(in.Name)
 	case InputSettings:
 		b.Reconfigure(arg(in.Args, 0))
+	case InputRelayed:
+		b.relayAnswered(in)
+	case InputPageHide:
+		b.relay.hiding = true
 	default:
 		b.notice("input:"+in.Kind, "warn", "internal: unknown input "+label(in.Kind))
 	}
@@ -168,7 +175,11 @@ func (b *Bridge) forward(in Input, ev Event, reason, why, road string) {
 	ev.Properties.ApplyRules(b.settings.DropProperties, b.settings.MaskProperties)
 	b.countProperties(ev.Properties, label(name))
 	b.debug("received " + label(in.Name) + " by " + road + " as " + label(name))
-	b.queueEvent(Call{Method: MethodTrack, Event: name, Properties: ev.Properties.Properties()})
+	c := Call{Method: MethodTrack, Event: name, Properties: ev.Properties.Properties(), ID: b.nextEventID(), Time: b.relay.origin + in.At}
+	if user, ok := b.identity.User(); ok && b.settings.Identity != "off" {
+		c.User = user // the relay sends the event as this user; Heap's server API needs one
+	}
+	b.queueEvent(c)
 }
 
 // owedIdentity queues the identify owed before the next event, and the user properties that
@@ -295,7 +306,8 @@ func (b *Bridge) Flush(deliver func(Call) error) {
 	for len(b.pending) > 0 && b.consent == "granted" {
 		p := b.pending[0]
 		err := deliver(p.call)
-		if errors.Is(err, ErrHeapNotReady) {
+		b.relay.blocked = errors.Is(err, ErrHeapNotReady)
+		if b.relay.blocked {
 			return
 		}
 		b.pending = b.pending[1:]
@@ -323,8 +335,11 @@ func (b *Bridge) Flush(deliver func(Call) error) {
 	}
 }
 
-// Waiting reports whether calls are held for window.heap (not for consent, which a call ends).
-func (b *Bridge) Waiting() bool { return len(b.pending) > 0 && b.consent == "granted" }
+// Waiting reports whether calls are held for window.heap or the relay (not for consent, which a
+// call ends).
+func (b *Bridge) Waiting() bool {
+	return (len(b.pending) > 0 || len(b.relay.retry) > 0) && b.consent == "granted"
+}
 
 // Settings returns the settings in force.
 func (b *Bridge) Settings() Settings { return b.settings }
@@ -332,6 +347,7 @@ func (b *Bridge) Settings() Settings { return b.settings }
 // Stats returns a copy of the counters.
 func (b *Bridge) Stats() Stats {
 	s := b.stats
+	s.Relaying = b.relaying()
 	s.DropReasons = copyInts(b.stats.DropReasons)
 	s.PropertyDrops = copyInts(b.stats.PropertyDrops)
 	s.Events = copyInts(b.stats.Events)

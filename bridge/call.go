@@ -14,4 +14,9 @@ type Call struct {
 	Event      string     // track: the event name
 	Properties []Property // track, addUserProperties: the properties, in order
 	Identity   string     // identify: the identity
+	// track: the bridge-assigned event id, when it happened (epoch ms), and the identified user
+	// at that moment; the edge relay sends these, heap.track does not need them.
+	ID   string
+	Time float64
+	User string
 }

@@ -203,7 +203,7 @@ func FuzzBridge(f *testing.F) {
 		absent = false
 		b.Flush(deliver)
 		s := b.Stats()
-		if s.Received != s.Forwarded+s.Dropped+s.Duplicates+s.Pending {
+		if s.Received != s.Forwarded+s.Dropped+s.Duplicates+s.Pending+s.Relaying {
 			t.Fatalf("lost events: %+v", s)
 		}
 		// A message quotes at most two short labels (80 UTF-16 units, up to 6 bytes each once

@@ -28,6 +28,13 @@ type Settings struct {
 	Load string
 	// Record keeps the calls made, for UserpilotHeapBridge.history(); the loader acts on it.
 	Record bool
+	// RelayURL is the edge relay's events endpoint; empty means no relay.
+	RelayURL string
+	// RelayAfter is how long, in ms from the loader's start, Heap's SDK gets to load before held
+	// events go to the relay.
+	RelayAfter float64
+	// RelaySignature is the hex HMAC of the user's identity the relay checks, when it has a secret.
+	RelaySignature string
 }
 
 // Setting values with a fixed set of choices.
@@ -50,6 +57,9 @@ var settingKinds = map[string]Kind{
 	"consent":        KindString,
 	"load":           KindString,
 	"record":         KindBool,
+	"relayUrl":       KindString,
+	"relayAfter":     KindNumber,
+	"relaySignature": KindString,
 }
 
 // settingsParser collects problems, one message per wrong key or value.
@@ -60,7 +70,7 @@ func (p *settingsParser) bad(format string) { p.problems = append(p.problems, fo
 // ParseSettings validates the settings object. Each unknown key or wrong value yields one message
 // naming it and what is allowed; that setting keeps its default and the rest still apply.
 func ParseSettings(v Value) (Settings, []string) {
-	s := Settings{Identity: "sync", Consent: "granted", Load: "eager"}
+	s := Settings{Identity: "sync", Consent: "granted", Load: "eager", RelayAfter: DefaultRelayAfter}
 	p := &settingsParser{}
 	switch v.Kind {
 	case KindUndefined, KindNull:
@@ -137,7 +147,45 @@ func (p *settingsParser) apply(s *Settings, key string, val Value) {
 		s.Consent = p.choice("consent", val.Str, ConsentStates, s.Consent)
 	case "load":
 		s.Load = p.choice("load", val.Str, loadModes, s.Load)
+	case "relayUrl":
+		if !relayURLShape(val.Str) {
+			p.bad(`setting "relayUrl" is ` + label(val.Str) + `; expected an http(s) URL or a path starting with "/", without spaces; events are not relayed`)
+			return
+		}
+		s.RelayURL = val.Str
+	case "relayAfter":
+		if !(val.Num >= 0 && val.Num <= MaxRelayAfterMs) {
+			p.bad(`setting "relayAfter" is ` + JSNumberString(val.Num) + "; expected milliseconds from 0 to " + JSNumberString(MaxRelayAfterMs) + ", using " + JSNumberString(DefaultRelayAfter))
+			return
+		}
+		s.RelayAfter = val.Num
+	case "relaySignature":
+		if !isHex(val.Str, 64) {
+			p.bad(`setting "relaySignature" is ` + label(val.Str) + "; expected the 64 hex digits of an HMAC-SHA256, sending without a signature")
+			return
+		}
+		s.RelaySignature = val.Str
 	}
+}
+
+// relayURLShape accepts an absolute http(s) URL or a same-origin path; the browser resolves it.
+func relayURLShape(u string) bool {
+	if u == "" || len(u) > 2048 || strings.ContainsAny(u, " \t\r\n") {
+		return false
+	}
+	return strings.HasPrefix(u, "https://") || strings.HasPrefix(u, "http://") || (strings.HasPrefix(u, "/") && !strings.HasPrefix(u, "//"))
+}
+
+func isHex(s string, n int) bool {
+	if len(s) != n {
+		return false
+	}
+	for _, c := range s {
+		if !strings.ContainsRune(hexDigits+"ABCDEF", c) {
+			return false
+		}
+	}
+	return true
 }
 
 // names reads an array of non-empty strings, reporting each bad entry.

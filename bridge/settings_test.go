@@ -188,7 +188,7 @@ func TestConsentTransitions(t *testing.T) {
 	for _, c := range cases {
 		got, st := runWith(t, Settings{Consent: c.initial}, c.inputs...)
 		if !reflect.DeepEqual(got, c.want) || st.Dropped != c.dropped || st.Received != c.received ||
-			st.Received != st.Forwarded+st.Dropped+st.Duplicates+st.Pending {
+			st.Received != st.Forwarded+st.Dropped+st.Duplicates+st.Pending+st.Relaying {
 			t.Errorf("%s: calls %q stats %+v", c.name, got, st)
 		}
 	}

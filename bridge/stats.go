@@ -10,6 +10,10 @@ type Stats struct {
 	Resets     int // heap.resetIdentity calls made
 	// Pending are events held until window.heap can take them.
 	Pending int
+	// Relayed counts forwarded events that went through the edge relay instead of heap.track.
+	Relayed int
+	// Relaying are events handed to the relay and not yet settled (in flight or to be sent again).
+	Relaying int
 	// IdentityRejected counts userpilot.identify ids the merge guard refused.
 	IdentityRejected int
 	// Truncated counts property values cut to Heap's limit.
@@ -33,6 +37,8 @@ func (s Stats) Map() map[string]any {
 		"identifies":       s.Identifies,
 		"resets":           s.Resets,
 		"pending":          s.Pending,
+		"relayed":          s.Relayed,
+		"relaying":         s.Relaying,
 		"identityRejected": s.IdentityRejected,
 		"truncated":        s.Truncated,
 		"dropReasons":      copyCounts(s.DropReasons),

@@ -26,6 +26,12 @@ export interface UserpilotHeapBridgeSettings {
   load?: 'eager' | 'idle' | 'first-event';
   /** Keep the calls made, for history(). Also on with ?userpilot-heap-bridge-record in the URL. */
   record?: boolean;
+  /** The edge relay's endpoint (https URL or same-origin path) for events when Heap's SDK is blocked. */
+  relayUrl?: string;
+  /** Milliseconds from the loader's start that Heap's SDK gets to load before events go to the relay. Default 3000. */
+  relayAfter?: number;
+  /** Hex HMAC-SHA256 of the user's identity, for a relay configured with IDENTITY_SECRET. */
+  relaySignature?: string;
 }
 
 export type ConsentState = 'granted' | 'pending' | 'denied';
@@ -38,6 +44,10 @@ export interface UserpilotHeapBridgeStats {
   identifies: number;
   resets: number;
   pending: number;
+  /** Forwarded events that went through the edge relay. */
+  relayed: number;
+  /** Events handed to the relay and not yet settled. */
+  relaying: number;
   identityRejected: number;
   truncated: number;
   dropReasons: Record<string, number>;

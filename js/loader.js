@@ -518,7 +518,13 @@
     },
     ready: function () { readyResolve(); },
     fail: function (message) { fail(new Error(PREFIX + message)); },
-    delivered: delivered
+    delivered: delivered,
+    // The edge relay (relayUrl): page facts for event ids and timestamps, and the transport.
+    page: { session: sessionId(), timeOrigin: pageTimeOrigin(), started: now() },
+    now: now,
+    heapLoaded: heapLoaded,
+    relay: relay,
+    beacon: beacon
   };
 
   function instantiate(url, imports) {
@@ -543,6 +549,57 @@
       }, function () { throw err; });
     };
   }
+
+  // ---- the edge relay's transport; Go decides what goes and settles each answer ----
+  function sessionId() {
+    var bytes = new Uint8Array(8), out = '';
+    try { crypto.getRandomValues(bytes); } catch (e) { for (var i = 0; i < 8; i++) bytes[i] = Math.random() * 256; }
+    for (var j = 0; j < 8; j++) out += (bytes[j] < 16 ? '0' : '') + bytes[j].toString(16);
+    return out;
+  }
+
+  function pageTimeOrigin() {
+    return win.performance && performance.timeOrigin ? performance.timeOrigin : Date.now() - now();
+  }
+
+  // heapLoaded tells Heap's loaded SDK from a snippet's stub: the classic stub is an array, and
+  // the loaded SDK sets heap.loaded (Segment's integration waits for it) or heap.userId.
+  function heapLoaded(h) {
+    return !!h && !Array.isArray(h) && (h.loaded === true || (typeof h.userId === 'string' && h.userId !== ''));
+  }
+
+  function relay(id, url, body, signature, keepalive) {
+    function settle(status, answer, retryAfter, failure) {
+      deliver(entry('relayed', '', [id, status, answer, retryAfter, failure], null));
+    }
+    Promise.resolve().then(function () {
+      var headers = { 'Content-Type': 'application/json' };
+      if (signature) headers['X-Bridge-Signature'] = signature;
+      return fetch(url, { method: 'POST', headers: headers, body: body, keepalive: !!keepalive, credentials: 'omit', mode: 'cors' });
+    }).then(function (resp) {
+      var retryAfter = parseFloat(resp.headers.get('Retry-After')) || 0;
+      return resp.text().then(function (text) {
+        var answer;
+        try { answer = JSON.parse(text); } catch (e) { answer = undefined; }
+        settle(resp.status, answer, retryAfter, '');
+      });
+    }).catch(function (e) { settle(0, undefined, 0, errorText(e)); });
+  }
+
+  // beacon is for a page being left: a string body goes as text/plain, which needs no preflight,
+  // and the signature rides in the query because sendBeacon cannot set headers.
+  function beacon(url, body, signature) {
+    try {
+      if (signature) url += (url.indexOf('?') < 0 ? '?' : '&') + 'signature=' + encodeURIComponent(signature);
+      return navigator.sendBeacon(url, body);
+    } catch (e) {
+      return false;
+    }
+  }
+
+  try {
+    win.addEventListener('pagehide', function () { if (receiver) deliver(entry('pagehide', '', [], null)); });
+  } catch (e) { /* no window events: nothing to send on leaving */ }
 
   var started = false;
 

@@ -13,7 +13,7 @@ import (
 // deliver makes one call on whatever window.heap is now, and tells the loader it was made.
 func (m *Module) deliver(c bridge.Call) (err error) {
 	heap := m.heap()
-	if t := heap.Type(); t != js.TypeObject && t != js.TypeFunction {
+	if t := heap.Type(); (t != js.TypeObject && t != js.TypeFunction) || !m.heapLoaded(heap) {
 		return bridge.ErrHeapNotReady
 	}
 	fn := heap.Get(c.Method)

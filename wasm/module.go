@@ -41,6 +41,7 @@ func Start(env Env) (m *Module, err error) {
 	}
 	settings, problems := bridge.ParseSettings(settingsValue)
 	m = &Module{env: env, core: bridge.New(settings)}
+	m.startPage()
 	for _, p := range problems {
 		m.core.Warn("settings:"+p, p)
 	}
@@ -94,10 +95,10 @@ func (m *Module) stats([]js.Value) any {
 	return vert.ValueOf(m.core.Stats().Map()).JSValue()
 }
 
-// flush delivers held calls to Heap; if Heap is absent it keeps retrying from a goroutine.
+// flush delivers held calls to Heap or the relay; if Heap is absent it keeps retrying from a
+// goroutine.
 func (m *Module) flush() {
-	m.deliverHeld()
-	m.printMessages()
+	m.tick()
 	if m.core.Waiting() && !m.retrying {
 		m.retrying = true
 		go m.retry()
@@ -125,9 +126,17 @@ func (m *Module) retry() {
 	}()
 	for m.core.Waiting() {
 		time.Sleep(retryInterval)
-		m.deliverHeld()
-		m.printMessages()
+		m.tick()
 	}
+}
+
+// tick offers held calls to Heap, sends what is due to the relay and prints the messages.
+func (m *Module) tick() {
+	m.deliverHeld()
+	if !m.delivering {
+		m.sendRelayBatches()
+	}
+	m.printMessages()
 }
 
 // printMessages writes the core's messages to the console.
