@@ -1,0 +1,224 @@
+// Package fakeheap plays Heap's server-side track API (research/heap.md §4.1) for tests.
+package fakeheap
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"sync"
+)
+
+// MaxBulkEvents is Heap's cap on events in one bulk track request.
+const MaxBulkEvents = 1000
+
+// Event is one tracked event as Heap stored it.
+type Event struct {
+	Identity       string         `json:"identity"`
+	Event          string         `json:"event"`
+	Properties     map[string]any `json:"properties,omitempty"`
+	Timestamp      string         `json:"timestamp,omitempty"`
+	IdempotencyKey string         `json:"idempotency_key,omitempty"`
+}
+
+// Snapshot is what GET /_events reports.
+type Snapshot struct {
+	Requests   int     `json:"requests"`   // track requests, failed ones included
+	Received   int     `json:"received"`   // events in requests answered 200
+	Duplicates int     `json:"duplicates"` // of those, events whose idempotency key was already stored
+	Events     []Event `json:"events"`     // stored events, in arrival order
+}
+
+// Failure is the body of POST /_fail.
+type Failure struct {
+	Statuses   []int  `json:"statuses"`
+	RetryAfter string `json:"retryAfter"`
+}
+
+// Server is the fake Heap API; it is safe for concurrent use.
+type Server struct {
+	appID string
+
+	mu         sync.Mutex
+	snap       Snapshot
+	keys       map[string]bool
+	fail       []int
+	retryAfter string
+}
+
+// New returns a fake Heap that accepts only appID.
+func New(appID string) *Server {
+	return &Server{appID: appID, keys: map[string]bool{}, snap: Snapshot{Events: []Event{}}}
+}
+
+// Fail queues statuses to answer the next track requests with, each with Retry-After retryAfter
+// when it is not empty.
+func (s *Server) Fail(retryAfter string, statuses ...int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.fail = append(s.fail, statuses...)
+	s.retryAfter = retryAfter
+}
+
+// Snapshot returns a copy of what the fake Heap received and stored.
+func (s *Server) Snapshot() Snapshot {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := s.snap
+	out.Events = append([]Event{}, s.snap.Events...)
+	return out
+}
+
+// Reset forgets all events, counters and queued failures.
+func (s *Server) Reset() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.snap = Snapshot{Events: []Event{}}
+	s.keys = map[string]bool{}
+	s.fail = nil
+	s.retryAfter = ""
+}
+
+// ServeHTTP serves POST /api/track and the control endpoints /_fail, /_events and /_reset.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	switch {
+	case r.URL.Path == "/api/track" && r.Method == http.MethodPost:
+		s.track(w, r)
+	case r.URL.Path == "/_fail" && r.Method == http.MethodPost:
+		var f Failure
+		if err := json.NewDecoder(r.Body).Decode(&f); err != nil {
+			http.Error(w, "bad /_fail body: "+err.Error(), http.StatusBadRequest)
+			return
+		}
+		s.Fail(f.RetryAfter, f.Statuses...)
+		w.WriteHeader(http.StatusNoContent)
+	case r.URL.Path == "/_events" && r.Method == http.MethodGet:
+		w.Header().Set("Content-Type", "application/json")
+		json.NewEncoder(w).Encode(s.Snapshot())
+	case r.URL.Path == "/_reset" && r.Method == http.MethodPost:
+		s.Reset()
+		w.WriteHeader(http.StatusNoContent)
+	case r.URL.Path == "/api/track" || r.URL.Path == "/_fail" || r.URL.Path == "/_events" || r.URL.Path == "/_reset":
+		http.Error(w, "Method not allowed", http.StatusMethodNotAllowed)
+	default:
+		http.NotFound(w, r)
+	}
+}
+
+// track answers a track request: a queued failure, 400 "Bad request", or 200 with an empty body.
+func (s *Server) track(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.snap.Requests++
+	if len(s.fail) > 0 {
+		status := s.fail[0]
+		s.fail = s.fail[1:]
+		if s.retryAfter != "" {
+			w.Header().Set("Retry-After", s.retryAfter)
+		}
+		http.Error(w, http.StatusText(status), status)
+		return
+	}
+	events, err := s.parse(r)
+	if err != nil {
+		w.Header().Set("X-Fake-Heap-Reason", err.Error()) // Heap says only "Bad request"; tests want why
+		http.Error(w, "Bad request", http.StatusBadRequest)
+		return
+	}
+	for _, e := range events {
+		s.snap.Received++
+		if e.IdempotencyKey != "" && s.keys[e.IdempotencyKey] {
+			s.snap.Duplicates++ // "subsequent calls with the same idempotency key will not update data"
+			continue
+		}
+		if e.IdempotencyKey != "" {
+			s.keys[e.IdempotencyKey] = true
+		}
+		s.snap.Events = append(s.snap.Events, e)
+	}
+	w.WriteHeader(http.StatusOK)
+}
+
+// trackBody is the union of the single and bulk track forms.
+type trackBody struct {
+	AppID  string            `json:"app_id"`
+	Events []json.RawMessage `json:"events"`
+	single
+}
+
+// single is one event of either form.
+type single struct {
+	Identity       *string                    `json:"identity"`
+	Event          *string                    `json:"event"`
+	Properties     map[string]json.RawMessage `json:"properties"`
+	Timestamp      string                     `json:"timestamp"`
+	IdempotencyKey string                     `json:"idempotency_key"`
+}
+
+// parse reads the events of a track request, or says why Heap would answer 400.
+func (s *Server) parse(r *http.Request) ([]Event, error) {
+	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != "application/json" {
+		return nil, fmt.Errorf("content type %q is not application/json", r.Header.Get("Content-Type"))
+	}
+	raw, err := io.ReadAll(r.Body)
+	if err != nil {
+		return nil, err
+	}
+	var body trackBody
+	if err := json.Unmarshal(raw, &body); err != nil {
+		return nil, err
+	}
+	if body.AppID != s.appID {
+		return nil, fmt.Errorf("app_id %q is not %q", body.AppID, s.appID)
+	}
+	var fields map[string]json.RawMessage
+	json.Unmarshal(raw, &fields) // it parsed above
+	if _, bulk := fields["events"]; !bulk {
+		e, err := body.single.event()
+		return []Event{e}, err
+	}
+	if len(body.Events) == 0 || len(body.Events) > MaxBulkEvents {
+		return nil, fmt.Errorf("bulk request has %d events, want 1 to %d", len(body.Events), MaxBulkEvents)
+	}
+	var out []Event
+	for i, rawEvent := range body.Events {
+		var one single
+		if err := json.Unmarshal(rawEvent, &one); err != nil {
+			return nil, fmt.Errorf("events[%d]: %v", i, err)
+		}
+		e, err := one.event()
+		if err != nil {
+			return nil, fmt.Errorf("events[%d]: %v", i, err)
+		}
+		out = append(out, e)
+	}
+	return out, nil
+}
+
+// event checks one event as Heap does: identity and event present, properties strings or numbers.
+func (one single) event() (Event, error) {
+	if one.Identity == nil || *one.Identity == "" {
+		return Event{}, fmt.Errorf("identity is missing")
+	}
+	if one.Event == nil || *one.Event == "" {
+		return Event{}, fmt.Errorf("event is missing")
+	}
+	e := Event{Identity: *one.Identity, Event: *one.Event, Timestamp: one.Timestamp, IdempotencyKey: one.IdempotencyKey}
+	if len(one.Properties) > 0 {
+		e.Properties = map[string]any{}
+	}
+	for k, raw := range one.Properties {
+		var v any
+		if err := json.Unmarshal(raw, &v); err != nil {
+			return Event{}, fmt.Errorf("property %q: %v", k, err)
+		}
+		switch v.(type) {
+		case string, float64:
+			e.Properties[k] = v
+		default:
+			return Event{}, fmt.Errorf("property %q is %s, not a string or a number", k, raw)
+		}
+	}
+	return e, nil
+}
