@@ -1,8 +1,21 @@
 package relay
 
 import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net"
 	"net/http"
+	"strconv"
 	"time"
+)
+
+// Paths the relay serves.
+const (
+	eventsPath = "/v1/events"
+	healthPath = "/v1/health"
 )
 
 // Deps are the relay's outside dependencies; nil fields get real defaults.
@@ -13,16 +26,243 @@ type Deps struct {
 	Sleep  func(time.Duration)
 }
 
-// NewHandler returns the relay's HTTP handler (CONTRACT §6).
+// handler is the relay behind NewHandler.
+type handler struct {
+	cfg     Config
+	now     func() time.Time
+	limits  limiter
+	forward forwarder
+}
+
+// NewHandler returns the relay's HTTP handler (CONTRACT §6). Zero tunables in cfg get their
+// defaults; a cfg without AppID gives ConfigErrorHandler.
 func NewHandler(cfg Config, deps Deps) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		http.Error(w, `{"error":"not implemented yet"}`, http.StatusNotImplemented)
-	})
+	if cfg.AppID == "" {
+		return ConfigErrorHandler(errors.New("HEAP_APP_ID is required and is empty"))
+	}
+	cfg = withDefaults(cfg)
+	if deps.Client == nil {
+		deps.Client = http.DefaultClient
+	}
+	if deps.Store == nil {
+		deps.Store = NewMemoryStore()
+	}
+	if deps.Now == nil {
+		deps.Now = time.Now
+	}
+	if deps.Sleep == nil {
+		deps.Sleep = time.Sleep
+	}
+	h := &handler{
+		cfg:     cfg,
+		now:     deps.Now,
+		limits:  limiter{store: deps.Store, now: deps.Now},
+		forward: forwarder{cfg: cfg, client: deps.Client, now: deps.Now, sleep: deps.Sleep},
+	}
+	return recoverPanics(h)
+}
+
+// withDefaults fills zero tunables, for a Config built by hand rather than by ConfigFromEnv.
+func withDefaults(cfg Config) Config {
+	if cfg.HeapAPIURL == "" {
+		cfg.HeapAPIURL = DefaultHeapAPIURL
+	}
+	if cfg.MaxBodyBytes <= 0 {
+		cfg.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	if cfg.ClientPerMinute <= 0 {
+		cfg.ClientPerMinute = DefaultClientPerMinute
+	}
+	if cfg.IdentityEventsPerMinute <= 0 {
+		cfg.IdentityEventsPerMinute = DefaultIdentityEventsPerMinute
+	}
+	if cfg.HeapDeadline <= 0 {
+		cfg.HeapDeadline = DefaultHeapDeadline
+	}
+	return cfg
 }
 
 // ConfigErrorHandler answers every request with 500 naming err, for when ConfigFromEnv fails.
 func ConfigErrorHandler(err error) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		http.Error(w, `{"error":"relay is misconfigured"}`, http.StatusInternalServerError)
+		writeError(w, http.StatusInternalServerError, "relay is misconfigured: "+err.Error())
 	})
+}
+
+// recoverPanics turns a panic into a 500 JSON answer instead of a dropped connection.
+func recoverPanics(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if p := recover(); p != nil {
+				if p == http.ErrAbortHandler {
+					panic(p)
+				}
+				writeError(w, http.StatusInternalServerError, fmt.Sprintf("relay failed: %v", p))
+			}
+		}()
+		next.ServeHTTP(w, r)
+	})
+}
+
+// ServeHTTP routes, then checks in order: origin, client rate, content type, size, shape,
+// signature, events, identity rates; then forwards to Heap.
+func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	switch r.URL.Path {
+	case healthPath:
+		if r.Method != http.MethodGet {
+			w.Header().Set("Allow", http.MethodGet)
+			writeError(w, http.StatusMethodNotAllowed, "method "+r.Method+" is not allowed on "+healthPath+"; use GET")
+			return
+		}
+		writeJSON(w, http.StatusOK, map[string]bool{"ok": true})
+		return
+	case eventsPath:
+		if r.Method != http.MethodPost && r.Method != http.MethodOptions {
+			w.Header().Set("Allow", allowMethods)
+			writeError(w, http.StatusMethodNotAllowed, "method "+r.Method+" is not allowed on "+eventsPath+"; use POST")
+			return
+		}
+	default:
+		writeError(w, http.StatusNotFound, "no such path "+strconv.Quote(r.URL.Path)+"; the relay serves POST "+eventsPath)
+		return
+	}
+	if why := h.checkOrigin(w, r); why != "" {
+		writeError(w, http.StatusForbidden, why)
+		return
+	}
+	if r.Method == http.MethodOptions {
+		preflight(w)
+		return
+	}
+	h.events(w, r)
+}
+
+// events handles POST /v1/events after routing and the origin check.
+func (h *handler) events(w http.ResponseWriter, r *http.Request) {
+	start := h.now()
+	client := want{key: "client:" + clientAddr(r), n: 1, perMinute: h.cfg.ClientPerMinute}
+	if _, wait, ok := h.limits.take([]want{client}); !ok {
+		tooMany(w, wait, fmt.Sprintf("client rate limit: more than %d requests per minute from this address", h.cfg.ClientPerMinute))
+		return
+	}
+	if why := checkContentType(r.Header.Get("Content-Type")); why != "" {
+		writeError(w, http.StatusUnsupportedMediaType, why)
+		return
+	}
+	tooLarge := fmt.Sprintf("the body is over the relay's cap of %d bytes; send fewer events per request", h.cfg.MaxBodyBytes)
+	if r.ContentLength > h.cfg.MaxBodyBytes {
+		writeError(w, http.StatusRequestEntityTooLarge, tooLarge)
+		return
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, h.cfg.MaxBodyBytes))
+	var maxErr *http.MaxBytesError
+	switch {
+	case errors.As(err, &maxErr):
+		writeError(w, http.StatusRequestEntityTooLarge, tooLarge)
+		return
+	case err != nil:
+		writeError(w, http.StatusBadRequest, "cannot read the body: "+err.Error())
+		return
+	}
+	events, err := DecodeEvents(body)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	if why := h.checkSignature(r, events); why != "" {
+		writeError(w, http.StatusForbidden, why)
+		return
+	}
+	ok, refused := validate(events, start)
+	if blocked, wait, fits := h.limits.take(h.identityWants(ok)); !fits {
+		tooMany(w, wait, h.identityLimitText(blocked))
+		return
+	}
+	answer := Answer{Accepted: []string{}, Refused: refused}
+	if len(ok) > 0 {
+		out := h.forward.forward(r.Context(), start, ok)
+		switch {
+		case out.failure != "":
+			w.Header().Set("Retry-After", seconds(out.retryAfter))
+			writeError(w, http.StatusServiceUnavailable, "Heap's API did not accept the events: "+out.failure)
+			return
+		case out.rejected != 0:
+			for _, e := range ok {
+				answer.Refused = append(answer.Refused, Refusal{ID: e.id, Reason: CodeHeapRejected + ": HTTP " + strconv.Itoa(out.rejected)})
+			}
+		default:
+			for _, e := range ok {
+				answer.Accepted = append(answer.Accepted, e.id)
+			}
+		}
+	}
+	writeJSON(w, http.StatusOK, answer)
+}
+
+// identityWants asks one token per event from each identity's bucket, in first-seen order.
+func (h *handler) identityWants(events []valid) []want {
+	var wants []want
+	index := map[string]int{}
+	for _, e := range events {
+		i, seen := index[e.identity]
+		if !seen {
+			i = len(wants)
+			index[e.identity] = i
+			wants = append(wants, want{key: "identity:" + e.identity, perMinute: h.cfg.IdentityEventsPerMinute})
+		}
+		wants[i].n++
+	}
+	return wants
+}
+
+// identityLimitText names the identity limit w broke, and whether waiting can ever help.
+func (h *handler) identityLimitText(w want) string {
+	text := fmt.Sprintf("identity rate limit: more than %d events per minute for identity %s", h.cfg.IdentityEventsPerMinute, label(w.key[len("identity:"):]))
+	if w.n > float64(h.cfg.IdentityEventsPerMinute) {
+		text += fmt.Sprintf("; this batch alone has %d events for it, send smaller batches", int(w.n))
+	}
+	return text
+}
+
+// clientAddr is the caller's address: Cloudflare's CF-Connecting-IP, else the connection's host.
+func clientAddr(r *http.Request) string {
+	if ip := r.Header.Get("CF-Connecting-IP"); ip != "" {
+		return ip
+	}
+	if host, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
+		return host
+	}
+	return r.RemoteAddr
+}
+
+// checkContentType allows JSON and plain text (what sendBeacon sends for a string body).
+func checkContentType(ct string) string {
+	mt, _, err := mime.ParseMediaType(ct)
+	if err != nil || (mt != "application/json" && mt != "text/plain") {
+		return "content type " + strconv.Quote(ct) + " is not supported; send application/json or text/plain"
+	}
+	return ""
+}
+
+// tooMany answers 429 with a Retry-After of at least one second.
+func tooMany(w http.ResponseWriter, wait time.Duration, why string) {
+	w.Header().Set("Retry-After", seconds(wait))
+	writeError(w, http.StatusTooManyRequests, why)
+}
+
+// writeError answers status with {"error": why}.
+func writeError(w http.ResponseWriter, status int, why string) {
+	writeJSON(w, status, errorBody{Error: why})
+}
+
+// writeJSON answers status with v as JSON.
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	body, err := json.Marshal(v)
+	if err != nil {
+		status, body = http.StatusInternalServerError, []byte(`{"error":"relay failed to encode its answer"}`)
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Content-Length", strconv.Itoa(len(body)+1))
+	w.WriteHeader(status)
+	w.Write(append(body, '\n'))
 }

@@ -3,6 +3,7 @@ package relay
 import (
 	"slices"
 	"sync"
+	"time"
 )
 
 // Bucket is one token bucket's saved state.
@@ -63,4 +64,52 @@ func (s *MemoryStore) evict() {
 			delete(s.m, k)
 		}
 	}
+}
+
+// limiter applies token buckets kept in a Store.
+type limiter struct {
+	store Store
+	now   func() time.Time
+}
+
+// want is a request for n tokens from the bucket key, refilled at perMinute with that burst.
+type want struct {
+	key       string
+	n         float64
+	perMinute int
+}
+
+// take consumes every want if all of them fit; otherwise it consumes nothing and returns the
+// first want that does not fit and how long until it would.
+func (l *limiter) take(wants []want) (want, time.Duration, bool) {
+	now := l.now().UnixMilli()
+	filled := make([]Bucket, len(wants))
+	for i, w := range wants {
+		b := l.refill(w, now)
+		if b.Tokens < w.n {
+			perMs := float64(w.perMinute) / 60000
+			return w, time.Duration((w.n-b.Tokens)/perMs) * time.Millisecond, false
+		}
+		filled[i] = b
+	}
+	for i, w := range wants {
+		l.store.Put(w.key, Bucket{Tokens: filled[i].Tokens - w.n, At: now})
+	}
+	return want{}, 0, true
+}
+
+// refill returns w's bucket topped up for the time since it was last saved.
+func (l *limiter) refill(w want, now int64) Bucket {
+	capacity := float64(w.perMinute)
+	b, ok := l.store.Get(w.key)
+	switch {
+	case !ok || b.Tokens > capacity: // a new key, or the limit was lowered
+		return Bucket{Tokens: capacity, At: now}
+	case b.At > now: // the clock went back: refill nothing rather than too much
+		b.At = now
+		return b
+	}
+	b.Tokens = min(capacity, b.Tokens+float64(now-b.At)*capacity/60000)
+	b.At = now
+	return b
 }

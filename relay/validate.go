@@ -1,0 +1,156 @@
+package relay
+
+import (
+	"encoding/json"
+	"fmt"
+	"maps"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/userpilot-heap-bridge/userpilot-heap-bridge/bridge"
+)
+
+// Refusal codes, the part of a reason before the colon.
+const (
+	CodeInvalidID         = "invalid_id"
+	CodeDuplicateID       = "duplicate_id"
+	CodeInvalidName       = "invalid_name"
+	CodeInvalidProperties = "invalid_properties"
+	CodeNoIdentity        = "no_identity"
+	CodeInvalidIdentity   = "invalid_identity"
+	CodeInvalidTimestamp  = "invalid_timestamp"
+	CodeHeapRejected      = "heap_rejected"
+)
+
+// Event limits of the relay's own.
+const (
+	MaxIDLen        = 128
+	MaxFutureSkew   = 5 * time.Minute    // clocks drift; more is a bad clock or a forgery
+	MaxEventAge     = 7 * 24 * time.Hour // older events would land far from their session
+	MaxPropertiesIn = bridge.MaxProperties + 1
+)
+
+// valid is an event that passed validation, ready for Heap.
+type valid struct {
+	id, name, identity, timestamp string
+	properties                    map[string]any // string, float64 or bool
+}
+
+// validate splits events into the ones fit for Heap and refusals, keeping each event's order.
+func validate(events []Event, now time.Time) ([]valid, []Refusal) {
+	seen := map[string]bool{}
+	var ok []valid
+	refused := []Refusal{}
+	for _, e := range events {
+		v, code, detail := check(e, seen, now)
+		if code != "" {
+			refused = append(refused, Refusal{ID: e.ID, Reason: code + ": " + detail})
+			continue
+		}
+		ok = append(ok, v)
+	}
+	return ok, refused
+}
+
+// check validates one event, returning it ready for Heap or a refusal code and detail.
+func check(e Event, seen map[string]bool, now time.Time) (valid, string, string) {
+	if why := checkID(e.ID); why != "" {
+		return valid{}, CodeInvalidID, why
+	}
+	if seen[e.ID] {
+		return valid{}, CodeDuplicateID, "an earlier event in this batch has id " + strconv.Quote(e.ID)
+	}
+	seen[e.ID] = true
+	if why := bridge.CheckEventName(e.Name); why != "" {
+		return valid{}, CodeInvalidName, "event name " + why
+	}
+	props, why := checkProperties(e.Properties)
+	if why != "" {
+		return valid{}, CodeInvalidProperties, why
+	}
+	if e.Identity == "" {
+		return valid{}, CodeNoIdentity, "Heap's server API needs an identity for every event"
+	}
+	if _, why := bridge.CheckIdentity(bridge.Str(e.Identity)); why != "" {
+		return valid{}, CodeInvalidIdentity, "identity " + why
+	}
+	ts, why := checkTimestamp(e.Timestamp, now)
+	if why != "" {
+		return valid{}, CodeInvalidTimestamp, why
+	}
+	return valid{id: e.ID, name: e.Name, identity: e.Identity, timestamp: ts, properties: props}, "", ""
+}
+
+// checkID returns why id cannot be an event id (and Heap idempotency key), or "".
+func checkID(id string) string {
+	if id == "" {
+		return "the id is empty"
+	}
+	if len(id) > MaxIDLen {
+		return fmt.Sprintf("the id is longer than %d characters", MaxIDLen)
+	}
+	for _, c := range []byte(id) {
+		if !idByte(c) {
+			return "the id may hold only A-Z, a-z, 0-9 and . _ : -"
+		}
+	}
+	return ""
+}
+
+// idByte reports whether c may appear in an event id.
+func idByte(c byte) bool {
+	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' ||
+		c == '.' || c == '_' || c == ':' || c == '-'
+}
+
+// checkProperties converts decoded properties to Heap scalars, or says which one is unfit.
+func checkProperties(in map[string]any) (map[string]any, string) {
+	if len(in) > MaxPropertiesIn {
+		return nil, fmt.Sprintf("%d properties, at most %d allowed", len(in), MaxPropertiesIn)
+	}
+	out := make(map[string]any, len(in))
+	for _, k := range slices.Sorted(maps.Keys(in)) { // sorted so the reason names the same key every time
+		v := in[k]
+		if why := bridge.CheckPropertyKey(k); why != "" {
+			return nil, "property name " + label(k) + ": " + why
+		}
+		if n, ok := v.(json.Number); ok {
+			f, err := strconv.ParseFloat(string(n), 64)
+			if err != nil {
+				return nil, "property " + label(k) + ": number " + label(string(n)) + " is out of range"
+			}
+			v = f
+		}
+		if why := bridge.CheckPropertyValue(v); why != "" {
+			return nil, "property " + label(k) + ": " + why
+		}
+		out[k] = v
+	}
+	return out, ""
+}
+
+// checkTimestamp returns the timestamp to send Heap (now when empty), or why it is unfit.
+func checkTimestamp(ts string, now time.Time) (string, string) {
+	if ts == "" {
+		return now.UTC().Format(time.RFC3339Nano), ""
+	}
+	t, err := time.Parse(time.RFC3339Nano, ts)
+	switch {
+	case err != nil:
+		return "", "timestamp " + label(ts) + " is not RFC 3339, like 2024-05-01T12:00:00Z"
+	case t.After(now.Add(MaxFutureSkew)):
+		return "", "timestamp " + label(ts) + " is more than 5 minutes in the future"
+	case t.Before(now.Add(-MaxEventAge)):
+		return "", "timestamp " + label(ts) + " is older than 7 days"
+	}
+	return ts, ""
+}
+
+// label quotes s for a reason, shortened so a huge input does not make a huge answer.
+func label(s string) string {
+	if cut, ok := bridge.CutUTF16(s, 64); ok {
+		return strconv.Quote(cut) + "…"
+	}
+	return strconv.Quote(s)
+}
