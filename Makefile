@@ -6,7 +6,7 @@ DIST      := dist
 GOFLAGS_WASM := -trimpath -ldflags='-s -w'
 CHROMIUM  ?= /usr/bin/chromium
 
-.PHONY: build test demo bench deps deps-node deps-chromium test-go test-wasm test-browser test-examples clean
+.PHONY: build test demo bench deps deps-node deps-chromium test-go test-wasm test-browser test-examples clean relay-build relay test-relay
 
 build: $(DIST)/userpilot-heap-bridge.wasm $(DIST)/userpilot-heap-bridge.js
 
@@ -26,9 +26,9 @@ deps-chromium:
 	@test -x $(CHROMIUM) || { echo "installing chromium with apt-get"; apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } || { echo "could not install chromium with apt-get; install it so that $(CHROMIUM) exists" >&2; exit 1; }
 
 deps-node:
-	@test -d node_modules/playwright-core -a -d node_modules/userpilot || npm ci --no-audit --no-fund
+	@test -d node_modules/playwright-core -a -d node_modules/userpilot -a -d node_modules/workerd || npm ci --no-audit --no-fund
 
-test: deps build test-go test-wasm test-browser test-examples
+test: deps build test-go test-wasm test-browser test-examples test-relay
 
 test-go:
 	$(GO) vet ./bridge/... ./examples/...
@@ -54,3 +54,25 @@ bench: deps build
 
 clean:
 	rm -rf $(DIST)
+
+# The edge relay: package relay served as a Cloudflare Worker by github.com/syumai/workers
+# (wasm/edge), wrapped by edge/entry.mjs, run locally in workerd (npm package) by edge/run.mjs.
+# workers-assets-gen empties its output folder, so the three steps always run together.
+RELAY_DIR := build/relay
+
+relay-build: $(RELAY_DIR)/app.wasm $(RELAY_DIR)/entry.mjs
+
+$(RELAY_DIR)/app.wasm: $(shell find relay bridge wasm/edge -name '*.go' -not -name '*_test.go' 2>/dev/null) go.mod go.sum
+	$(GO) run github.com/syumai/workers/cmd/workers-assets-gen -mode=go -o $(RELAY_DIR)
+	GOOS=js GOARCH=wasm $(GO) build $(GOFLAGS_WASM) -o $@ ./wasm/edge
+
+$(RELAY_DIR)/entry.mjs: edge/entry.mjs $(RELAY_DIR)/app.wasm
+	cp edge/entry.mjs $@
+
+# RELAY_ADDR (default 127.0.0.1:8787), HEAP_APP_ID (required) and the other Worker variables
+# (CONTRACT §6) come from the environment.
+relay: deps-node relay-build
+	node edge/run.mjs
+
+test-relay: deps-node relay-build
+	node --test --test-concurrency=1 test/relay/

@@ -1,0 +1,68 @@
+// edge/entry.mjs in Node, over a stand-in for syumai's worker.mjs that hands back what it was given:
+// the env Go reads gains RELAY_LIMITS, the runtime's env is left alone, and the bucket store keeps
+// at most 10,000 keys, dropping the least recently written.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { ROOT } from './helpers.mjs';
+
+let dir;
+let entry;
+
+before(async () => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'relay-entry-'));
+  fs.copyFileSync(path.join(ROOT, 'edge/entry.mjs'), path.join(dir, 'entry.mjs'));
+  fs.writeFileSync(path.join(dir, 'worker.mjs'), 'export default { fetch(request, env, ctx) { return { request, env, ctx }; } };\n');
+  entry = (await import(pathToFileURL(path.join(dir, 'entry.mjs')).href)).default;
+});
+after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+const call = (env) => entry.fetch('the request', env, 'the ctx');
+
+test('the env handed to Go reads through to the Worker env and adds RELAY_LIMITS', () => {
+  const env = Object.freeze({ HEAP_APP_ID: '42', ALLOWED_ORIGINS: 'https://app.example.com' });
+  const got = call(env);
+  assert.equal(got.request, 'the request');
+  assert.equal(got.ctx, 'the ctx');
+  assert.equal(got.env.HEAP_APP_ID, '42');
+  assert.equal(got.env.ALLOWED_ORIGINS, 'https://app.example.com');
+  assert.equal(typeof got.env.RELAY_LIMITS.get, 'function');
+  assert.equal(typeof got.env.RELAY_LIMITS.put, 'function');
+  assert.equal(Object.hasOwn(env, 'RELAY_LIMITS'), false, 'the runtime env is not changed');
+  assert.notEqual(got.env, env);
+});
+
+test('the store outlives a request: every request sees the same buckets', () => {
+  const first = call({}).env.RELAY_LIMITS;
+  first.put('client:a', { tokens: 2.5, at: 1000 });
+  const second = call({}).env.RELAY_LIMITS;
+  assert.deepEqual(second.get('client:a'), { tokens: 2.5, at: 1000 });
+  assert.equal(second.get('client:missing'), undefined);
+  const copy = second.get('client:a');
+  copy.tokens = 99;
+  assert.deepEqual(second.get('client:a'), { tokens: 2.5, at: 1000 }, 'get hands out copies');
+});
+
+test('a malformed bucket is not stored', () => {
+  const store = call({}).env.RELAY_LIMITS;
+  store.put('bad:1', { tokens: 'x', at: 1 });
+  store.put('bad:2', { tokens: 1 });
+  store.put('bad:3', null);
+  for (const k of ['bad:1', 'bad:2', 'bad:3']) assert.equal(store.get(k), undefined, k);
+});
+
+test('the store keeps at most 10,000 keys, dropping the least recently written', () => {
+  const store = call({}).env.RELAY_LIMITS;
+  for (let i = 0; i < 10000; i++) store.put(`evict:${i}`, { tokens: i, at: i });
+  assert.equal(store.size, 10000);
+  store.put('evict:0', { tokens: 0, at: 10000 }); // written again: now the most recent
+  store.put('evict:new', { tokens: 1, at: 10001 });
+  assert.equal(store.size, 10000);
+  assert.deepEqual(store.get('evict:0'), { tokens: 0, at: 10000 });
+  assert.equal(store.get('evict:1'), undefined, 'the oldest write went first');
+  assert.deepEqual(store.get('evict:2'), { tokens: 2, at: 2 });
+  assert.deepEqual(store.get('evict:new'), { tokens: 1, at: 10001 });
+});

@@ -1,0 +1,104 @@
+// Helpers for the relay tests: the fake Heap API (relay/cmd/fakeheap, built once into build/) and
+// the relay in workerd (edge/run.mjs). They build nothing else: `make test-relay` runs
+// `make relay-build` first. Everything listens on 127.0.0.1 and is stopped by the tests' after().
+import { spawn, execFileSync } from 'node:child_process';
+import { createHmac } from 'node:crypto';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startRelay } from '../../edge/run.mjs';
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export const APP_ID = '3141592653';
+const FAKEHEAP_BIN = path.join(ROOT, 'build/fakeheap');
+const GO = process.env.GO || 'go';
+
+let built = false;
+
+// buildFakeHeap builds relay/cmd/fakeheap into build/fakeheap, once per test process.
+export function buildFakeHeap() {
+  if (built) return;
+  execFileSync(GO, ['build', '-o', FAKEHEAP_BIN, './relay/cmd/fakeheap'], { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'] });
+  built = true;
+}
+
+// startFakeHeap runs the fake Heap API on a free port of 127.0.0.1.
+export async function startFakeHeap(appID = APP_ID) {
+  buildFakeHeap();
+  const child = spawn(FAKEHEAP_BIN, ['-addr', '127.0.0.1:0', '-app-id', appID], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  const url = await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`fakeheap did not start: ${out}`)), 15_000);
+    const onData = (chunk) => {
+      out += chunk;
+      const m = /fakeheap listening on (http:\/\/\S+)/.exec(out);
+      if (m) { clearTimeout(timer); resolve(m[1]); }
+    };
+    child.stdout.setEncoding('utf8').on('data', onData);
+    child.stderr.setEncoding('utf8').on('data', (c) => { out += c; });
+    child.on('exit', (code) => { clearTimeout(timer); reject(new Error(`fakeheap exited with ${code}: ${out}`)); });
+  });
+  const control = async (method, p, body) => {
+    const res = await fetch(url + p, { method, body: body === undefined ? undefined : JSON.stringify(body), headers: { 'content-type': 'application/json' } });
+    if (!res.ok) throw new Error(`fakeheap ${method} ${p}: ${res.status} ${await res.text()}`);
+    return res.status === 204 ? undefined : res.json();
+  };
+  return {
+    url,
+    events: () => control('GET', '/_events'),
+    reset: () => control('POST', '/_reset', {}),
+    fail: (statuses, retryAfter = '') => control('POST', '/_fail', { statuses, retryAfter }),
+    stop: () => new Promise((resolve) => {
+      if (child.exitCode !== null || child.signalCode !== null) return resolve();
+      child.removeAllListeners('exit');
+      child.on('exit', () => resolve());
+      child.kill('SIGTERM');
+    })
+  };
+}
+
+// relayWith starts the Go relay in workerd with vars, on a port workerd picks.
+export function relayWith(vars, options = {}) {
+  return startRelay({ addr: '127.0.0.1:0', vars: { IDENTITY_SECRET: null, ALLOWED_ORIGINS: null, MAX_BODY_BYTES: null,
+    RATE_CLIENT_PER_MINUTE: null, RATE_IDENTITY_EVENTS_PER_MINUTE: null, HEAP_API_URL: null, HEAP_APP_ID: null, ...vars }, ...options });
+}
+
+// sign is the X-Bridge-Signature for identity under secret.
+export const sign = (secret, identity) => createHmac('sha256', secret).update(identity).digest('hex');
+
+let seq = 0;
+// event returns a valid event with a fresh id, overridden by fields.
+export function event(fields = {}) {
+  seq++;
+  return {
+    id: `ev-${process.pid}-${seq}`,
+    name: 'Userpilot Flow (started)',
+    properties: { flow_id: 7, flow_token: 'tok7', 'userpilot.step': 'intro', completed: false },
+    identity: 'alice@example.com',
+    timestamp: new Date().toISOString(),
+    ...fields
+  };
+}
+
+// post sends body (an object is JSON-encoded) to the relay's /v1/events and reads the answer.
+export async function post(relayUrl, body, { headers = {}, query = '', contentType = 'application/json', method = 'POST' } = {}) {
+  const res = await fetch(`${relayUrl}/v1/events${query}`, {
+    method,
+    headers: { ...(contentType ? { 'content-type': contentType } : {}), ...headers },
+    body: typeof body === 'string' || body instanceof Uint8Array ? body : JSON.stringify(body)
+  });
+  const text = await res.text();
+  let json;
+  try { json = JSON.parse(text); } catch { json = undefined; }
+  return { status: res.status, headers: res.headers, text, json };
+}
+
+// waitFor polls fn until it returns a truthy value, for at most ms.
+export async function waitFor(fn, ms = 10_000, what = 'condition') {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}

@@ -1,0 +1,21 @@
+//go:build js && wasm
+
+package main
+
+import (
+	"syscall/js"
+
+	"github.com/userpilot-heap-bridge/userpilot-heap-bridge/relay"
+	"github.com/userpilot-heap-bridge/userpilot-heap-bridge/wasm/edge/jsstore"
+)
+
+// storeFrom returns the rate-limit store the Worker's entry module binds as RELAY_LIMITS, or an
+// in-memory store when there is none (a Worker deployed without edge/entry.mjs). The in-memory
+// store lives only as long as this Go instance, which is one request: limits then hold within a
+// request's batch only.
+func storeFrom(binding js.Value) relay.Store {
+	if s, ok := jsstore.New(binding); ok {
+		return s
+	}
+	return relay.NewMemoryStore()
+}
