@@ -11,6 +11,7 @@ package main
 
 import (
 	"net/http"
+	"syscall/js"
 
 	"github.com/syumai/workers"
 	"github.com/syumai/workers/cloudflare"
@@ -31,7 +32,14 @@ func newHandler() http.Handler {
 		return relay.ConfigErrorHandler(err)
 	}
 	return relay.NewHandler(cfg, relay.Deps{
-		Client: fetch.NewClient().HTTPClient(fetch.RedirectModeFollow),
+		Client: fetch.NewClient(fetch.WithBinding(realGlobal())).HTTPClient(fetch.RedirectModeFollow),
 		Store:  storeFrom(cloudflare.GetBinding("RELAY_LIMITS")),
 	})
+}
+
+// realGlobal returns the runtime's own globalThis. syumai's wasm_exec.js hands Go a Proxy of it
+// (to add "context"), and fetch.NewClient() calls fetch with that Proxy as this, which workerd
+// refuses ("Illegal invocation: function called with incorrect this reference").
+func realGlobal() js.Value {
+	return js.Global().Get("globalThis")
 }
