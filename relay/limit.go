@@ -87,6 +87,7 @@ func (l *limiter) take(wants []want) (want, time.Duration, bool) {
 	for i, w := range wants {
 		b := l.refill(w, now)
 		if b.Tokens < w.n {
+			l.store.Put(w.key, b) // saves the refill, so a clock that went back is caught up with
 			perMs := float64(w.perMinute) / 60000
 			return w, time.Duration((w.n-b.Tokens)/perMs) * time.Millisecond, false
 		}

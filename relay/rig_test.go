@@ -174,3 +174,10 @@ func serve(rg *rig, req *http.Request) *httptest.ResponseRecorder {
 	rg.h.ServeHTTP(rec, req)
 	return rec
 }
+
+// httptestRecorderFor serves req with h and returns the recording.
+func httptestRecorderFor(h http.Handler, req *http.Request) *httptest.ResponseRecorder {
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	return rec
+}

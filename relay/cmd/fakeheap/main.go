@@ -6,6 +6,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -24,22 +25,22 @@ func main() {
 		fmt.Fprintln(os.Stderr, "fakeheap: -app-id is required")
 		os.Exit(2)
 	}
-	if err := run(*addr, *appID); err != nil {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, *addr, *appID, os.Stdout); err != nil {
 		fmt.Fprintln(os.Stderr, "fakeheap:", err)
 		os.Exit(1)
 	}
 }
 
-// run serves until SIGINT or SIGTERM, then shuts down cleanly.
-func run(addr, appID string) error {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
+// run serves until ctx ends (SIGINT or SIGTERM), then shuts down cleanly.
+func run(ctx context.Context, addr, appID string, out io.Writer) error {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return err
 	}
 	srv := &http.Server{Handler: fakeheap.New(appID), ReadHeaderTimeout: 10 * time.Second}
-	fmt.Printf("fakeheap listening on http://%s\n", ln.Addr()) // the one line scripts wait for
+	fmt.Fprintf(out, "fakeheap listening on http://%s\n", ln.Addr()) // the one line scripts wait for
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(ln) }()
 	select {
