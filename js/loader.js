@@ -562,10 +562,14 @@
     return win.performance && performance.timeOrigin ? performance.timeOrigin : Date.now() - now();
   }
 
-  // heapLoaded tells Heap's loaded SDK from a snippet's stub: the classic stub is an array, and
-  // the loaded SDK sets heap.loaded (Segment's integration waits for it) or heap.userId.
+  // heapLoaded tells Heap's loaded SDK from a snippet's stub: both snippets make window.heap an
+  // array, the loaded SDK may set heap.loaded (Segment's integration waits for it), and a heap.js 5
+  // stub method only queues onto window.heapReadyCb.
   function heapLoaded(h) {
-    return !!h && !Array.isArray(h) && (h.loaded === true || (typeof h.userId === 'string' && h.userId !== ''));
+    if (!h || Array.isArray(h)) return false;
+    if (h.loaded === true) return true;
+    if (typeof h.track !== 'function') return false;
+    try { return Function.prototype.toString.call(h.track).indexOf('heapReadyCb') < 0; } catch (e) { return true; }
   }
 
   function relay(id, url, body, signature, keepalive) {

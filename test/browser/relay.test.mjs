@@ -48,9 +48,9 @@ function page({ settings, heapKind = 'classic', user = 'alice' }) {
   return document(bridgeTag({ settings, async: false }), userpilotSnippet(), heapKind ? heapSnippet(heapKind) : '', identify(user));
 }
 
-test('Heap blocked: the flow reaches Heap through the relay, once, with the identity', async () => {
+for (const heapKind of ['classic', 'v5']) test(`Heap blocked (${heapKind} snippet): the flow reaches Heap through the relay, once, with the identity`, async () => {
   await fake.reset();
-  const s = await openWith(h, page({ settings: { relayUrl: relay.url + '/v1/events', relayAfter: 300 } }), { setup: blockHeap });
+  const s = await openWith(h, page({ settings: { relayUrl: relay.url + '/v1/events', relayAfter: 300 }, heapKind }), { setup: blockHeap });
   await waitForBridge(s.page);
   await waitForUserpilot(s.page);
   await heap.runFlow7(s.page);
@@ -105,9 +105,10 @@ test('Heap loads late: early events go by the relay, later ones by heap.track, n
   await assertNoPageErrors(s);
 });
 
-test('leaving the page before relayAfter: navigator.sendBeacon carries the held events', async () => {
+test('leaving the page before relayAfter: navigator.sendBeacon carries the held events, signed in the query', async () => {
   await fake.reset();
-  const s = await openWith(h, page({ settings: { relayUrl: relay.url + '/v1/events', relayAfter: 600_000 } }), { setup: blockHeap });
+  const settings = { relayUrl: signedRelay.url + '/v1/events', relayAfter: 600_000, relaySignature: sign(SECRET, 'alice') };
+  const s = await openWith(h, page({ settings }), { setup: blockHeap });
   await waitForBridge(s.page);
   await waitForUserpilot(s.page);
   await heap.runFlow7(s.page);
@@ -141,6 +142,24 @@ test('a relay with a secret takes the page signed for the user, and refuses a wr
     }
     await assertNoPageErrors(s);
   }
+});
+
+for (const heapKind of ['classic', 'v5']) test(`Heap loads (${heapKind} snippet): with a relay configured every event still goes to heap.track`, async () => {
+  await fake.reset();
+  const s = await openWith(h, page({ settings: { relayUrl: relay.url + '/v1/events', relayAfter: 300 }, heapKind }));
+  await waitForBridge(s.page);
+  await waitForUserpilot(s.page);
+  await waitForHeap(s.page);
+  await heap.runFlow7(s.page);
+  await s.page.waitForFunction(() => window.heapStandIn.calls.length >= 4, null, { timeout: TIMEOUT });
+  await new Promise((r) => setTimeout(r, 600)); // past relayAfter
+  await settle(s.page);
+  assert.deepEqual(await heapCalls(s.page), [heap.identify('alice'), ...heap.flow7('alice')]);
+  assert.equal((await fake.events()).requests, 0, 'nothing went to the relay');
+  const st = await bridgeStats(s.page);
+  assert.equal(st.relayed, 0);
+  assert.equal(st.forwarded, 3);
+  await assertNoPageErrors(s);
 });
 
 test('a bad relayUrl is named in the console and events still reach a loaded Heap', async () => {
