@@ -24,6 +24,8 @@ func TestSignature(t *testing.T) {
 		{"for another identity", "/v1/events", batch(ev("a")), []string{"X-Bridge-Signature", Sign(secret, "user-43")}, 403, "does not match"},
 		{"upper-case hex", "/v1/events", batch(ev("a")), []string{"X-Bridge-Signature", strings.ToUpper(good)}, 403, "does not match"},
 		{"wrong in the query", "/v1/events?signature=" + good[:10], batch(ev("a")), nil, 403, "does not match"},
+		{"bad body before signature", "/v1/events", `{"events":[]}`, nil, 400, "0 entries"},
+		{"signature before validation", "/v1/events", batch(ev("a", "identity", `"guest"`)), nil, 403, "signature is missing"},
 		{"mixed identities", "/v1/events", batch(ev("a"), ev("b", "identity", `"user-43"`)), []string{"X-Bridge-Signature", good}, 403, "mixes identities"},
 	}
 	for _, tt := range tests {

@@ -74,7 +74,19 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		errs = append(errs, err)
 	}
 	cfg.IdentityEventsPerMinute = int(n)
-	return cfg, errors.Join(errs...)
+	return cfg, joinErrors(errs)
+}
+
+// joinErrors joins errors on one line, so a Worker log or a JSON answer shows them all.
+func joinErrors(errs []error) error {
+	if len(errs) == 0 {
+		return nil
+	}
+	texts := make([]string, len(errs))
+	for i, err := range errs {
+		texts[i] = err.Error()
+	}
+	return errors.New(strings.Join(texts, "; "))
 }
 
 // checkAPIURL returns why raw is not an http or https base URL, or "".

@@ -101,3 +101,11 @@ func TestConfigErrorHandler(t *testing.T) {
 		t.Errorf("NewHandler without AppID: %q", text)
 	}
 }
+
+// TestConfigFromEnvAllErrors tests that every bad variable is reported at once, on one line.
+func TestConfigFromEnvAllErrors(t *testing.T) {
+	_, err := ConfigFromEnv(env(map[string]string{"HEAP_API_URL": "ftp://x", "MAX_BODY_BYTES": "x"}))
+	if err == nil || strings.Contains(err.Error(), "\n") || strings.Count(err.Error(), "; ") != 2 {
+		t.Errorf("error %q, want three problems on one line", err)
+	}
+}

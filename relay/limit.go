@@ -104,7 +104,7 @@ func (l *limiter) refill(w want, now int64) Bucket {
 	capacity := float64(w.perMinute)
 	b, ok := l.store.Get(w.key)
 	switch {
-	case !ok || b.Tokens > capacity: // a new key, or the limit was lowered
+	case !ok: // a new key starts full
 		return Bucket{Tokens: capacity, At: now}
 	case b.At > now: // the clock went back: refill nothing rather than too much
 		b.At = now

@@ -27,6 +27,10 @@ func TestClientRateLimit(t *testing.T) {
 	req := newRequest(batch(ev("c0")))
 	req.RemoteAddr = "198.51.100.2:4000"
 	answer(t, serve(rg, req))
+	// A refused origin is answered before the limit and costs nothing.
+	errorText(t, rg.post(batch(ev("d0")), "Origin", "https://evil.example", "CF-Connecting-IP", "198.51.100.3"), 403)
+	answer(t, rg.post(batch(ev("d1")), "CF-Connecting-IP", "198.51.100.3"))
+	answer(t, rg.post(batch(ev("d2")), "CF-Connecting-IP", "198.51.100.3"))
 	// Half a minute later one token is back.
 	rg.clock = rg.clock.Add(30 * time.Second)
 	answer(t, rg.post(batch(ev("a3"))))
@@ -108,5 +112,18 @@ func TestMemoryStoreBound(t *testing.T) {
 	}
 	if b, ok := s.Get(fmt.Sprint("k", maxMemoryKeys-1)); !ok || b.At != maxMemoryKeys-1 {
 		t.Errorf("a recent key was evicted")
+	}
+}
+
+// TestLoweredLimit tests that a bucket saved under a higher limit is capped at the new one.
+func TestLoweredLimit(t *testing.T) {
+	store := NewMemoryStore()
+	store.Put("k", Bucket{Tokens: 100, At: 1000})
+	l := limiter{store: store, now: func() time.Time { return time.UnixMilli(1000) }}
+	if _, _, ok := l.take([]want{{key: "k", n: 11, perMinute: 10}}); ok {
+		t.Error("took 11 tokens under a limit of 10")
+	}
+	if _, _, ok := l.take([]want{{key: "k", n: 10, perMinute: 10}}); !ok {
+		t.Error("could not take the full burst of 10")
 	}
 }

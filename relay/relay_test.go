@@ -3,6 +3,7 @@ package relay
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"slices"
 	"strings"
@@ -358,3 +359,22 @@ func TestOtherAppIDAtHeap(t *testing.T) {
 		t.Errorf("a 400 from Heap was retried")
 	}
 }
+
+// TestContentLengthRefusedUnread tests that a declared length over the cap is refused before
+// any of the body is read.
+func TestContentLengthRefusedUnread(t *testing.T) {
+	rg := newRig(t, func(c *Config) { c.MaxBodyBytes = 300 })
+	req := newRequest("")
+	req.Body = unreadable{t}
+	req.ContentLength = 301
+	errorText(t, serve(rg, req), 413)
+}
+
+// unreadable fails the test when read.
+type unreadable struct{ t *testing.T }
+
+func (u unreadable) Read([]byte) (int, error) {
+	u.t.Error("the body was read")
+	return 0, io.EOF
+}
+func (unreadable) Close() error { return nil }
