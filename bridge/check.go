@@ -24,20 +24,28 @@ func CheckEventName(name string) string {
 
 // CheckPropertyKey returns why key cannot be a Heap property name, or "".
 func CheckPropertyKey(key string) string {
+	_, why := propertyKeyProblem(key)
+	return why
+}
+
+// propertyKeyProblem returns the property drop reason and its text for a key Heap cannot take,
+// or "", "". The page's PropertySet and the relay's validation both use it.
+func propertyKeyProblem(key string) (reason, why string) {
 	switch {
 	case key == "":
-		return "it is empty"
+		return PropEmptyKey, "it is empty"
 	case !utf8.ValidString(key):
-		return "it is not valid UTF-8"
-	case UTF16Len(key) > MaxPropertyKeyLen:
-		return "it is longer than " + strconv.Itoa(MaxPropertyKeyLen) + " characters"
+		return PropUnsupported, "it is not valid UTF-8"
 	}
 	for _, seg := range strings.Split(key, ".") {
 		if reservedKeys[seg] {
-			return quote(seg) + " is reserved" // it would touch a JavaScript object's prototype
+			return PropReservedKey, quote(seg) + " is reserved" // it would touch a JavaScript object's prototype
 		}
 	}
-	return ""
+	if UTF16Len(key) > MaxPropertyKeyLen {
+		return PropKeyTooLong, "it is longer than " + strconv.Itoa(MaxPropertyKeyLen) + " characters"
+	}
+	return "", ""
 }
 
 // CheckPropertyValue returns why v (a string, float64 or bool, as decoded from JSON) cannot be a

@@ -168,14 +168,8 @@ func (p *PropertySet) cut(s string) string {
 // set adds a final key and Heap-safe value, enforcing key rules and the property cap.
 func (p *PropertySet) set(key string, value any) {
 	key = validUTF8(key)
-	for _, seg := range strings.Split(key, ".") {
-		if reservedKeys[seg] {
-			p.drop(key, PropReservedKey)
-			return
-		}
-	}
-	if UTF16Len(key) > MaxPropertyKeyLen {
-		p.drop(key, PropKeyTooLong)
+	if reason, _ := propertyKeyProblem(key); reason != "" {
+		p.drop(key, reason)
 		return
 	}
 	if p.index[key] {

@@ -399,3 +399,23 @@ func TestRelayTimestamp(t *testing.T) {
 		}
 	}
 }
+
+// TestSharedChecks tests that the page applies the checks the relay applies: a rename to an
+// invisible name is refused, and a reserved key drops with its own reason.
+func TestSharedChecks(t *testing.T) {
+	s, problems := ParseSettings(Obj("rename", Obj("Userpilot Experience (started)", Str("\u200b"))))
+	if len(problems) != 1 || len(s.Rename) != 0 {
+		t.Fatalf("rename to an invisible name: %+v %q", s.Rename, problems)
+	}
+	props := NewPropertySet()
+	props.Add("a", Obj("constructor", Str("x"), "ok", Str("y")))
+	props.Add(strings.Repeat("k", MaxPropertyKeyLen+1), Str("z"))
+	if props.Drops[PropReservedKey] != 1 || props.Drops[PropKeyTooLong] != 1 || len(props.Properties()) != 1 {
+		t.Fatalf("drops %v, kept %v", props.Drops, props.Properties())
+	}
+	for _, p := range props.Properties() {
+		if CheckPropertyKey(p.Key) != "" {
+			t.Fatalf("the page kept %q, which the relay refuses", p.Key)
+		}
+	}
+}

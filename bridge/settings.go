@@ -128,7 +128,7 @@ func (p *settingsParser) apply(s *Settings, key string, val Value) {
 		s.Rename = map[string]string{}
 		for i, from := range val.Keys {
 			to := val.Items[i]
-			if to.Kind != KindString || strings.TrimSpace(to.Str) == "" || UTF16Len(to.Str) > MaxEventNameLen {
+			if to.Kind != KindString || CheckEventName(to.Str) != "" {
 				p.bad(`setting "rename" maps ` + label(from) + " to " + describe(to) + "; expected a non-empty event name of at most 255 characters")
 				continue
 			}

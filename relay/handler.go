@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -104,10 +105,19 @@ func recoverPanics(next http.Handler) http.Handler {
 	})
 }
 
+// routePath strips any prefix before /v1/, so the relay also answers under a first-party Worker
+// route such as example.com/heap-relay/*.
+func routePath(p string) string {
+	if i := strings.LastIndex(p, "/v1/"); i > 0 {
+		return p[i:]
+	}
+	return p
+}
+
 // ServeHTTP routes, then checks in order: origin, client rate, content type, size, shape,
 // signature, events, identity rates; then forwards to Heap.
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	switch r.URL.Path {
+	switch routePath(r.URL.Path) {
 	case healthPath:
 		if r.Method != http.MethodGet {
 			w.Header().Set("Allow", http.MethodGet)

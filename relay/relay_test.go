@@ -378,3 +378,18 @@ func (u unreadable) Read([]byte) (int, error) {
 	return 0, io.EOF
 }
 func (unreadable) Close() error { return nil }
+
+// TestRouteUnderPrefix tests that the relay answers under a first-party Worker route prefix.
+func TestRouteUnderPrefix(t *testing.T) {
+	rg := newRig(t, nil)
+	rec := rg.do("POST", "/heap-relay/v1/events", batch(ev("p1")), "Content-Type", "application/json")
+	if a := answer(t, rec); !slices.Equal(a.Accepted, []string{"p1"}) {
+		t.Fatalf("answer %+v", a)
+	}
+	if rec := rg.do("GET", "/heap-relay/v1/health", ""); rec.Code != http.StatusOK {
+		t.Fatalf("health under a prefix: %d", rec.Code)
+	}
+	if rec := rg.do("POST", "/heap-relay/v2/events", batch(ev("p2")), "Content-Type", "application/json"); rec.Code != http.StatusNotFound {
+		t.Fatalf("unknown path under a prefix: %d", rec.Code)
+	}
+}
