@@ -6,7 +6,7 @@ DIST      := dist
 GOFLAGS_WASM := -trimpath -ldflags='-s -w'
 CHROMIUM  ?= /usr/bin/chromium
 
-.PHONY: build test demo bench deps deps-node deps-chromium test-go test-wasm test-browser test-examples clean relay-build relay test-relay
+.PHONY: build test demo bench deps deps-node deps-chromium test-go test-wasm test-browser test-examples clean relay-build relay test-relay bench-relay
 
 build: $(DIST)/userpilot-heap-bridge.wasm $(DIST)/userpilot-heap-bridge.js
 
@@ -51,6 +51,7 @@ demo: build
 
 bench: deps build
 	node bench/run.mjs
+	$(MAKE) bench-relay
 
 clean:
 	rm -rf $(DIST)
@@ -76,3 +77,6 @@ relay: deps-node relay-build
 
 test-relay: deps-node relay-build
 	node --test --test-concurrency=1 test/relay/
+
+bench-relay: deps-node relay-build
+	node bench/relay.mjs

@@ -1,0 +1,291 @@
+// The relay suite: a relay in workerd, over real HTTP, forwarding to the fake Heap API (CONTRACT §6):
+// what reaches Heap, every refusal and status, retries, duplicates, CORS, limits kept across
+// requests (each request runs a new Go instance, so for the Go relay this checks edge/entry.mjs's
+// RELAY_LIMITS store), and a misconfigured relay. relay.test.mjs runs it on the Go relay,
+// baseline.test.mjs on edge/baseline/worker.mjs, so the benchmark compares relays doing one job.
+import { test, before, after, beforeEach } from 'node:test';
+import assert from 'node:assert/strict';
+import { startFakeHeap, relayWith, post, event, sign, APP_ID } from './helpers.mjs';
+
+const ORIGIN = 'https://app.example.com';
+const SECRET = 'relay-test-secret';
+const HIGH = '100000'; // a rate no test reaches
+
+export function relaySuite({ baseline = false } = {}) {
+  const start = (vars) => relayWith(vars, { baseline });
+  let heap;
+  const relays = {};
+
+  before(async () => {
+    heap = await startFakeHeap();
+    const base = { HEAP_APP_ID: APP_ID, HEAP_API_URL: heap.url, ALLOWED_ORIGINS: `${ORIGIN}, https://other.example.com`,
+      RATE_CLIENT_PER_MINUTE: HIGH, RATE_IDENTITY_EVENTS_PER_MINUTE: HIGH };
+    // Started one after the other: each workerd compiles the 10 MB module.
+    relays.main = await start(base);
+    relays.signed = await start({ ...base, IDENTITY_SECRET: SECRET });
+    relays.small = await start({ ...base, MAX_BODY_BYTES: '2000' });
+    relays.limited = await start({ ...base, RATE_CLIENT_PER_MINUTE: '2', RATE_IDENTITY_EVENTS_PER_MINUTE: '5' });
+    relays.otherApp = await start({ ...base, HEAP_APP_ID: '2718281828' });
+    relays.noAppID = await start({ HEAP_API_URL: heap.url });
+    relays.badVar = await start({ ...base, MAX_BODY_BYTES: 'lots' });
+  });
+
+  after(async () => {
+    await Promise.all(Object.values(relays).map((r) => r.stop()));
+    await heap?.stop();
+  });
+
+  beforeEach(() => heap.reset());
+
+  const reasonCode = (r) => r.reason.slice(0, r.reason.indexOf(':'));
+
+  test('health answers 200', async () => {
+    const res = await fetch(`${relays.main.url}/v1/health`);
+    assert.equal(res.status, 200);
+    assert.deepEqual(await res.json(), { ok: true });
+  });
+
+  test('happy path: events reach Heap with identity, name, properties, timestamp, idempotency key = id, the relay\'s app id', async () => {
+    const a = event({ properties: { flow_id: 7, ratio: 0.5, label: 'intro', done: true } });
+    const b = event({ name: 'Userpilot Checklist (completed)', identity: 'bob', properties: {} });
+    const res = await post(relays.main.url, { events: [a, b] }, { headers: { origin: ORIGIN } });
+    assert.equal(res.status, 200, res.text);
+    assert.deepEqual(res.json, { accepted: [a.id, b.id], refused: [] });
+    assert.equal(res.headers.get('access-control-allow-origin'), ORIGIN);
+    assert.match(res.headers.get('content-type'), /^application\/json/);
+    const got = await heap.events();
+    assert.equal(got.requests, 1, 'one bulk request for the batch');
+    assert.deepEqual(got.events, [
+      { identity: a.identity, event: a.name, properties: { flow_id: 7, ratio: 0.5, label: 'intro', done: 'true' }, timestamp: a.timestamp, idempotency_key: a.id },
+      { identity: 'bob', event: b.name, timestamp: b.timestamp, idempotency_key: b.id }
+    ]);
+  });
+
+  test('the app id comes from the Worker config: a relay for another app is refused by Heap (heap_rejected)', async () => {
+    const e = event();
+    const res = await post(relays.otherApp.url, { events: [e] });
+    assert.equal(res.status, 200, res.text);
+    assert.deepEqual(res.json.accepted, []);
+    assert.deepEqual(res.json.refused, [{ id: e.id, reason: 'heap_rejected: HTTP 400' }]);
+    assert.deepEqual((await heap.events()).events, []);
+  });
+
+  test('text/plain bodies (sendBeacon) are taken like JSON ones', async () => {
+    const e = event();
+    const res = await post(relays.main.url, { events: [e] }, { contentType: 'text/plain;charset=UTF-8' });
+    assert.equal(res.status, 200, res.text);
+    assert.deepEqual(res.json.accepted, [e.id]);
+  });
+
+  test('every refusal code, each event refused on its own while the rest go through', async () => {
+    const good = event();
+    const cases = {
+      invalid_id: event({ id: 'has space' }),
+      duplicate_id: { ...event(), id: good.id },
+      invalid_name: event({ name: '   ' }),
+      invalid_properties: event({ properties: { nested: { no: 1 } } }),
+      no_identity: event({ identity: '' }),
+      invalid_identity: event({ identity: 'guest' }),
+      invalid_timestamp: event({ timestamp: 'yesterday' })
+    };
+    const res = await post(relays.main.url, { events: [good, ...Object.values(cases)] });
+    assert.equal(res.status, 200, res.text);
+    assert.deepEqual(res.json.accepted, [good.id]);
+    assert.deepEqual(res.json.refused.map((r) => [r.id, reasonCode(r)]), Object.entries(cases).map(([code, e]) => [e.id, code]));
+    for (const r of res.json.refused) assert.match(r.reason, /^[a-z_]+: \S/, 'a reason is "<code>: <detail>"');
+    assert.match(res.json.refused.find((r) => r.reason.startsWith('invalid_identity')).reason, /"guest"/);
+    const got = await heap.events();
+    assert.deepEqual(got.events.map((e) => e.idempotency_key), [good.id]);
+  });
+
+  test('a timestamp far in the future or older than a week is invalid_timestamp', async () => {
+    const future = event({ timestamp: new Date(Date.now() + 3600_000).toISOString() });
+    const old = event({ timestamp: new Date(Date.now() - 8 * 86400_000).toISOString() });
+    const res = await post(relays.main.url, { events: [future, old] });
+    assert.equal(res.status, 200, res.text);
+    assert.deepEqual(res.json.refused.map(reasonCode), ['invalid_timestamp', 'invalid_timestamp']);
+    assert.equal((await heap.events()).requests, 0, 'nothing valid: Heap is not called');
+  });
+
+  test('400 for a body that is not the shape: not JSON, unknown fields, no events', async () => {
+    for (const [body, what] of [
+      ['hello', /JSON|invalid/i],
+      [{ events: [event()], app_id: 'x' }, /unknown field "app_id"/],
+      [{ events: [{ ...event(), extra: 1 }] }, /events\[0\].*unknown field "extra"/],
+      [{ events: [] }, /"events" has 0 entries/],
+      [{ event: [] }, /unknown field|"events" is required/],
+      [[event()], /not a JSON object/]
+    ]) {
+      const res = await post(relays.main.url, body);
+      assert.equal(res.status, 400, `${JSON.stringify(body)}: ${res.text}`);
+      assert.match(res.json.error, what);
+    }
+    assert.equal((await heap.events()).requests, 0);
+  });
+
+  test('403 for an origin not in ALLOWED_ORIGINS, with no CORS grant', async () => {
+    const res = await post(relays.main.url, { events: [event()] }, { headers: { origin: 'https://evil.example.com' } });
+    assert.equal(res.status, 403);
+    assert.match(res.json.error, /origin https:\/\/evil\.example\.com is not allowed/);
+    assert.equal(res.headers.get('access-control-allow-origin'), null);
+    assert.equal((await heap.events()).requests, 0);
+  });
+
+  test('CORS preflight from an allowed origin', async () => {
+    const res = await fetch(`${relays.main.url}/v1/events`, {
+      method: 'OPTIONS',
+      headers: { origin: 'https://other.example.com', 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type, x-bridge-signature' }
+    });
+    assert.equal(res.status, 204);
+    assert.equal(res.headers.get('access-control-allow-origin'), 'https://other.example.com');
+    assert.match(res.headers.get('access-control-allow-methods'), /POST/);
+    assert.match(res.headers.get('access-control-allow-headers'), /X-Bridge-Signature/i);
+    assert.match(res.headers.get('access-control-allow-headers'), /Content-Type/i);
+    const bad = await fetch(`${relays.main.url}/v1/events`, { method: 'OPTIONS', headers: { origin: 'https://evil.example.com', 'access-control-request-method': 'POST' } });
+    assert.equal(bad.status, 403);
+  });
+
+  test('with IDENTITY_SECRET: 403 for a missing, wrong or mixed-identity signature; header or ?signature= both work', async () => {
+    const e = () => event({ identity: 'carol' });
+    const missing = await post(relays.signed.url, { events: [e()] });
+    assert.equal(missing.status, 403);
+    assert.match(missing.json.error, /signature is missing/);
+    const wrong = await post(relays.signed.url, { events: [e()] }, { headers: { 'x-bridge-signature': sign('not-the-secret', 'carol') } });
+    assert.equal(wrong.status, 403);
+    assert.match(wrong.json.error, /does not match/);
+    const mixed = await post(relays.signed.url, { events: [e(), event({ identity: 'dave' })] }, { headers: { 'x-bridge-signature': sign(SECRET, 'carol') } });
+    assert.equal(mixed.status, 403);
+    assert.match(mixed.json.error, /mixes identities/);
+    assert.equal((await heap.events()).requests, 0);
+
+    const byHeader = e();
+    const ok = await post(relays.signed.url, { events: [byHeader] }, { headers: { 'x-bridge-signature': sign(SECRET, 'carol') } });
+    assert.equal(ok.status, 200, ok.text);
+    assert.deepEqual(ok.json.accepted, [byHeader.id]);
+    const byQuery = e();
+    const ok2 = await post(relays.signed.url, { events: [byQuery] }, { query: `?signature=${sign(SECRET, 'carol')}`, contentType: 'text/plain' });
+    assert.equal(ok2.status, 200, ok2.text);
+    assert.deepEqual(ok2.json.accepted, [byQuery.id]);
+    assert.equal((await heap.events()).events.length, 2);
+  });
+
+  test('413 for a body over MAX_BODY_BYTES', async () => {
+    const big = event({ properties: { text: 'x'.repeat(1000), more: 'y'.repeat(1000) } });
+    const res = await post(relays.small.url, { events: [big] });
+    assert.equal(res.status, 413, res.text);
+    assert.match(res.json.error, /2000 bytes/);
+    const fits = await post(relays.small.url, { events: [event()] });
+    assert.equal(fits.status, 200, fits.text);
+  });
+
+  test('415 for a content type other than JSON or plain text', async () => {
+    for (const ct of ['application/x-www-form-urlencoded', 'text/xml', null]) {
+      // Bytes, so that fetch adds no content type of its own when ct is null.
+      const res = await post(relays.main.url, new TextEncoder().encode(JSON.stringify({ events: [event()] })), { contentType: ct });
+      assert.equal(res.status, 415, `${ct}: ${res.text}`);
+    }
+    assert.equal((await heap.events()).requests, 0);
+    const res = await post(relays.main.url, { events: [event()] }, { contentType: 'application/json; charset=utf-8' });
+    assert.equal(res.status, 200, res.text);
+  });
+
+  test('429 with Retry-After past RATE_CLIENT_PER_MINUTE, per client address, kept across requests', async () => {
+    const from = (ip) => ({ headers: { 'cf-connecting-ip': ip } });
+    for (let i = 0; i < 2; i++) {
+      const res = await post(relays.limited.url, { events: [event({ identity: `client-${i}` })] }, from('198.51.100.7'));
+      assert.equal(res.status, 200, `request ${i + 1}: ${res.text}`);
+    }
+    const third = await post(relays.limited.url, { events: [event({ identity: 'client-3' })] }, from('198.51.100.7'));
+    assert.equal(third.status, 429, third.text);
+    assert.match(third.json.error, /client rate limit/);
+    const wait = Number(third.headers.get('retry-after'));
+    assert.ok(Number.isInteger(wait) && wait >= 1 && wait <= 60, `Retry-After ${third.headers.get('retry-after')}`);
+    const other = await post(relays.limited.url, { events: [event({ identity: 'client-4' })] }, from('198.51.100.8'));
+    assert.equal(other.status, 200, 'another address has its own bucket');
+    assert.equal((await heap.events()).events.length, 3);
+  });
+
+  test('429 with Retry-After past RATE_IDENTITY_EVENTS_PER_MINUTE for one identity, kept across requests', async () => {
+    const from = (ip) => ({ headers: { 'cf-connecting-ip': ip } }); // a fresh address each time: only the identity limit applies
+    const batch = (identity, n) => ({ events: Array.from({ length: n }, () => event({ identity })) });
+    const first = await post(relays.limited.url, batch('erin', 3), from('203.0.113.1'));
+    assert.equal(first.status, 200, first.text);
+    const second = await post(relays.limited.url, batch('erin', 3), from('203.0.113.2'));
+    assert.equal(second.status, 429, second.text);
+    assert.match(second.json.error, /identity rate limit.*"erin"/);
+    assert.ok(Number(second.headers.get('retry-after')) >= 1);
+    const other = await post(relays.limited.url, batch('frank', 5), from('203.0.113.3'));
+    assert.equal(other.status, 200, 'another identity has its own bucket');
+    assert.equal((await heap.events()).events.length, 8);
+  });
+
+  test('Heap answering 503 twice: the relay retries and the events are accepted once', async () => {
+    await heap.fail([503, 503]);
+    const e = event();
+    const res = await post(relays.main.url, { events: [e] });
+    assert.equal(res.status, 200, res.text);
+    assert.deepEqual(res.json.accepted, [e.id]);
+    const got = await heap.events();
+    assert.equal(got.requests, 3, 'two failed requests and the one that went through');
+    assert.deepEqual(got.events.map((x) => x.idempotency_key), [e.id]);
+  });
+
+  test('Heap answering 429 with Retry-After: the relay waits and retries', async () => {
+    await heap.fail([429], '1');
+    const e = event();
+    const res = await post(relays.main.url, { events: [e] });
+    assert.equal(res.status, 200, res.text);
+    assert.deepEqual(res.json.accepted, [e.id]);
+    assert.equal((await heap.events()).requests, 2);
+  });
+
+  test('Heap failing on every retry: 503 with Retry-After, nothing stored', async () => {
+    await heap.fail(Array(30).fill(503));
+    const res = await post(relays.main.url, { events: [event()] });
+    assert.equal(res.status, 503, res.text);
+    assert.match(res.json.error, /Heap's API did not accept the events: HTTP 503/);
+    assert.ok(Number(res.headers.get('retry-after')) >= 1, `Retry-After ${res.headers.get('retry-after')}`);
+    const got = await heap.events();
+    assert.ok(got.requests >= 3, `retried: ${got.requests} requests`);
+    assert.deepEqual(got.events, []);
+  });
+
+  test('the same batch posted twice is stored once (idempotency key = id)', async () => {
+    const batch = { events: [event(), event()] };
+    const first = await post(relays.main.url, batch);
+    const second = await post(relays.main.url, batch);
+    assert.equal(first.status, 200, first.text);
+    assert.equal(second.status, 200, second.text);
+    assert.deepEqual(second.json.accepted, batch.events.map((e) => e.id));
+    const got = await heap.events();
+    assert.equal(got.received, 4);
+    assert.equal(got.duplicates, 2);
+    assert.deepEqual(got.events.map((e) => e.idempotency_key), batch.events.map((e) => e.id));
+  });
+
+  test('a relay without HEAP_APP_ID answers 500 naming it, and forwards nothing', async () => {
+    assert.equal(relays.noAppID.status, 500, 'health reports the misconfiguration too');
+    const res = await post(relays.noAppID.url, { events: [event()] });
+    assert.equal(res.status, 500);
+    assert.match(res.json.error, /misconfigured.*HEAP_APP_ID is required/);
+    const bad = await post(relays.badVar.url, { events: [event()] });
+    assert.equal(bad.status, 500);
+    assert.match(bad.json.error, /MAX_BODY_BYTES "lots" must be a whole number/);
+    assert.equal((await heap.events()).requests, 0);
+  });
+
+  test('the relay answers under a first-party route prefix such as example.com/heap-relay/*', async () => {
+    const health = await fetch(`${relays.main.url}/heap-relay/v1/health`);
+    assert.equal(health.status, 200);
+    const e = event();
+    const res = await post(`${relays.main.url}/heap-relay`, { events: [e] }, { headers: { origin: ORIGIN } });
+    assert.equal(res.status, 200, res.text);
+    assert.deepEqual(res.json.accepted, [e.id]);
+    assert.deepEqual((await heap.events()).events.map((x) => x.idempotency_key), [e.id]);
+  });
+
+  test('unknown paths answer 404 and other methods 405', async () => {
+    assert.equal((await fetch(`${relays.main.url}/v1/nope`)).status, 404);
+    assert.equal((await fetch(`${relays.main.url}/v1/events`)).status, 405);
+  });
+}
