@@ -92,6 +92,25 @@ function cpuMs(pid) {
   }
 }
 
+// healthOnly times GET /v1/health, which for the Go relay is a Go instance's start and nothing
+// else, with the same concurrency and count as a round.
+async function healthOnly(relay) {
+  const latencies = [];
+  let next = 0;
+  const c0 = cpuMs(relay.pid);
+  await Promise.all(Array.from({ length: CONFIG.concurrency }, async () => {
+    while (next++ < CONFIG.requests) {
+      const t0 = performance.now();
+      const res = await fetch(`${relay.url}/v1/health`);
+      await res.arrayBuffer();
+      latencies.push(performance.now() - t0);
+      if (res.status !== 200) throw new Error(`GET /v1/health: ${res.status}`);
+    }
+  }));
+  const c1 = cpuMs(relay.pid);
+  return { p50: quantile(latencies, 0.5), cpuMsPerRequest: c0 === null || c1 === null ? null : (c1 - c0) / latencies.length };
+}
+
 // ---- statistics ----
 
 function quantile(xs, q) {
@@ -170,6 +189,8 @@ async function main() {
       }
       progress(`round ${r + 1}/${CONFIG.rounds}: go ${rounds.go.at(-1).toFixed(0)} events/s, js ${rounds.js.at(-1).toFixed(0)} events/s`);
     }
+    progress(`Go start alone: ${CONFIG.requests} GET /v1/health`);
+    const goStart = await healthOnly(relays.go);
     const got = await heap.events();
     const expected = 2 * CONFIG.rounds * CONFIG.requests * CONFIG.batch;
     if (got.received !== expected || got.duplicates !== 0) {
@@ -186,7 +207,7 @@ async function main() {
     const result = {
       date: new Date().toISOString(), node: process.version, go: goVersion, workerd: workerd.version,
       compatibilityDate: COMPATIBILITY_DATE, cpus: os.cpus().length, config: CONFIG,
-      goRelay: { ...go, startup: startup.go }, jsBaseline: { ...js, startup: startup.js },
+      goRelay: { ...go, startup: startup.go, healthOnly: goStart }, jsBaseline: { ...js, startup: startup.js },
       ratios: {
         eventsPerSecond: go.eventsPerSecond.median / js.eventsPerSecond.median,
         p50: go.latencyMs.p50 / js.latencyMs.p50,
@@ -232,8 +253,9 @@ function report(r) {
   L.push(`   latencies over ${int(g.latencyMs.requests)} timed requests per relay. Checks: the fake Heap got ${int(r.checks.eventsReceived)} events in ${int(r.checks.heapRequests)} requests, ${r.checks.duplicates} duplicates.`);
   L.push('   CPU ms/request: the workerd process\'s user + system CPU during its timed rounds (/proc, 10 ms ticks),');
   L.push('   divided by its requests; Cloudflare\'s free plan allows 10 ms of CPU per request.');
-  L.push('   The Go relay starts a new Go instance for every request (syumai/workers\' worker.mjs): most of its');
-  L.push('   per-request cost is that start, not the relay\'s own work.');
+  L.push('   The Go relay starts a new Go instance for every request (syumai/workers\' worker.mjs). GET /v1/health,');
+  L.push(`   that start and nothing else: p50 ${fmt(g.healthOnly.p50, 2)} ms, ${g.healthOnly.cpuMsPerRequest === null ? 'n/a' : fmt(g.healthOnly.cpuMsPerRequest, 2)} CPU ms/request` +
+    (g.healthOnly.cpuMsPerRequest && g.workerdCpuMsPerRequest ? ` (${(100 * g.healthOnly.cpuMsPerRequest / g.workerdCpuMsPerRequest).toFixed(0)}% of a POST's CPU).` : '.'));
 
   L.push('', '2. Start-up (workerd started, module compiled, until GET /v1/health answers; then the first POST)');
   const w2 = [34, 16, 18];
