@@ -12,7 +12,11 @@ for (const mode of ['single', 'list']) {
   for (const order of ORDERS) {
     test(`order ${order.join(' ')} (${mode} handlers)`, async () => {
       const part = { U: userpilotSnippet({ mode }), H: heapSnippet('classic'), B: bridgeTag() };
-      const s = await h.open(document(...order.map((k) => part[k]), identify('alice')));
+      // Userpilot's SDK (app.js) arrives from its CDN after the page's own tags have run, as on a
+      // real page; a bridge that runs after the SDK loaded is the documented late case (late.test.mjs).
+      const s = await h.open(document(...order.map((k) => part[k]), identify('alice')), { hold: ['userpilotApp'] });
+      await s.page.waitForFunction(() => window.UserpilotHeapBridge, null, { timeout: 30_000 });
+      s.release('userpilotApp');
       await waitForAll(s.page);
       await heap.runFlow7(s.page);
 
