@@ -78,11 +78,12 @@ func (b *Bridge) relaying() int {
 // needs one.
 func (b *Bridge) RelayBatches(now float64) []RelayBatch {
 	s := b.settings
+	hiding := b.relay.hiding
+	b.relay.hiding = false // a page hide is acted on now or not at all
 	if s.RelayURL == "" || b.consent != "granted" {
 		return nil
 	}
-	if b.relay.hiding {
-		b.relay.hiding = false
+	if hiding {
 		return b.pageHidden()
 	}
 	var out []RelayBatch
@@ -115,11 +116,11 @@ func (b *Bridge) takeRelayable() []relayItem {
 	size := 0
 	kept := b.pending[:0]
 	for _, p := range b.pending {
-		if !p.isEvent || p.call.User == "" || (len(items) > 0 && (p.call.User != items[0].identity || len(items) >= relayBatchEvents || size >= relayBatchBytes)) {
+		it := relayItem{call: p.call, identity: p.call.User}
+		if !p.isEvent || it.identity == "" || !joins(items, size, it) {
 			kept = append(kept, p)
 			continue
 		}
-		it := relayItem{call: p.call, identity: p.call.User}
 		size += len(appendRelayEvent(nil, it))
 		items = append(items, it)
 		b.stats.Pending--
@@ -132,7 +133,7 @@ func (b *Bridge) takeRelayable() []relayItem {
 func cutBatch(items []relayItem) (batch, rest []relayItem) {
 	size := 0
 	for _, it := range items {
-		if len(batch) > 0 && (it.identity != batch[0].identity || len(batch) >= relayBatchEvents || size >= relayBatchBytes) {
+		if !joins(batch, size, it) {
 			rest = append(rest, it)
 			continue
 		}
@@ -140,6 +141,12 @@ func cutBatch(items []relayItem) (batch, rest []relayItem) {
 		batch = append(batch, it)
 	}
 	return batch, rest
+}
+
+// joins reports whether it may join batch, whose body has size bytes so far: a batch holds one
+// identity, within the event and byte limits.
+func joins(batch []relayItem, size int, it relayItem) bool {
+	return len(batch) == 0 || (it.identity == batch[0].identity && len(batch) < relayBatchEvents && size < relayBatchBytes)
 }
 
 func (b *Bridge) startBatch(items []relayItem) RelayBatch {

@@ -419,3 +419,21 @@ func TestSharedChecks(t *testing.T) {
 		}
 	}
 }
+
+// TestRelayPageHideIsNotKept tests that a page hide the bridge could not act on (consent pending)
+// does not turn a later, ordinary send into a beacon.
+func TestRelayPageHideIsNotKept(t *testing.T) {
+	p := newRelayPage(t, Settings{Consent: "pending"})
+	p.b.Receive(identify(Str("alice")))
+	p.started(1, 0)
+	p.b.Receive(Input{Kind: InputPageHide})
+	if got := p.b.RelayBatches(0); len(got) != 0 {
+		t.Fatalf("relayed under pending consent: %+v", got)
+	}
+	p.b.Receive(Input{Kind: InputConsent, Name: "granted"})
+	p.b.Flush(p.heap.deliver)
+	got := p.b.RelayBatches(0)
+	if len(got) != 1 || got[0].Beacon {
+		t.Fatalf("after consent: %+v", got)
+	}
+}
