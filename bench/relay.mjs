@@ -9,10 +9,10 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import zlib from 'node:zlib';
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import workerd from 'workerd';
+import { median, sizesOf, times, row } from './measure.mjs';
 import { startRelay, BUILD_DIR, BASELINE_WORKER, COMPATIBILITY_DATE } from '../edge/run.mjs';
 import { startFakeHeap, APP_ID } from '../test/relay/helpers.mjs';
 
@@ -117,22 +117,8 @@ function quantile(xs, q) {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.ceil(q * s.length) - 1)];
 }
-function median(xs) {
-  const s = [...xs].sort((a, b) => a - b), m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
 
 // ---- sizes ----
-
-function sizesOf(buf) {
-  return {
-    raw: buf.length,
-    gzip: zlib.gzipSync(buf, { level: 9 }).length,
-    brotli: zlib.brotliCompressSync(buf, {
-      params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 11, [zlib.constants.BROTLI_PARAM_SIZE_HINT]: buf.length }
-    }).length
-  };
-}
 
 function measureSizes() {
   const files = {};
@@ -229,9 +215,7 @@ async function main() {
 
 const fmt = (x, d = 1) => x.toFixed(d);
 const int = (n) => Math.round(n).toLocaleString('en-US');
-const times = (x) => `${x.toFixed(2)}x`;
 const mb = (n) => `${(n / 1024 / 1024).toFixed(2)} MiB`;
-const row = (cells, widths) => cells.map((c, i) => (i === 0 ? String(c).padEnd(widths[i]) : String(c).padStart(widths[i]))).join('');
 
 function report(r) {
   const c = r.config, g = r.goRelay, j = r.jsBaseline, s = r.sizes, L = [];

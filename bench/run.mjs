@@ -7,10 +7,10 @@ import http from 'node:http';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import zlib from 'node:zlib';
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import { median, sizesOf, times, row } from './measure.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const OUT = path.join(ROOT, 'bench-out');
@@ -66,21 +66,12 @@ function buildEmpty() {
 
 // ---- 2. sizes ----
 
-function sizesOf(file) {
-  const buf = fs.readFileSync(file);
-  return {
-    raw: buf.length,
-    gzip: zlib.gzipSync(buf, { level: 9 }).length,
-    brotli: zlib.brotliCompressSync(buf, {
-      params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 11, [zlib.constants.BROTLI_PARAM_SIZE_HINT]: buf.length }
-    }).length
-  };
-}
+const fileSizes = (file) => sizesOf(fs.readFileSync(file));
 
 function measureSizes() {
   const files = {
-    bridgeWasm: sizesOf(DIST_WASM), emptyWasm: sizesOf(EMPTY_WASM),
-    bridgeJs: sizesOf(DIST_JS), emptyJs: sizesOf(EMPTY_JS)
+    bridgeWasm: fileSizes(DIST_WASM), emptyWasm: fileSizes(EMPTY_WASM),
+    bridgeJs: fileSizes(DIST_JS), emptyJs: fileSizes(EMPTY_JS)
   };
   const sum = (a, b) => ({ raw: a.raw + b.raw, gzip: a.gzip + b.gzip, brotli: a.brotli + b.brotli });
   files.bridgeTotal = sum(files.bridgeWasm, files.bridgeJs);
@@ -341,19 +332,12 @@ async function benchStartup(browser, server) {
 
 // ---- statistics and the report ----
 
-function median(xs) {
-  const s = [...xs].sort((a, b) => a - b), m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
-
 function summary(xs) {
   return { median: median(xs), min: Math.min(...xs), max: Math.max(...xs), samples: xs };
 }
 
 const fmt = (x, d = 2) => (x === null || x === undefined ? 'n/a' : x.toFixed(d));
 const int = (n) => n.toLocaleString('en-US');
-const times = (x) => (x === null ? 'n/a' : `${x.toFixed(2)}x`);
-const row = (cells, widths) => cells.map((c, i) => (i === 0 ? String(c).padEnd(widths[i]) : String(c).padStart(widths[i]))).join('');
 
 function report(r) {
   const e = r.perEvent, s = r.sizes, u = r.startup, L = [];
