@@ -58,4 +58,33 @@
     setInterval(function () { $("bridge-stats").textContent = JSON.stringify(bridge.stats(), null, 2); }, 500);
   }
   watchBridge();
+
+  // "Heap blocked" mode (?heap=blocked): what Heap's server API received through the edge relay.
+  if (window.heapBlocked) {
+    $("mode").innerHTML = "<strong>Heap is blocked</strong> (a simulated ad-blocker): events go through the edge relay. " +
+      "<a href=\"/\">Let Heap load</a>";
+    $("relay-panel").hidden = false;
+    var shown = -1;
+    var pollHeapAPI = function () {
+      fetch("/heap-server-api/_events", { cache: "no-store" }).then(function (r) { return r.json(); }).then(function (snap) {
+        $("heap-api-status").textContent = snap.requests + " track request" + (snap.requests === 1 ? "" : "s") +
+          ", " + snap.events.length + " event" + (snap.events.length === 1 ? "" : "s") + " stored, " + snap.duplicates + " duplicates.";
+        if (snap.events.length === shown) return;
+        shown = snap.events.length;
+        var body = $("heap-api-events").tBodies[0];
+        body.textContent = "";
+        snap.events.forEach(function (e, i) {
+          var row = body.insertRow();
+          [String(i + 1), e.identity, e.event, JSON.stringify(e.properties || {}), e.idempotency_key || ""].forEach(function (text) {
+            row.insertCell().textContent = text;
+          });
+        });
+      }, function (err) {
+        $("heap-api-status").textContent = "Cannot read the fake Heap API: " + err.message;
+      });
+    };
+    $("reset-heap-api").onclick = function () { fetch("/heap-server-api/_reset", { method: "POST" }).then(pollHeapAPI); };
+    pollHeapAPI();
+    setInterval(pollHeapAPI, 1000);
+  }
 })();

@@ -51,7 +51,15 @@ func main() {
 		fmt.Printf("note: %s has no bridge build yet; run `make build`\n", dir)
 	}
 
-	srv := &http.Server{Handler: newHandler(dir), ReadHeaderTimeout: 10 * time.Second}
+	origins := pageOrigins(ln.Addr())
+	handler, err := newHandler(dir, origins)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Printf("Heap blocked by an ad-blocker: http://%s/?heap=blocked (edge relay at %sv1/events, ALLOWED_ORIGINS=%s)\n",
+		ln.Addr(), relayPrefix, strings.Join(origins, ","))
+
+	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	go func() {
@@ -95,10 +103,15 @@ func findDist() string {
 	}
 }
 
-// newHandler serves the embedded demo at /, the stand-ins at /standins/ and the bridge build at /dist/.
-func newHandler(distDir string) http.Handler {
+// newHandler serves the embedded demo at /, the stand-ins at /standins/, the bridge build at
+// /dist/, and for the "Heap blocked" mode the edge relay (allowing origins), a fake Heap API and a
+// blocked Heap CDN (relay.go).
+func newHandler(distDir string, origins []string) (http.Handler, error) {
 	static := http.FileServer(http.FS(files))
 	mux := http.NewServeMux()
+	if err := mountRelay(mux, origins); err != nil {
+		return nil, fmt.Errorf("demo relay: %w", err)
+	}
 	mux.Handle("/dist/", http.StripPrefix("/dist/", wasmMIME(http.FileServer(http.Dir(distDir)))))
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Cache-Control", "no-store")
@@ -114,7 +127,7 @@ func newHandler(distDir string) http.Handler {
 		}
 		static.ServeHTTP(w, r)
 	})
-	return mux
+	return mux, nil
 }
 
 func isEmbedded(name string) bool {
