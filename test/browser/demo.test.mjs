@@ -62,3 +62,58 @@ test('demo: identify, run a flow, see Heap calls and bridge stats', async () => 
   assert.deepEqual(errors, []);
   await context.close();
 });
+
+// heapAPI reads what the demo's fake Heap server API stored (GET /heap-server-api/_events).
+const heapAPI = async () => (await fetch(origin + '/heap-server-api/_events')).json();
+
+test('demo ?heap=blocked: Heap\'s CDN fails, the flow reaches the fake Heap API through the relay, once', async () => {
+  const reset = await fetch(origin + '/heap-server-api/_reset', { method: 'POST' });
+  assert.equal(reset.status, 204);
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  await page.goto(origin + '/?heap=blocked');
+  await page.click('text=Let Heap load', { trial: true }); // the blocked mode says so and links back
+  await page.fill('#user-id', 'alice');
+  await page.click('#identify');
+  await page.waitForFunction(() => window.userpilotStandIn.loaded && window.UserpilotHeapBridge, null, { timeout: TIMEOUT });
+  await page.evaluate(() => UserpilotHeapBridge.ready());
+  await page.click('#start');
+  await page.click('#next');
+  await page.click('#complete');
+
+  const names = ['Userpilot Experience (started)', 'Userpilot Experience (step)', 'Userpilot Experience (step)', 'Userpilot Experience (completed)'];
+  // Settled: every event received and none still held for Heap's SDK or in flight to the relay.
+  await page.waitForFunction((n) => {
+    const s = UserpilotHeapBridge.stats();
+    return s.received === n && s.pending === 0 && s.relaying === 0;
+  }, names.length, { timeout: TIMEOUT });
+  const st = await page.evaluate(() => UserpilotHeapBridge.stats());
+  assert.deepEqual({ received: st.received, forwarded: st.forwarded, relayed: st.relayed, dropped: st.dropped },
+    { received: names.length, forwarded: names.length, relayed: names.length, dropped: 0 }, JSON.stringify(st));
+  const got = await heapAPI();
+  assert.deepEqual(got.events.map((e) => e.event), names, JSON.stringify(got.events));
+  assert.ok(got.events.every((e) => e.identity === 'alice'), JSON.stringify(got.events));
+  assert.equal(new Set(got.events.map((e) => e.idempotency_key)).size, names.length, 'each event has its own idempotency key');
+  assert.equal(got.duplicates, 0, 'no event was sent twice');
+  assert.equal(got.received, names.length);
+  // The page polls the fake Heap API every second; its table shows what arrived.
+  await page.waitForFunction((n) => document.querySelectorAll('#heap-api-events tbody tr').length === n, names.length, { timeout: TIMEOUT });
+  const rows = await page.$$eval('#heap-api-events tbody tr', (trs) => trs.map((tr) => [...tr.cells].map((c) => c.textContent)));
+  assert.deepEqual(rows.map((r) => [r[1], r[2], r[4]]), got.events.map((e) => [e.identity, e.event, e.idempotency_key]));
+
+  await page.waitForFunction((n) => new RegExp(`"relayed": ${n}\\b`).test(document.getElementById('bridge-stats').textContent), names.length, { timeout: TIMEOUT });
+  const heapSDK = await page.evaluate(() => ({
+    loaded: Boolean(window.heapStandIn && window.heapStandIn.loaded),
+    tracks: ((window.heapStandIn && window.heapStandIn.calls) || []).filter((c) => c.method === 'track').length,
+    stub: Array.isArray(window.heap),
+  }));
+  assert.deepEqual(heapSDK, { loaded: false, tracks: 0, stub: true }, 'Heap\'s SDK never loaded and took no track call');
+  assert.equal(await page.$$eval('#heap-calls tbody tr', (trs) => trs.length), 0);
+  assert.match(await page.textContent('#host-status'), /fired 1 time\b/);
+  assert.deepEqual(errors, []);
+  // Still exactly once after the bridge has settled.
+  assert.equal((await heapAPI()).events.length, names.length);
+  await context.close();
+});
