@@ -43,6 +43,9 @@ async function waitForFakeHeap(n) {
 // asServerTrack is what Heap's server API should have received for an expected heap.track call.
 const asServerTrack = (call, identity) => ({ identity, event: call.args[0], properties: call.args[1] });
 const stored = (e) => ({ identity: e.identity, event: e.event, properties: e.properties });
+// inOrder sorts what Heap stored by the bridge's event number (ids are <session>-<n>): two
+// batches may be in flight at once and arrive in either order; Heap orders events by timestamp.
+const inOrder = (events) => [...events].sort((a, b) => Number(a.idempotency_key.split('-').pop()) - Number(b.idempotency_key.split('-').pop()));
 
 function page({ settings, heapKind = 'classic', user = 'alice' }) {
   return document(bridgeTag({ settings, async: false }), userpilotSnippet(), heapKind ? heapSnippet(heapKind) : '', identify(user));
@@ -57,9 +60,9 @@ for (const heapKind of ['classic', 'v5']) test(`Heap blocked (${heapKind} snippe
   await heap.runFlow7(s.page);
 
   const got = await waitForFakeHeap(3);
-  assert.deepEqual(got.events.map(stored), heap.flow7('alice').map((c) => asServerTrack(c, 'alice')));
+  assert.deepEqual(inOrder(got.events).map(stored), heap.flow7('alice').map((c) => asServerTrack(c, 'alice')));
   assert.equal(got.duplicates, 0);
-  assert.equal(new Set(got.events.map((e) => e.idempotency_key)).size, 3, 'each event has its own id');
+  assert.equal(new Set(inOrder(got.events).map((e) => e.idempotency_key)).size, 3, 'each event has its own id');
   // Each timestamp is when the event happened: inside this test, not when it was relayed or stored.
   for (const e of got.events) assert.ok(Date.parse(e.timestamp) >= before - 1000 && Date.parse(e.timestamp) <= Date.now() + 1000, `timestamp ${e.timestamp}`);
   await s.page.waitForFunction(() => window.UserpilotHeapBridge.stats().relayed === 3, null, { timeout: TIMEOUT });
@@ -80,7 +83,7 @@ test('no window.heap at all: events go to the relay', async () => {
   await waitForUserpilot(s.page);
   await heap.runFlow7(s.page);
   const got = await waitForFakeHeap(3);
-  assert.deepEqual(got.events.map((e) => e.event), heap.flow7('alice').map((c) => c.args[0]));
+  assert.deepEqual(inOrder(got.events).map((e) => e.event), heap.flow7('alice').map((c) => c.args[0]));
   await assertNoPageErrors(s);
 });
 
@@ -99,7 +102,7 @@ test('Heap loads late: early events go by the relay, later ones by heap.track, n
 
   const [flowStarted, flowStep, flowCompleted] = heap.flow7('alice');
   const got = await fake.events();
-  assert.deepEqual(got.events.map(stored), [flowStarted, flowStep].map((c) => asServerTrack(c, 'alice')));
+  assert.deepEqual(inOrder(got.events).map(stored), [flowStarted, flowStep].map((c) => asServerTrack(c, 'alice')));
   assert.deepEqual(await heapCalls(s.page), [heap.identify('alice'), flowCompleted], 'Heap got the identity and only the later event');
   const st = await bridgeStats(s.page);
   assert.equal(st.forwarded, 3);
@@ -119,7 +122,7 @@ test('leaving the page before relayAfter: navigator.sendBeacon carries the held 
   assert.equal((await bridgeStats(s.page)).pending, 3);
   await s.page.goto('about:blank');
   const got = await waitForFakeHeap(3);
-  assert.deepEqual(got.events.map(stored), heap.flow7('alice').map((c) => asServerTrack(c, 'alice')));
+  assert.deepEqual(inOrder(got.events).map(stored), heap.flow7('alice').map((c) => asServerTrack(c, 'alice')));
   assert.equal(got.duplicates, 0);
 });
 
