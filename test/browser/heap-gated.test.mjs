@@ -13,7 +13,7 @@ const queued = {
 
 for (const kind of ['classic', 'v5']) {
   test(`${kind} Heap snippet with the SDK held back while events happen`, async () => {
-    const s = await h.open(document(userpilotSnippet(), heapSnippet(kind), bridgeTag(), identify('alice')), { hold: ['heap'] });
+    const s = await h.open(document(bridgeTag({ async: false }), userpilotSnippet(), heapSnippet(kind), identify('alice')), { hold: ['heap'] });
     await waitForBridge(s.page);
     await waitForUserpilot(s.page);
     await heap.runFlow7(s.page);

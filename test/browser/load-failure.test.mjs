@@ -15,10 +15,11 @@ function readyOutcome(page) {
     )));
 }
 
-// The host page: Userpilot and Heap from this server (works under CSP 'self'), the tag, then an inline script.
+// The host page: the tag first as the README says (so it hooks Userpilot before the SDK can load),
+// Userpilot and Heap from this server (works under CSP 'self'), then an inline script.
 const hostPage = (settings) => document(
-  userpilotSnippet({ src: USERPILOT_LOCAL }), heapSnippet('classic', { cdn: '/heap-cdn' }),
-  bridgeTag({ settings }), script('window.afterTag = true;'), identify('alice'),
+  bridgeTag({ settings, async: false }), userpilotSnippet({ src: USERPILOT_LOCAL }),
+  heapSnippet('classic', { cdn: '/heap-cdn' }), script('window.afterTag = true;'), identify('alice'),
 );
 
 async function assertHostUnharmed(s) {

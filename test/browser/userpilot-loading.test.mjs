@@ -25,7 +25,11 @@ for (const mode of ['single', 'list']) {
   });
 
   test(`npm wrapper, default loading (${mode} handlers)`, async () => {
-    const s = await h.open(document(heapSnippet('classic'), userpilotNpm({ mode }), bridgeTag()));
+    // Userpilot's SDK arrives from its CDN after the page's own tags have run, as on a real page; a
+    // bridge that runs after the SDK loaded is the documented late case (late.test.mjs).
+    const s = await h.open(document(heapSnippet('classic'), userpilotNpm({ mode }), bridgeTag()), { hold: ['userpilotApp'] });
+    await s.page.waitForFunction(() => window.UserpilotHeapBridge, null, { timeout: 30_000 });
+    s.release('userpilotApp');
     await flowAndCheck(s);
   });
 
