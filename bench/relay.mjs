@@ -12,7 +12,7 @@ import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import workerd from 'workerd';
-import { median, sizesOf, times, row } from './measure.mjs';
+import { envInt, median, sizesOf, times, row } from './measure.mjs';
 import { startRelay, BUILD_DIR, BASELINE_WORKER, COMPATIBILITY_DATE } from '../edge/run.mjs';
 import { startFakeHeap, APP_ID } from '../test/relay/helpers.mjs';
 
@@ -30,14 +30,6 @@ const CONFIG = {
 // Cloudflare's Worker size limits, after compression (free and paid plans).
 const LIMITS = { free: 3 * 1024 * 1024, paid: 10 * 1024 * 1024 };
 const GO_FILES = ['app.wasm', 'entry.mjs', 'worker.mjs', 'runtime.mjs', 'wasm_exec.js'];
-
-function envInt(name, fallback, min) {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < min) throw new Error(`${name}=${raw}: expected an integer >= ${min}`);
-  return n;
-}
 
 const progress = (msg) => process.stderr.write(`bench-relay: ${msg}\n`);
 

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
-import { median, sizesOf, times, row } from './measure.mjs';
+import { envInt, median, sizesOf, times, row } from './measure.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const OUT = path.join(ROOT, 'bench-out');
@@ -35,14 +35,6 @@ const LAUNCH = {
     '--disable-background-networking', '--disable-component-update', '--disable-sync']
 };
 const TIMEOUT = 30_000;
-
-function envInt(name, fallback, min) {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < min) throw new Error(`${name}=${raw}: expected an integer >= ${min}`);
-  return n;
-}
 
 const progress = (msg) => process.stderr.write(`bench: ${msg}\n`);
 

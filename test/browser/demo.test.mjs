@@ -39,12 +39,15 @@ after(async () => {
   fs.rmSync(tmp, { recursive: true, force: true });
 });
 
-test('demo: identify, run a flow, see Heap calls and bridge stats', async () => {
+// runFlow opens the demo at path, identifies alice with the page's form and clicks through a flow
+// (start, next, complete), as a visitor would; page errors are collected.
+async function runFlow(path, beforeIdentify = async () => {}) {
   const context = await browser.newContext();
   const page = await context.newPage();
   const errors = [];
   page.on('pageerror', (e) => errors.push(String(e)));
-  await page.goto(origin + '/');
+  await page.goto(origin + path);
+  await beforeIdentify(page);
   await page.fill('#user-id', 'alice');
   await page.click('#identify');
   await page.waitForFunction(() => window.userpilotStandIn.loaded && window.UserpilotHeapBridge, null, { timeout: TIMEOUT });
@@ -52,6 +55,11 @@ test('demo: identify, run a flow, see Heap calls and bridge stats', async () => 
   await page.click('#start');
   await page.click('#next');
   await page.click('#complete');
+  return { context, page, errors };
+}
+
+test('demo: identify, run a flow, see Heap calls and bridge stats', async () => {
+  const { context, page, errors } = await runFlow('/');
   await page.waitForFunction(() => document.querySelectorAll('#heap-calls tbody tr').length >= 5, null, { timeout: TIMEOUT });
   const rows = await page.$$eval('#heap-calls tbody tr', (trs) => trs.map((tr) => tr.cells[1].textContent + ' ' + tr.cells[2].textContent));
   assert.equal(rows.length, 5, rows.join('\n'));
@@ -69,19 +77,8 @@ const heapAPI = async () => (await fetch(origin + '/heap-server-api/_events')).j
 test('demo ?heap=blocked: Heap\'s CDN fails, the flow reaches the fake Heap API through the relay, once', async () => {
   const reset = await fetch(origin + '/heap-server-api/_reset', { method: 'POST' });
   assert.equal(reset.status, 204);
-  const context = await browser.newContext();
-  const page = await context.newPage();
-  const errors = [];
-  page.on('pageerror', (e) => errors.push(String(e)));
-  await page.goto(origin + '/?heap=blocked');
-  await page.click('text=Let Heap load', { trial: true }); // the blocked mode says so and links back
-  await page.fill('#user-id', 'alice');
-  await page.click('#identify');
-  await page.waitForFunction(() => window.userpilotStandIn.loaded && window.UserpilotHeapBridge, null, { timeout: TIMEOUT });
-  await page.evaluate(() => UserpilotHeapBridge.ready());
-  await page.click('#start');
-  await page.click('#next');
-  await page.click('#complete');
+  // The blocked mode says so and links back.
+  const { context, page, errors } = await runFlow('/?heap=blocked', (p) => p.click('text=Let Heap load', { trial: true }));
 
   const names = ['Userpilot Experience (started)', 'Userpilot Experience (step)', 'Userpilot Experience (step)', 'Userpilot Experience (completed)'];
   // Settled: every event received and none still held for Heap's SDK or in flight to the relay.
