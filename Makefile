@@ -8,14 +8,15 @@ CHROMIUM  ?= /usr/bin/chromium
 
 .PHONY: build test demo bench deps deps-node deps-chromium test-go test-wasm test-browser test-examples clean relay-build relay test-relay bench-relay
 
-build: $(DIST)/userpilot-heap-bridge.wasm $(DIST)/userpilot-heap-bridge.js
+build: deps-node $(DIST)/userpilot-heap-bridge.wasm $(DIST)/userpilot-heap-bridge.js
 
 $(DIST)/userpilot-heap-bridge.wasm: $(shell find bridge wasm -name '*.go' -not -name '*_test.go') go.mod go.sum
 	@mkdir -p $(DIST)
 	GOOS=js GOARCH=wasm $(GO) build $(GOFLAGS_WASM) -o $@ ./wasm/cmd/userpilot-heap-bridge
 
-# The loader carries the module's name and SRI hash, so it is built after the module.
-$(DIST)/userpilot-heap-bridge.js: js/loader.js js/build.mjs js/index.mjs js/wasm-url.mjs js/index.d.ts js/package.json $(WASM_EXEC)/wasm_exec.js $(DIST)/userpilot-heap-bridge.wasm
+# The loader carries the module's and the worker script's names and SRI hashes, so it is built
+# after the module; esbuild (npm) minifies both scripts.
+$(DIST)/userpilot-heap-bridge.js: js/loader.js js/worker.js js/build.mjs js/index.mjs js/wasm-url.mjs js/index.d.ts js/package.json $(WASM_EXEC)/wasm_exec.js $(DIST)/userpilot-heap-bridge.wasm
 	@mkdir -p $(DIST)
 	node js/build.mjs --wasm-exec $(WASM_EXEC)/wasm_exec.js --wasm $(DIST)/userpilot-heap-bridge.wasm --out $(DIST)
 
@@ -26,7 +27,7 @@ deps-chromium:
 	@test -x $(CHROMIUM) || { echo "installing chromium with apt-get"; apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } || { echo "could not install chromium with apt-get; install it so that $(CHROMIUM) exists" >&2; exit 1; }
 
 deps-node:
-	@test -d node_modules/playwright-core -a -d node_modules/userpilot -a -d node_modules/workerd || npm ci --no-audit --no-fund
+	@test -d node_modules/playwright-core -a -d node_modules/userpilot -a -d node_modules/workerd -a -d node_modules/esbuild || npm ci --no-audit --no-fund
 
 test: deps build test-go test-wasm test-browser test-examples test-relay
 

@@ -13,7 +13,7 @@ const (
 	InputConsent   = "consent"   // UserpilotHeapBridge.setConsent(Name)
 	InputSettings  = "settings"  // UserpilotHeapBridge.configure(Args[0]) after the module started
 	InputRelayed   = "relayed"   // the relay answered a batch: Args = id, status, answer, Retry-After, failure
-	InputPageHide  = "pagehide"  // the page is being hidden or left: what is bound for the relay goes by beacon
+	InputBeaconed  = "beaconed"  // the page was left and sent a standby beacon: Args = accepted, event ids...
 )
 
 // Input is one thing the loader saw happen in the page, in the order it happened.
@@ -50,6 +50,7 @@ type Bridge struct {
 	// userProps waits to follow the next heap.identify (the userProperties setting).
 	userProps []Property
 	relay     relayState
+	seq       int // last Call.Seq given
 }
 
 // New returns a bridge with the given settings.
@@ -97,8 +98,8 @@ func (b *Bridge) Receive(in Input) {
 		b.Reconfigure(arg(in.Args, 0))
 	case InputRelayed:
 		b.relayAnswered(in)
-	case InputPageHide:
-		b.relay.hiding = true
+	case InputBeaconed:
+		b.beaconed(in)
 	default:
 		b.notice("input:"+in.Kind, "warn", "internal: unknown input "+label(in.Kind))
 	}
@@ -257,7 +258,10 @@ func (b *Bridge) Reconfigure(v Value) {
 	if s.WasmURL != "" && s.WasmURL != b.settings.WasmURL {
 		b.notice("settings:late-wasmUrl", "warn", `setting "wasmUrl" applies only before the module loads; ignored`)
 	}
-	s.WasmURL, s.Load = b.settings.WasmURL, b.settings.Load
+	if (s.WorkerURL != "" && s.WorkerURL != b.settings.WorkerURL) || (hasKey(v, "thread") && s.Thread != b.settings.Thread) {
+		b.notice("settings:late-thread", "warn", `settings "workerUrl" and "thread" apply only before the module loads; ignored`)
+	}
+	s.WasmURL, s.Load, s.WorkerURL, s.Thread = b.settings.WasmURL, b.settings.Load, b.settings.WorkerURL, b.settings.Thread
 	consent := s.Consent
 	if !hasKey(v, "consent") {
 		consent = b.consent
@@ -284,6 +288,8 @@ func (b *Bridge) countProperties(props *PropertySet, what string) {
 
 func (b *Bridge) queue(calls ...Call) {
 	for _, c := range calls {
+		b.seq++
+		c.Seq = b.seq
 		b.pending = append(b.pending, pendingCall{call: c})
 	}
 }
@@ -298,6 +304,8 @@ func (b *Bridge) queueEvent(c Call) {
 		return
 	}
 	b.stats.Pending++
+	b.seq++
+	c.Seq = b.seq
 	b.pending = append(b.pending, pendingCall{call: c, isEvent: true})
 }
 
@@ -322,17 +330,58 @@ func (b *Bridge) Flush(deliver func(Call) error) {
 			}
 			continue
 		}
-		switch p.call.Method {
-		case MethodTrack:
-			b.stats.Forwarded++
-			b.stats.Events[p.call.Event]++
+		b.count(p.call, 1)
+		if p.call.Method == MethodTrack {
 			b.debug("forwarded " + label(p.call.Event))
-		case MethodIdentify:
-			b.stats.Identifies++
-		case MethodResetIdentity:
-			b.stats.Resets++
 		}
 	}
+}
+
+// count adds n (1 or -1) to the counters of a call made on Heap.
+func (b *Bridge) count(c Call, n int) {
+	switch c.Method {
+	case MethodTrack:
+		b.stats.Forwarded += n
+		b.stats.Events[c.Event] += n
+		if b.stats.Events[c.Event] == 0 {
+			delete(b.stats.Events, c.Event)
+		}
+	case MethodIdentify:
+		b.stats.Identifies += n
+	case MethodResetIdentity:
+		b.stats.Resets += n
+	}
+}
+
+// Requeue puts back calls that Flush handed over but the page could not make (window.heap changed
+// before the call): they are no longer counted, and wait at their place in the order.
+func (b *Bridge) Requeue(calls []Call) {
+	for _, c := range calls {
+		b.count(c, -1)
+		p := pendingCall{call: c, isEvent: c.Method == MethodTrack}
+		if p.isEvent {
+			b.stats.Pending++
+		}
+		i := len(b.pending)
+		for i > 0 && b.pending[i-1].call.Seq > c.Seq {
+			i--
+		}
+		b.pending = append(b.pending, pendingCall{})
+		copy(b.pending[i+1:], b.pending[i:])
+		b.pending[i] = p
+	}
+}
+
+// Undelivered records that a call Flush handed over failed when the page made it (heap.* threw):
+// a track call is dropped with the reason, an identity call is skipped with a warning.
+func (b *Bridge) Undelivered(c Call, why string) {
+	b.count(c, -1)
+	why = cut(why, 200)
+	if c.Method == MethodTrack {
+		b.drop(DropHeapError, "heap.track threw: "+why, 1)
+		return
+	}
+	b.notice("heaperr:"+c.Method, "warn", "heap."+c.Method+" failed and was skipped: "+why)
 }
 
 // Waiting reports whether calls are held for window.heap or the relay (not for consent, which a

@@ -19,4 +19,7 @@ type Call struct {
 	ID   string
 	Time float64
 	User string
+	// Seq numbers calls in the order the core queued them; a call the page could not take goes
+	// back into the queue at its place.
+	Seq int
 }

@@ -13,15 +13,15 @@ const (
 // Relay limits: a batch stays well inside the 64 KiB that fetch keepalive and sendBeacon may have
 // in flight per page, so two batches and a beacon fit at once.
 const (
-	relayBatchEvents   = 50
-	relayBatchBytes    = 16 << 10
-	relayKeepaliveMax  = 60 << 10 // a body above this cannot use keepalive or sendBeacon
-	relayInFlightMax   = 2
-	relayMaxAttempts   = 6
-	relayFirstBackoff  = 1000.0 // ms, doubled per attempt
-	DefaultRelayAfter  = 3000.0 // ms Heap's SDK gets to load before events go to the relay
-	MaxRelayAfterMs    = 600000.0
-	relayBeaconFailure = "the page was closing and navigator.sendBeacon refused the batch"
+	relayBatchEvents  = 50
+	relayBatchBytes   = 16 << 10
+	relayKeepaliveMax = 60 << 10 // a body above this cannot use keepalive or sendBeacon
+	relayInFlightMax  = 2
+	relayMaxAttempts  = 6
+	relayFirstBackoff = 1000.0 // ms, doubled per attempt
+	DefaultRelayAfter = 3000.0 // ms Heap's SDK gets to load before events go to the relay
+	MaxRelayAfterMs   = 600000.0
+	relayBeaconTotal  = 60 << 10 // what navigator.sendBeacon may have in flight for one page
 )
 
 // RelayBatch is one request for the loader to send to the relay.
@@ -32,8 +32,8 @@ type RelayBatch struct {
 	Signature string
 	// Keepalive is false for a body too large for fetch keepalive; it is then sent plainly.
 	Keepalive bool
-	// Beacon asks for navigator.sendBeacon: the page is being hidden or left. Settle it with Beaconed.
-	Beacon bool
+	// IDs are the batch's event ids (Standby batches: the page reports them back when it sends them).
+	IDs []string
 }
 
 // relayState is the bridge's side of the edge relay: what is in flight and what waits to be sent
@@ -48,7 +48,6 @@ type relayState struct {
 	inFlight  map[int][]relayItem
 	retry     []relayItem // sent once without an answer: they go to the relay again, never to Heap
 	retryAt   float64     // page ms when retry may be sent
-	hiding    bool        // the page is being hidden: the next batches go by sendBeacon
 }
 
 // SetPage gives the bridge the page facts the relay needs: a random session prefix for event ids,
@@ -78,13 +77,8 @@ func (b *Bridge) relaying() int {
 // needs one.
 func (b *Bridge) RelayBatches(now float64) []RelayBatch {
 	s := b.settings
-	hiding := b.relay.hiding
-	b.relay.hiding = false // a page hide is acted on now or not at all
 	if s.RelayURL == "" || b.consent != "granted" {
 		return nil
-	}
-	if hiding {
-		return b.pageHidden()
 	}
 	var out []RelayBatch
 	if len(b.relay.retry) > 0 && now >= b.relay.retryAt && len(b.relay.inFlight) < relayInFlightMax {
@@ -251,45 +245,92 @@ func (b *Bridge) retryLater(items []relayItem, status int, retryAfter float64, f
 	b.notice("relay:retry", "info", what+"; relayed events are sent again later"+counted)
 }
 
-// pageHidden hands everything bound for the relay to navigator.sendBeacon, the page's last chance:
-// the retries, and when Heap's SDK is still not loaded, every held event with an identity.
-func (b *Bridge) pageHidden() []RelayBatch {
-	items := b.relay.retry
-	b.relay.retry = nil
+// Standby returns the beacons the page should send if it is left now, without sending anything:
+// the retries, and when Heap's SDK is still not loaded, every held event with an identity. The
+// page keeps the latest standby, because a page being left cannot wait for the module; it reports
+// what it sent as an InputBeaconed. Batches too large for sendBeacon are left out.
+func (b *Bridge) Standby() []RelayBatch {
+	if b.settings.RelayURL == "" || b.consent != "granted" {
+		return nil
+	}
+	items := append([]relayItem(nil), b.relay.retry...)
 	if b.relay.blocked {
-		for {
-			more := b.takeRelayable()
-			if len(more) == 0 {
-				break
+		for _, p := range b.pending {
+			if p.isEvent && p.call.User != "" {
+				items = append(items, relayItem{call: p.call, identity: p.call.User})
 			}
-			items = append(items, more...)
 		}
 	}
 	var out []RelayBatch
+	total := 0
 	for len(items) > 0 {
 		var batch []relayItem
 		batch, items = cutBatch(items)
-		rb := b.startBatch(batch)
-		rb.Beacon = true
+		body := encodeRelayEvents(batch)
+		if total+len(body) > relayBeaconTotal {
+			continue
+		}
+		total += len(body)
+		rb := RelayBatch{URL: b.settings.RelayURL, Body: body, Signature: b.settings.RelaySignature, Keepalive: true}
+		for _, it := range batch {
+			rb.IDs = append(rb.IDs, it.call.ID)
+		}
 		out = append(out, rb)
 	}
 	return out
 }
 
-// Beaconed settles a batch handed to navigator.sendBeacon: accepted by the browser counts as
-// relayed (its answer cannot be read), refused counts as failed.
-func (b *Bridge) Beaconed(id int, ok bool) {
-	items, found := b.relay.inFlight[id]
-	if !found {
+// beaconed settles the events of standby beacons the page sent as it was left. Args: whether the
+// browser took them, then their ids. Taken events count as relayed wherever they wait (held, to be
+// retried or in a request without an answer yet); refused ones stay where they are.
+func (b *Bridge) beaconed(in Input) {
+	if len(in.Args) == 0 || in.Args[0].Kind != KindBool {
 		return
 	}
-	delete(b.relay.inFlight, id)
-	for _, it := range items {
-		if ok {
-			b.relayed(it.call)
-		} else {
-			b.drop(DropRelayFailed, relayBeaconFailure, 1)
+	if !in.Args[0].Bool {
+		b.notice("relay:beacon", "info", "the page was being left and navigator.sendBeacon refused a batch for the relay; its events wait here in case the page stays")
+		return
+	}
+	ids := map[string]bool{}
+	for _, v := range in.Args[1:] {
+		ids[v.Str] = true
+	}
+	b.relay.retry = b.settleIDs(b.relay.retry, ids)
+	for id, items := range b.relay.inFlight {
+		b.relay.inFlight[id] = b.settleIDs(items, ids)
+	}
+	kept := b.pending[:0]
+	for _, p := range b.pending {
+		if p.isEvent && ids[p.call.ID] {
+			delete(ids, p.call.ID)
+			b.stats.Pending--
+			b.relayed(p.call)
+			continue
 		}
+		kept = append(kept, p)
+	}
+	b.pending = kept
+}
+
+// settleIDs counts the items whose id is in ids as relayed and returns the others.
+func (b *Bridge) settleIDs(items []relayItem, ids map[string]bool) []relayItem {
+	kept := items[:0]
+	for _, it := range items {
+		if ids[it.call.ID] {
+			delete(ids, it.call.ID)
+			b.relayed(it.call)
+			continue
+		}
+		kept = append(kept, it)
+	}
+	return kept
+}
+
+// RelayedInstead records a track call the page did not make because its event had just gone to
+// the relay by beacon: still forwarded, by the relay.
+func (b *Bridge) RelayedInstead(c Call) {
+	if c.Method == MethodTrack {
+		b.stats.Relayed++
 	}
 }
 
@@ -304,4 +345,31 @@ func relayError(answer Value) string {
 func cut(s string, max int) string {
 	s, _ = CutUTF16(validUTF8(s), max)
 	return s
+}
+
+// Wake returns when, on the page clock, the relay next needs the module to run again although
+// nothing happens in the page (a retry comes due, or Heap's SDK has had RelayAfter to load), or 0.
+func (b *Bridge) Wake(now float64) float64 {
+	if b.settings.RelayURL == "" || b.consent != "granted" {
+		return 0
+	}
+	wake := 0.0
+	consider := func(at float64) {
+		if at > now && (wake == 0 || at < wake) {
+			wake = at
+		}
+	}
+	if len(b.relay.retry) > 0 {
+		consider(b.relay.retryAt)
+	}
+	if b.relay.blocked && b.stats.Pending > 0 {
+		consider(b.relay.started + b.settings.RelayAfter)
+	}
+	return wake
+}
+
+// WaitingForHeap reports whether calls are held because window.heap could not take them: the page
+// then watches window.heap and runs the module when it changes.
+func (b *Bridge) WaitingForHeap() bool {
+	return len(b.pending) > 0 && b.consent == "granted" && b.relay.blocked
 }

@@ -92,7 +92,7 @@ func TestRelayAfterHeapBlocked(t *testing.T) {
 		t.Fatalf("relayed before relayAfter: %+v", got)
 	}
 	batches := p.b.RelayBatches(3000)
-	if len(batches) != 1 || !batches[0].Keepalive || batches[0].Beacon || batches[0].URL != "https://relay.example.com/v1/events" {
+	if len(batches) != 1 || !batches[0].Keepalive || batches[0].URL != "https://relay.example.com/v1/events" {
 		t.Fatalf("batches %+v", batches)
 	}
 	w := decodeBatch(t, batches[0])
@@ -270,38 +270,82 @@ func TestRelayBatching(t *testing.T) {
 	checkBalance(t, p.b.Stats())
 }
 
-// TestRelayBeaconOnPageHide tests that leaving the page hands held and retrying events to
-// sendBeacon, even before relayAfter, and settles them by what sendBeacon returned.
-func TestRelayBeaconOnPageHide(t *testing.T) {
+// beaconed reports standby batches as sent by navigator.sendBeacon, taken or not.
+func beaconed(ok bool, batches ...RelayBatch) Input {
+	args := []Value{Bool(ok)}
+	for _, rb := range batches {
+		for _, id := range rb.IDs {
+			args = append(args, Str(id))
+		}
+	}
+	return Input{Kind: InputBeaconed, Args: args}
+}
+
+// TestRelayStandbyBeacon tests that the standby names held and retrying events, even before
+// relayAfter, without sending them; that beacons the browser took settle those events as relayed
+// once; and that refused ones stay for a later send.
+func TestRelayStandbyBeacon(t *testing.T) {
 	p := newRelayPage(t, Settings{RelayAfter: 60000})
 	p.b.Receive(identify(Str("alice")))
 	p.started(1, 0)
 	p.started(2, 0)
-	p.b.Receive(Input{Kind: InputPageHide})
-	got := p.b.RelayBatches(10)
-	if len(got) != 1 || !got[0].Beacon || len(decodeBatch(t, got[0]).Events) != 2 {
-		t.Fatalf("beacon batches %+v", got)
+	sb := p.b.Standby()
+	if len(sb) != 1 || len(decodeBatch(t, sb[0]).Events) != 2 || strings.Join(sb[0].IDs, ",") != "p1-1,p1-2" {
+		t.Fatalf("standby %+v", sb)
 	}
-	p.b.Beaconed(got[0].ID, true)
+	if s := p.b.Stats(); s.Pending != 2 || s.Relaying != 0 {
+		t.Fatalf("the standby sent something: %+v", s)
+	}
+	p.b.Receive(beaconed(true, sb...))
+	p.b.Receive(beaconed(true, sb...)) // the same report twice counts once
 	if s := p.b.Stats(); s.Relayed != 2 || s.Forwarded != 2 || s.Pending != 0 {
 		t.Fatalf("after beacon: %+v", s)
 	}
-	// A refused beacon is counted, not lost.
+	if got := p.b.Standby(); len(got) != 0 {
+		t.Fatalf("standby after the beacon: %+v", got)
+	}
+	// A refused beacon leaves the event held: it still goes if the page stays.
 	p.started(3, 20)
-	p.b.Receive(Input{Kind: InputPageHide})
-	got = p.b.RelayBatches(30)
-	p.b.Beaconed(got[0].ID, false)
-	if s := p.b.Stats(); s.DropReasons[DropRelayFailed] != 1 {
+	p.b.Receive(beaconed(false, p.b.Standby()...))
+	if s := p.b.Stats(); s.Pending != 1 || s.Dropped != 0 {
 		t.Fatalf("refused beacon: %+v", s)
 	}
-	// With Heap loaded, leaving the page sends nothing to the relay.
+	if got := p.b.RelayBatches(60000); len(got) != 1 || ids(decodeBatch(t, got[0]))[0] != "p1-3" {
+		t.Fatalf("after relayAfter: %+v", got)
+	}
+	// An event in a request still unanswered can go by beacon too; the late answer does not count it again.
+	sb = p.b.Standby()
+	p.b.Receive(beaconed(true, RelayBatch{IDs: []string{"p1-3"}}))
+	p.b.Receive(answer(3, 200, Obj("accepted", Arr(Str("p1-3")), "refused", Arr()), 60010))
+	if s := p.b.Stats(); s.Relayed != 3 || s.Forwarded != 3 || s.Relaying != 0 {
+		t.Fatalf("beacon then answer: %+v (standby %+v)", s, sb)
+	}
+	// With Heap loaded, the standby is empty.
 	p.heap.absent = false
 	p.started(4, 40)
-	p.b.Receive(Input{Kind: InputPageHide})
-	if got := p.b.RelayBatches(50); len(got) != 0 {
-		t.Fatalf("beacon with Heap loaded: %+v", got)
+	if got := p.b.Standby(); len(got) != 0 {
+		t.Fatalf("standby with Heap loaded: %+v", got)
 	}
 	checkBalance(t, p.b.Stats())
+}
+
+// TestRelayStandbyFitsBeaconQuota tests that the standby stays within what sendBeacon may carry.
+func TestRelayStandbyFitsBeaconQuota(t *testing.T) {
+	p := newRelayPage(t, Settings{RelayAfter: 60000})
+	p.b.Receive(identify(Str("alice")))
+	long := strings.Repeat("x", 1000)
+	for i := 0; i < 200; i++ {
+		p.task++
+		p.b.Receive(Input{Kind: InputEvent, Name: "started", Args: []Value{Obj("id", Num(float64(i)), "token", Str(long))}, Task: p.task})
+		p.b.Flush(p.heap.deliver)
+	}
+	total := 0
+	for _, rb := range p.b.Standby() {
+		total += len(rb.Body)
+	}
+	if total == 0 || total > relayBeaconTotal {
+		t.Fatalf("standby carries %d bytes, limit %d", total, relayBeaconTotal)
+	}
 }
 
 // TestRelayOff tests that without relayUrl, or without consent, nothing goes to a relay.
@@ -315,8 +359,7 @@ func TestRelayOff(t *testing.T) {
 		b.Receive(identify(Str("alice")))
 		b.Receive(ev("started", flow))
 		b.Flush(r.deliver)
-		b.Receive(Input{Kind: InputPageHide})
-		if got := b.RelayBatches(1e9); len(got) != 0 {
+		if got := append(b.RelayBatches(1e9), b.Standby()...); len(got) != 0 {
 			t.Fatalf("settings %+v: relayed %+v", s, got)
 		}
 	}
@@ -420,20 +463,18 @@ func TestSharedChecks(t *testing.T) {
 	}
 }
 
-// TestRelayPageHideIsNotKept tests that a page hide the bridge could not act on (consent pending)
-// does not turn a later, ordinary send into a beacon.
-func TestRelayPageHideIsNotKept(t *testing.T) {
+// TestRelayStandbyWaitsForConsent tests that nothing is offered for a beacon while consent is
+// pending, and that granting it offers the held events.
+func TestRelayStandbyWaitsForConsent(t *testing.T) {
 	p := newRelayPage(t, Settings{Consent: "pending"})
 	p.b.Receive(identify(Str("alice")))
 	p.started(1, 0)
-	p.b.Receive(Input{Kind: InputPageHide})
-	if got := p.b.RelayBatches(0); len(got) != 0 {
-		t.Fatalf("relayed under pending consent: %+v", got)
+	if got := append(p.b.RelayBatches(0), p.b.Standby()...); len(got) != 0 {
+		t.Fatalf("offered under pending consent: %+v", got)
 	}
 	p.b.Receive(Input{Kind: InputConsent, Name: "granted"})
 	p.b.Flush(p.heap.deliver)
-	got := p.b.RelayBatches(0)
-	if len(got) != 1 || got[0].Beacon {
+	if got := p.b.Standby(); len(got) != 1 {
 		t.Fatalf("after consent: %+v", got)
 	}
 }

@@ -130,3 +130,6 @@ func appendJSONString(b []byte, s string) []byte {
 	}
 	return append(b, '"')
 }
+
+// JSONString quotes s as a JSON string.
+func JSONString(s string) string { return string(appendJSONString(nil, s)) }

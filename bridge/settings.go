@@ -9,7 +9,11 @@ import (
 // validation. The zero value is the default.
 type Settings struct {
 	WasmURL string
-	Debug   bool
+	// WorkerURL is where the loader fetches the worker script (the module's runtime); the loader acts on it.
+	WorkerURL string
+	// Thread is where the module runs: "auto" (default), "worker" or "main"; the loader acts on it.
+	Thread string
+	Debug  bool
 	// ExtraEvents are undocumented Userpilot `on` event names to forward as "Userpilot Event (<name>)".
 	ExtraEvents []string
 	// Allow and Deny filter canonical event names; `*` matches any run of characters.
@@ -42,11 +46,14 @@ var (
 	identityModes = []string{"sync", "off"}
 	ConsentStates = []string{"granted", "pending", "denied"}
 	loadModes     = []string{"eager", "idle", "first-event"}
+	threadModes   = []string{"auto", "worker", "main"}
 )
 
 // settingKinds lists every accepted key and the kind of value it takes.
 var settingKinds = map[string]Kind{
 	"wasmUrl":        KindString,
+	"workerUrl":      KindString,
+	"thread":         KindString,
 	"debug":          KindBool,
 	"extraEvents":    KindArray,
 	"events":         KindObject,
@@ -70,7 +77,7 @@ func (p *settingsParser) bad(format string) { p.problems = append(p.problems, fo
 // ParseSettings validates the settings object. Each unknown key or wrong value yields one message
 // naming it and what is allowed; that setting keeps its default and the rest still apply.
 func ParseSettings(v Value) (Settings, []string) {
-	s := Settings{Identity: "sync", Consent: "granted", Load: "eager", RelayAfter: DefaultRelayAfter}
+	s := Settings{Identity: "sync", Consent: "granted", Load: "eager", Thread: "auto", RelayAfter: DefaultRelayAfter}
 	p := &settingsParser{}
 	switch v.Kind {
 	case KindUndefined, KindNull:
@@ -109,6 +116,14 @@ func (p *settingsParser) apply(s *Settings, key string, val Value) {
 			return
 		}
 		s.WasmURL = val.Str
+	case "workerUrl":
+		if strings.TrimSpace(val.Str) == "" {
+			p.bad(`setting "workerUrl" is empty; using the worker script next to the loader`)
+			return
+		}
+		s.WorkerURL = val.Str
+	case "thread":
+		s.Thread = p.choice("thread", val.Str, threadModes, s.Thread)
 	case "debug":
 		s.Debug = val.Bool
 	case "record":

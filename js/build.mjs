@@ -1,12 +1,13 @@
-// build.mjs turns dist/ into the shippable package: the loader with Go's wasm_exec.js (from the Go
-// release that built the module) inside it, run against a private scope instead of window; the
-// module's SRI hash baked into the loader; content-hashed copies for long-lived CDN caching; the
-// ES module entry and type declarations for bundlers; package.json; and manifest.json with every
-// file's size and sha384.
+// build.mjs turns dist/ into the shippable package: the worker script with Go's wasm_exec.js (from
+// the Go release that built the module) inside it; the loader, which carries the module's and the
+// worker script's names and SRI hashes; both minified with esbuild; content-hashed copies for
+// long-lived CDN caching; the ES module entry and type declarations for bundlers; package.json; and
+// manifest.json with every file's size and sha384.
 import { createHash } from 'node:crypto';
 import { copyFileSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { transformSync } from 'esbuild';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const args = Object.fromEntries(process.argv.slice(2).reduce((pairs, a, i, all) => {
@@ -20,11 +21,15 @@ if (!args['wasm-exec'] || !args.wasm || !args.out) {
 const die = (msg) => { console.error(`build.mjs: ${msg}`); process.exit(1); };
 const sri = (bytes) => 'sha384-' + createHash('sha384').update(bytes).digest('base64');
 const short = (bytes) => createHash('sha384').update(bytes).digest('hex').slice(0, 12);
+// minify keeps the leading /*! license */ comment; the browser target is what the loader needs
+// (Proxy, WeakMap, Promise), so esbuild changes no syntax.
+const minify = (code) => transformSync(code, { minify: true, target: 'es2017', legalComments: 'inline' }).code;
 
 const pkg = JSON.parse(readFileSync(join(here, 'package.json'), 'utf8'));
 const out = args.out;
 const wasmName = basename(args.wasm);
 const wasm = readFileSync(args.wasm);
+const base = wasmName.replace(/\.wasm$/, '');
 
 let runtime = readFileSync(args['wasm-exec'], 'utf8');
 // wasm_exec.js writes Go's stdout through a bare `fs`; point it at the scope's fs instead.
@@ -39,36 +44,54 @@ const decoderDecl = 'const decoder = new TextDecoder("utf-8");';
 if (runtime.split(decoderDecl).length !== 2) die('expected one TextDecoder in wasm_exec.js; check this Go release');
 runtime = runtime.replace(decoderDecl, 'const decoder = new TextDecoder("utf-8", { ignoreBOM: true });');
 
-const template = readFileSync(join(here, 'loader.js'), 'utf8');
-for (const mark of ['/*__WASM_EXEC__*/null', '__WASM_FILE__', '__WASM_INTEGRITY__', '__VERSION__']) {
-  if (!template.includes(mark)) die(`loader.js lost its ${mark} placeholder`);
-}
-const loaderFor = (file) => template
-  .replace('/*__WASM_EXEC__*/null', () => `function (globalThis) {\n${runtime}\nreturn globalThis.Go;\n}`)
-  .replaceAll('__VERSION__', pkg.version)
-  .replace('__WASM_FILE__', file)
-  .replace('__WASM_INTEGRITY__', sri(wasm));
+const fill = (template, marks, values) => {
+  for (const mark of marks) if (!template.includes(mark)) die(`a template lost its ${mark} placeholder`);
+  let text = template;
+  for (const [mark, value] of Object.entries(values)) text = text.replaceAll(mark, () => value);
+  return text;
+};
+
+// The worker script does not name the module (the loader passes its URL), so one copy serves both loaders.
+const workerTemplate = readFileSync(join(here, 'worker.js'), 'utf8');
+const worker = minify(fill(workerTemplate, ['/*__WASM_EXEC__*/null', '__VERSION__'], {
+  '/*__WASM_EXEC__*/null': `function (globalThis) {\n${runtime}\nreturn globalThis.Go;\n}`,
+  __VERSION__: pkg.version,
+}));
+const workerName = `${base}.worker.js`;
+
+const loaderTemplate = readFileSync(join(here, 'loader.js'), 'utf8');
+const loaderMarks = ['__WASM_FILE__', '__WASM_INTEGRITY__', '__WORKER_FILE__', '__WORKER_INTEGRITY__', '__VERSION__'];
+const loaderFor = (wasmFile, workerFile) => minify(fill(loaderTemplate, loaderMarks, {
+  __VERSION__: pkg.version,
+  __WASM_FILE__: wasmFile,
+  __WASM_INTEGRITY__: sri(wasm),
+  __WORKER_FILE__: workerFile,
+  __WORKER_INTEGRITY__: sri(Buffer.from(worker)),
+}));
 
 // Old hashed copies would pile up across builds; each build writes its own.
 for (const f of readdirSync(out)) {
-  if (/^userpilot-heap-bridge\.[0-9a-f]{12}\.(js|wasm)$/.test(f)) rmSync(join(out, f));
+  if (/^userpilot-heap-bridge\.[0-9a-f]{12}(\.worker)?\.(js|wasm)$/.test(f)) rmSync(join(out, f));
 }
-const loader = loaderFor(wasmName);
-writeFileSync(join(out, 'userpilot-heap-bridge.js'), loader);
-const hashedWasm = `userpilot-heap-bridge.${short(wasm)}.wasm`;
+writeFileSync(join(out, workerName), worker);
+const loader = loaderFor(wasmName, workerName);
+writeFileSync(join(out, `${base}.js`), loader);
+const hashedWasm = `${base}.${short(wasm)}.wasm`;
 copyFileSync(args.wasm, join(out, hashedWasm));
-const hashedLoaderText = loaderFor(hashedWasm);
-const hashedLoader = `userpilot-heap-bridge.${short(hashedLoaderText)}.js`;
+const hashedWorker = `${base}.${short(Buffer.from(worker))}.worker.js`;
+writeFileSync(join(out, hashedWorker), worker);
+const hashedLoaderText = loaderFor(hashedWasm, hashedWorker);
+const hashedLoader = `${base}.${short(Buffer.from(hashedLoaderText))}.js`;
 writeFileSync(join(out, hashedLoader), hashedLoaderText);
 
 for (const f of ['index.mjs', 'wasm-url.mjs', 'index.d.ts']) copyFileSync(join(here, f), join(out, f));
 writeFileSync(join(out, 'package.json'), JSON.stringify(pkg, null, 2) + '\n');
 
 const files = {};
-for (const f of ['userpilot-heap-bridge.js', wasmName, hashedLoader, hashedWasm, 'index.mjs', 'wasm-url.mjs', 'index.d.ts']) {
+for (const f of [`${base}.js`, wasmName, workerName, hashedLoader, hashedWasm, hashedWorker, 'index.mjs', 'wasm-url.mjs', 'index.d.ts']) {
   const bytes = readFileSync(join(out, f));
   files[f] = { bytes: statSync(join(out, f)).size, integrity: sri(bytes) };
 }
-const manifest = { name: pkg.name, version: pkg.version, loader: hashedLoader, module: hashedWasm, files };
+const manifest = { name: pkg.name, version: pkg.version, loader: hashedLoader, module: hashedWasm, worker: hashedWorker, files };
 writeFileSync(join(out, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
-console.log(`wrote ${out}/userpilot-heap-bridge.js (${loader.length} bytes), ${hashedLoader}, ${hashedWasm}, manifest.json (version ${pkg.version})`);
+console.log(`wrote ${out}/${base}.js (${loader.length} bytes), ${workerName} (${worker.length} bytes), ${hashedLoader}, ${hashedWorker}, ${hashedWasm}, manifest.json (version ${pkg.version})`);

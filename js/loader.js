@@ -1,6 +1,8 @@
 /*! userpilot-heap-bridge __VERSION__ | forwards Userpilot events to Heap | MIT */
-// The loader owns readiness: it hooks Userpilot at once, queues what happens until the Go module
-// runs, and hands each thing over as a safe snapshot. Every rule about meaning lives in Go.
+// The loader owns readiness: it hooks Userpilot at once, snapshots what happens, and hands it to
+// the Go module in one message per batch; it makes the Heap calls the module answers with on
+// whatever window.heap is at that moment. Every rule about meaning lives in Go. The module runs in
+// a Web Worker where the page allows one, else on the main thread (setting "thread").
 (function () {
   'use strict';
   var VERSION = '__VERSION__';
@@ -11,10 +13,14 @@
     console.info(PREFIX + 'already loaded (version ' + existing.version + '); this copy does nothing');
     return;
   }
+  var own = Object.prototype.hasOwnProperty;
+  function has(obj, key) { return obj != null && own.call(obj, key); }
+  function setting(s, key) { try { return has(s, key) ? s[key] : undefined; } catch (e) { return undefined; } }
 
   // Userpilot `on` events to listen to; the Go core maps each one (bridge.SubscribedEvents).
   var EVENTS = ['started', 'step', 'completed', 'dismissed'];
   var MAX_QUEUE = 1000; // entries held before the module runs
+  var CHUNK = 500; // entries per message, so one burst never makes one long task
   var script = document.currentScript;
   var rawSettings = win.userpilotHeapBridgeSettings;
   // extraEvents names undocumented `on` events to listen to as well; Go validates the setting.
@@ -23,7 +29,7 @@
   function extraEventNames(s) {
     var out = [];
     try {
-      var list = s && s.extraEvents;
+      var list = setting(s, 'extraEvents');
       if (Array.isArray(list)) {
         for (var i = 0; i < list.length && i < 100; i++) {
           var name = typeof list[i] === 'string' ? list[i].trim() : '';
@@ -34,12 +40,14 @@
     return out;
   }
 
-  // ---- snapshots: bounded, acyclic copies that Go can read without touching page objects ----
-  var MAX_DEPTH = 8, MAX_ENTRIES = 200, MAX_NODES = 2000, MAX_STRING = 4096;
-
   function errorText(e) {
     try { return String((e && e.message) || e).slice(0, 200); } catch (_) { return 'unknown error'; }
   }
+
+  // ---- snapshots: bounded, acyclic JSON copies Go reads without touching page objects ----
+  // Strings, finite numbers, booleans and null are themselves; anything else is a tagged array
+  // (bridge/snapshot.go): ["u"], ["o", omitted, key, value, ...], ["a", omitted, item, ...], ...
+  var MAX_DEPTH = 8, MAX_ENTRIES = 200, MAX_NODES = 2000, MAX_STRING = 4096;
 
   function snapshot(value) {
     return snap(value, 0, [], { nodes: 0 });
@@ -47,34 +55,37 @@
 
   function snap(v, depth, stack, budget) {
     switch (typeof v) {
-      case 'string': return { t: 's', s: v.length > MAX_STRING ? v.slice(0, MAX_STRING) : v };
-      case 'number': return { t: 'n', n: v };
-      case 'boolean': return { t: 'b', b: v };
-      case 'undefined': return { t: 'u' };
-      case 'function': return { t: 'f' };
-      case 'symbol': return { t: 'y' };
-      case 'bigint': return { t: 'g', s: String(v) };
+      case 'string': return v.length > MAX_STRING ? v.slice(0, MAX_STRING) : v;
+      case 'number': return v - v === 0 ? v : ['n', String(v)]; // NaN and Infinity have no JSON
+      case 'boolean': return v;
+      case 'undefined': return ['u'];
+      case 'function': return ['f'];
+      case 'symbol': return ['y'];
+      case 'bigint': return ['g', String(v)];
     }
-    if (v === null) return { t: 'z' };
-    if (depth >= MAX_DEPTH || ++budget.nodes > MAX_NODES) return { t: 't' };
-    if (stack.indexOf(v) >= 0) return { t: 'c' };
+    if (v === null) return null;
+    if (depth >= MAX_DEPTH || ++budget.nodes > MAX_NODES) return ['t'];
+    if (stack.indexOf(v) >= 0) return ['c'];
     stack.push(v);
     try {
       if (Object.prototype.toString.call(v) === '[object Date]') {
         var ms = Date.prototype.getTime.call(v);
-        return ms === ms ? { t: 'd', s: new Date(ms).toISOString() } : { t: 'x', s: 'invalid date' };
+        return ms === ms ? ['d', new Date(ms).toISOString()] : ['x', 'invalid date'];
       }
-      var items = [], i, n;
+      var out, i, n;
       if (Array.isArray(v)) {
         n = Math.min(v.length, MAX_ENTRIES);
-        for (i = 0; i < n; i++) items.push(read(v, i, depth, stack, budget));
-        return { t: 'a', v: items, m: v.length - n };
+        out = ['a', v.length - n];
+        for (i = 0; i < n; i++) out.push(read(v, i, depth, stack, budget));
+        return out;
       }
-      var keys = Object.keys(v), taken = keys.slice(0, MAX_ENTRIES);
-      for (i = 0; i < taken.length; i++) items.push(read(v, taken[i], depth, stack, budget));
-      return { t: 'o', k: taken, v: items, m: keys.length - taken.length };
+      var keys = Object.keys(v);
+      n = Math.min(keys.length, MAX_ENTRIES);
+      out = ['o', keys.length - n];
+      for (i = 0; i < n; i++) out.push(keys[i], read(v, keys[i], depth, stack, budget));
+      return out;
     } catch (e) {
-      return { t: 'x', s: errorText(e) }; // a Proxy trap or an exotic object threw
+      return ['x', errorText(e)]; // a Proxy trap or an exotic object threw
     } finally {
       stack.pop();
     }
@@ -82,7 +93,7 @@
 
   function read(obj, key, depth, stack, budget) {
     var value;
-    try { value = obj[key]; } catch (e) { return { t: 'x', s: errorText(e) }; }
+    try { value = obj[key]; } catch (e) { return ['x', errorText(e)]; }
     return snap(value, depth + 1, stack, budget);
   }
 
@@ -108,30 +119,25 @@
 
   function now() { return win.performance && performance.now ? performance.now() : Date.now(); }
 
-  // ---- handing entries to Go: queued until the module attaches ----
-  var queue = [], overflow = 0, receiver = null, failure = null, lostAfterFailure = 0;
+  // ---- entries: [kind, name, ref, task, at, arg...] (bridge/message.go), held until the module runs ----
+  var queue = [], overflow = 0, lost = 0, broken = 0; // lost: module gone; broken: a batch it failed on
+  var transport = null, failure = null, thread = '';
 
   // isEvent tells the entries that count as received events: `on` events and interface tracks.
-  function isEvent(entry) { return entry.k === 'event' || (entry.k === 'interface' && entry.n === 'track'); }
+  function isEvent(e) { return e[0] === 'event' || (e[0] === 'interface' && e[1] === 'track'); }
 
-  function deliver(entry) {
-    try {
-      if (receiver) return receiver.receive(entry);
-      if (failure) { if (isEvent(entry)) lostAfterFailure++; return; }
-      if (queue.length < MAX_QUEUE) queue.push(entry); else if (isEvent(entry)) overflow++;
-      if (!started && isEvent(entry) && rawSettings && rawSettings.load === 'first-event') start();
-    } catch (e) {
-      // The module stopped (it exited or crashed): count what it can no longer take.
-      receiver = null;
-      fail(new Error(PREFIX + 'the module stopped: ' + errorText(e)));
-      if (isEvent(entry)) lostAfterFailure++;
-    }
+  function deliver(e) {
+    if (failure) { if (isEvent(e)) lost++; return; }
+    if (transport) { outbox.push(e); return schedule(); }
+    if (queue.length < MAX_QUEUE) queue.push(e);
+    else if (isEvent(e) && !overflow++) console.warn(PREFIX + MAX_QUEUE + ' entries arrived before the module loaded; later events are dropped as queue_full');
+    if (!started && isEvent(e) && setting(rawSettings, 'load') === 'first-event') start();
   }
 
   function entry(kind, name, args, payload) {
-    var snaps = [];
-    for (var i = 0; i < args.length; i++) snaps.push(snapshot(args[i]));
-    return { k: kind, n: name, a: snaps, r: refOf(payload), t: currentTask(), at: now() };
+    var e = [kind, name, refOf(payload), currentTask(), now()];
+    for (var i = 0; i < args.length; i++) e.push(snapshot(args[i]));
+    return e;
   }
 
   // send hands what a Userpilot call carried to Go; nothing it does may break the caller.
@@ -140,8 +146,8 @@
   }
 
   // ---- hooking Userpilot: the stub, its replacement and the npm wrapper all land here ----
-  var handlers = {}; // event name -> host handlers [{fn, once}] kept by us so none is lost
-  var dispatchers = {}; // event name -> the one function we register with Userpilot
+  var handlers = Object.create(null); // event name -> host handlers [{fn, once}] kept by us so none is lost
+  var dispatchers = Object.create(null); // event name -> the one function we register with Userpilot
   SUBSCRIBED.forEach(function (name) { handlers[name] = []; });
 
   function isOurs(name) { return SUBSCRIBED.indexOf(name) >= 0; }
@@ -209,7 +215,7 @@
   }
 
   var latest = null; // the Userpilot object hooked last: the stub, or the SDK that replaced it
-  var queuedOnStub = {}; // event name -> our dispatcher waits in a stub's queue
+  var queuedOnStub = Object.create(null); // event name -> our dispatcher waits in a stub's queue
 
   // register subscribes our dispatcher once per Userpilot object. When the SDK replaces the stub,
   // it registers directly only if our queued entry was not consumed, so no emit reaches us twice.
@@ -361,13 +367,162 @@
       if (given === heapInterface) return;
       if (given && (typeof given === 'object' || typeof given === 'function') && given !== win.heap && !Array.isArray(given)) {
         heapTarget = given;
-        boot.heapTarget = given;
       }
       ii.heap = heapInterface;
     } catch (e) {
       console.warn(PREFIX + 'could not offer the bridge to Userpilot as its Heap interface (' + errorText(e) + ')');
     }
   }
+
+  // ---- messages to the module and its answers (bridge/message.go, bridge/answer.go) ----
+  var outbox = [], scheduled = false;
+  var posted = 0, applied = 0; // messages posted, answers applied; answer n belongs to message n
+  var inFlight = []; // events carried by each message not yet answered
+  var bounced = [], failed = [], skipped = []; // what became of calls, told with the next message
+  var bounceThrough = 0; // answers up to this number were written before the module heard of a bounce
+  var lastState = -1, need = 1, readyAt = 0, lastStats = null;
+  var standby = [], beaconedIds = Object.create(null);
+
+  function schedule() {
+    if (scheduled || !transport) return;
+    scheduled = true;
+    Promise.resolve().then(flush);
+  }
+
+  // flush posts what is waiting. On the main thread one chunk runs per task, so a burst of events
+  // never becomes one long task; a Worker takes every chunk at once and answers each in its own task.
+  function flush(all) {
+    scheduled = false;
+    if (!transport) return;
+    do {
+      post(outbox.splice(0, CHUNK));
+      if (outbox.length && thread === 'main' && all !== true) {
+        scheduled = true;
+        setTimeout(flush, 0);
+        return;
+      }
+    } while (outbox.length && transport);
+  }
+
+  function post(entries) {
+    var events = 0, i;
+    for (i = 0; i < entries.length; i++) if (isEvent(entries[i])) events++;
+    lastState = heapState();
+    var msg = [1, events, applied, now(), lastState, bounced, failed, skipped].concat(entries);
+    if (bounced.length) bounceThrough = posted;
+    bounced = []; failed = []; skipped = [];
+    posted++;
+    inFlight.push(events);
+    transport.post(JSON.stringify(msg));
+  }
+
+  // heapState tells the module what window.heap offers now (bridge.HeapState bits).
+  function heapState() {
+    try {
+      var h = liveHeap();
+      if (!h || (typeof h !== 'object' && typeof h !== 'function') || typeof h.track !== 'function') return 0;
+      return 1 | (heapLoaded(h) ? 2 : 0) | (typeof h.identify === 'function' ? 4 : 0) |
+        (typeof h.resetIdentity === 'function' ? 8 : 0) | (typeof h.addUserProperties === 'function' ? 16 : 0);
+    } catch (e) {
+      return 63; // reading it threw: the module sends the calls and their errors are counted
+    }
+  }
+
+  // heapLoaded tells Heap's loaded SDK from a snippet's stub: both snippets make window.heap an
+  // array, the loaded SDK may set heap.loaded (Segment's integration waits for it), and a heap.js 5
+  // stub method only queues onto window.heapReadyCb.
+  var seenTrack = null, seenStub = false; // the last track function read, and whether it was a stub's
+  function heapLoaded(h) {
+    if (!h || Array.isArray(h)) return false;
+    if (h.loaded === true) return true;
+    var track = h.track;
+    if (typeof track !== 'function') return false;
+    if (track !== seenTrack) {
+      seenTrack = track;
+      try { seenStub = Function.prototype.toString.call(track).indexOf('heapReadyCb') >= 0; } catch (e) { seenStub = false; }
+    }
+    return !seenStub;
+  }
+
+  function onAnswer(text) {
+    var events = inFlight.shift() || 0, number = applied + 1, a;
+    try { a = JSON.parse(text); } catch (e) { a = { x: 'unreadable answer' }; }
+    if (a.x) {
+      applied = number;
+      broken += events;
+      console.error(PREFIX + 'the module failed on a batch (' + a.x + '); its ' + events + ' events are counted as internal_error');
+      return afterAnswer();
+    }
+    lastStats = a.s;
+    need = a.n;
+    var bounceAll = number <= bounceThrough, calls = a.c, i;
+    for (i = 0; i < calls.length; i++) {
+      if (bounceAll || !apply(calls[i])) {
+        bounceAll = true;
+        bounced.push(calls[i][0]);
+      }
+    }
+    applied = number;
+    for (i = 0; i < a.m.length; i++) say(a.m[i][0], a.m[i][1]);
+    for (i = 0; i < a.r.length; i++) relay.apply(null, a.r[i]);
+    if (a.b) standby = a.b;
+    wake(a.w);
+    poll(a.p);
+    afterAnswer();
+  }
+
+  function afterAnswer() {
+    if (bounced.length || failed.length || skipped.length) { outbox.length ? schedule() : flush(); }
+    if (readyAt && applied >= readyAt) { readyAt = 0; readyResolve(); }
+  }
+
+  function say(level, text) {
+    try { (console[level] || console.log).call(console, text); } catch (e) { /* a replaced console */ }
+  }
+
+  // apply makes one call on whatever Heap is there now. It returns false when that Heap cannot take
+  // it any more (the call goes back to the module); a call that throws is reported as failed.
+  function apply(c) {
+    var method = c[1], h, fn;
+    if (method === 'track' && beaconedIds[c[4]]) { skipped.push(c[0]); return true; }
+    try {
+      h = liveHeap();
+      fn = h && (typeof h === 'object' || typeof h === 'function') ? h[method] : undefined;
+      if (typeof fn !== 'function' || (need & 2 && !heapLoaded(h))) {
+        if (method === 'track' || !h || (need & 2 && !heapLoaded(h))) return false;
+        failed.push([c[0], 'it is not a function in this Heap snippet']);
+        return true;
+      }
+    } catch (e) {
+      failed.push([c[0], errorText(e)]);
+      return true;
+    }
+    var args = method === 'track' ? [c[2], c[3]] : c.slice(2);
+    try { fn.apply(h, args); } catch (e) {
+      failed.push([c[0], errorText(e)]);
+      return true;
+    }
+    delivered(method, args);
+    return true;
+  }
+
+  // The module asks to run again at a time (relay retries, relayAfter) or when window.heap changes.
+  var wakeTimer = 0, pollTimer = 0;
+  function wake(at) {
+    clearTimeout(wakeTimer);
+    if (at > 0) wakeTimer = setTimeout(tick, Math.max(0, at - now()));
+  }
+
+  function poll(on) {
+    if (on && !pollTimer) {
+      pollTimer = setInterval(function () { if (heapState() !== lastState) tick(); }, 200);
+    } else if (!on && pollTimer) {
+      clearInterval(pollTimer);
+      pollTimer = 0;
+    }
+  }
+
+  function tick() { if (transport && !outbox.length) post([]); else schedule(); }
 
   // ---- the public API ----
   var readyResolve, readyReject;
@@ -377,53 +532,64 @@
   function fail(err) {
     if (failure) return;
     failure = err;
+    transport = null;
+    // Everything the module has not answered can no longer be forwarded: count it.
+    var waiting = queue.concat(outbox);
+    for (var i = 0; i < waiting.length; i++) if (isEvent(waiting[i])) lost++;
+    for (i = 0; i < inFlight.length; i++) lost += inFlight[i];
+    queue = []; outbox = []; inFlight = [];
+    poll(false);
+    wake(0);
     console.error(err.message);
     readyReject(err);
   }
 
-  function localStats() {
-    var events = 0;
-    for (var i = 0; i < queue.length; i++) if (isEvent(queue[i])) events++;
-    var s = { received: events + overflow + lostAfterFailure, forwarded: 0, dropped: overflow, duplicates: 0,
-      identifies: 0, resets: 0, pending: events, identityRejected: 0, truncated: 0, dropReasons: {},
-      propertyDrops: {}, events: {}, interfaceIgnored: {} };
-    if (overflow) s.dropReasons.queue_full = overflow;
-    if (failure) {
-      var lost = events + lostAfterFailure;
-      s.pending = 0;
-      s.dropped += lost;
-      if (lost) s.dropReasons.module_unavailable = lost;
-    }
+  function waitingEvents() {
+    var n = 0, i;
+    for (i = 0; i < queue.length; i++) if (isEvent(queue[i])) n++;
+    for (i = 0; i < outbox.length; i++) if (isEvent(outbox[i])) n++;
+    for (i = 0; i < inFlight.length; i++) n += inFlight[i];
+    return n;
+  }
+
+  // stats are the module's counters from its last answer, plus what the loader holds: events not
+  // yet answered count as received and pending, those that can never be answered as dropped.
+  function stats() {
+    var s = lastStats ? JSON.parse(JSON.stringify(lastStats)) : { received: 0, forwarded: 0, dropped: 0,
+      duplicates: 0, identifies: 0, resets: 0, pending: 0, relayed: 0, relaying: 0, identityRejected: 0,
+      truncated: 0, dropReasons: {}, propertyDrops: {}, events: {}, interfaceIgnored: {} };
+    var waiting = waitingEvents();
+    s.received += waiting + overflow + lost + broken;
+    s.pending += waiting;
+    s.dropped += overflow + lost + broken;
+    add(s.dropReasons, 'queue_full', overflow);
+    add(s.dropReasons, 'module_unavailable', lost);
+    add(s.dropReasons, 'internal_error', broken);
+    if (thread) s.thread = thread;
+    if (failure) s.failure = failure.message;
     return s;
   }
 
-  function mergeStats(base, local) {
-    if (!base) return local;
-    var s = JSON.parse(JSON.stringify(base));
-    s.received += lostAfterFailure;
-    s.dropped += lostAfterFailure;
-    if (lostAfterFailure) s.dropReasons.module_unavailable = (s.dropReasons.module_unavailable || 0) + lostAfterFailure;
-    return s;
-  }
+  function add(counts, key, n) { if (n) counts[key] = (counts[key] || 0) + n; }
 
   // ---- the kit for headless tests: history() and whenForwarded() ----
   var MAX_HISTORY = 1000;
   var recording = recordWanted(rawSettings);
-  var history = [], forwardedNames = {}, waiters = [];
+  var history = [], forwardedNames = Object.create(null), waiters = [];
 
   function recordWanted(s) {
-    if (s && s.record === true) return true;
+    if (setting(s, 'record') === true) return true;
     try { return /[?&]userpilot-heap-bridge-record(=|&|$)/.test(win.location.search); } catch (e) { return false; }
   }
 
-  function delivered(method) {
-    var args = Array.prototype.slice.call(arguments, 1);
+  function delivered(method, args) {
     if (recording) {
       if (history.length >= MAX_HISTORY) history.shift();
       history.push({ method: method, args: JSON.parse(JSON.stringify(args)), at: now() });
     }
     if (method !== 'track') return;
     forwardedNames[args[0]] = true;
+    if (!waiters.length) return;
     waiters = waiters.filter(function (w) {
       if (w.name !== args[0]) return true;
       clearTimeout(w.timer);
@@ -445,34 +611,31 @@
     });
   }
 
-  var lastStats = null;
   var api = {
     version: VERSION,
-    ready: function () { return readyPromise; },
-    stats: function () {
-      if (receiver) {
-        try { return (lastStats = receiver.stats()); } catch (e) { /* module stopped */ }
-      }
-      return mergeStats(lastStats, localStats());
-    },
+    ready: function () { return failure ? Promise.reject(failure) : readyPromise; },
+    stats: stats,
     // configure takes the same object as window.userpilotHeapBridgeSettings, for bundler users.
     configure: function (settings) {
       recording = recordWanted(settings);
       subscribe(extraEventNames(settings));
       if (!started) {
-        // The ES module entry sets where the module is; a settings object without wasmUrl keeps it.
-        if (settings && typeof settings === 'object' && !settings.wasmUrl && rawSettings && rawSettings.wasmUrl) {
-          settings = Object.assign({}, settings, { wasmUrl: rawSettings.wasmUrl });
+        // The ES module entry sets where the files are; a settings object without them keeps them.
+        if (settings && typeof settings === 'object') {
+          var keep = {};
+          ['wasmUrl', 'workerUrl'].forEach(function (k) {
+            if (!setting(settings, k) && setting(rawSettings, k)) keep[k] = rawSettings[k];
+          });
+          settings = Object.assign({}, settings, keep);
         }
         rawSettings = settings;
-        boot.settings = snapshot(settings);
         return;
       }
       deliver(entry('settings', '', [settings], null));
     },
     setConsent: function (state) { deliver(entry('consent', String(state), [], null)); },
     history: function () { return JSON.parse(JSON.stringify(history)); },
-    clearHistory: function () { history = []; forwardedNames = {}; },
+    clearHistory: function () { history = []; forwardedNames = Object.create(null); },
     whenForwarded: whenForwarded
   };
 
@@ -481,73 +644,6 @@
   } catch (e) {
     console.error(PREFIX + 'window.UserpilotHeapBridge is taken; the bridge cannot start');
     return;
-  }
-
-  // ---- loading the Go module ----
-  // goRuntime is Go's wasm_exec.js from the same Go release, run against a private scope so its
-  // globals (Go, fs, process, path) never land on window.
-  var goRuntime = /*__WASM_EXEC__*/null;
-  // The module this loader was built with, verified by the browser (Subresource Integrity).
-  var WASM_FILE = '__WASM_FILE__', WASM_INTEGRITY = '__WASM_INTEGRITY__';
-
-  function moduleUrl() {
-    var s = rawSettings;
-    if (s && typeof s.wasmUrl === 'string' && s.wasmUrl.trim()) return new URL(s.wasmUrl, document.baseURI).href;
-    var base = (script && script.src) || document.baseURI;
-    return new URL(WASM_FILE, base).href;
-  }
-
-  function makeScope(own) {
-    return new Proxy(own, {
-      get: function (t, k) { return Object.prototype.hasOwnProperty.call(t, k) ? t[k] : win[k]; },
-      set: function (t, k, v) { t[k] = v; return true; },
-      has: function (t, k) { return k in t || k in win; },
-      deleteProperty: function (t, k) { delete t[k]; return true; }
-    });
-  }
-
-  var boot = {
-    settings: snapshot(rawSettings),
-    overflow: 0,
-    heapTarget: heapTarget,
-    attach: function (goApi) {
-      var drained = queue;
-      queue = [];
-      receiver = goApi;
-      for (var i = 0; i < drained.length; i++) goApi.receive(drained[i]);
-    },
-    ready: function () { readyResolve(); },
-    fail: function (message) { fail(new Error(PREFIX + message)); },
-    delivered: delivered,
-    // The edge relay (relayUrl): page facts for event ids and timestamps, and the transport.
-    page: { session: sessionId(), timeOrigin: pageTimeOrigin(), started: now() },
-    now: now,
-    heapLoaded: heapLoaded,
-    relay: relay,
-    beacon: beacon
-  };
-
-  function instantiate(url, imports) {
-    return fetch(url, { credentials: 'same-origin', integrity: WASM_INTEGRITY }).catch(diagnose(url)).then(function (resp) {
-      if (!resp.ok) throw new Error('HTTP ' + resp.status + ' ' + resp.statusText);
-      var type = resp.headers.get('Content-Type') || '';
-      if (WebAssembly.instantiateStreaming && type.split(';')[0].trim() === 'application/wasm') {
-        return WebAssembly.instantiateStreaming(resp, imports);
-      }
-      console.info(PREFIX + url + ' is served as "' + type + '", not application/wasm; loading it without streaming');
-      return resp.arrayBuffer().then(function (bytes) { return WebAssembly.instantiate(bytes, imports); });
-    });
-  }
-
-  // diagnose explains a failed integrity-checked fetch, which the browser reports only as
-  // "Failed to fetch": a plain fetch tells a missing file from one that is not this build's module.
-  function diagnose(url) {
-    return function (err) {
-      return fetch(url, { credentials: 'same-origin' }).then(function (resp) {
-        if (!resp.ok) throw new Error('HTTP ' + resp.status + ' ' + resp.statusText);
-        throw new Error('its content does not match the sha384 integrity hash this loader was built with; serve the module from the same build as the loader');
-      }, function () { throw err; });
-    };
   }
 
   // ---- the edge relay's transport; Go decides what goes and settles each answer ----
@@ -560,16 +656,6 @@
 
   function pageTimeOrigin() {
     return win.performance && performance.timeOrigin ? performance.timeOrigin : Date.now() - now();
-  }
-
-  // heapLoaded tells Heap's loaded SDK from a snippet's stub: both snippets make window.heap an
-  // array, the loaded SDK may set heap.loaded (Segment's integration waits for it), and a heap.js 5
-  // stub method only queues onto window.heapReadyCb.
-  function heapLoaded(h) {
-    if (!h || Array.isArray(h)) return false;
-    if (h.loaded === true) return true;
-    if (typeof h.track !== 'function') return false;
-    try { return Function.prototype.toString.call(h.track).indexOf('heapReadyCb') < 0; } catch (e) { return true; }
   }
 
   function relay(id, url, body, signature, keepalive) {
@@ -595,53 +681,170 @@
   function beacon(url, body, signature) {
     try {
       if (signature) url += (url.indexOf('?') < 0 ? '?' : '&') + 'signature=' + encodeURIComponent(signature);
-      return navigator.sendBeacon(url, body);
+      return navigator.sendBeacon(url, body) === true;
     } catch (e) {
       return false;
     }
   }
 
+  // A page being left cannot wait for the module: the loader sends the standby beacons the module
+  // prepared with its last answer, and tells it which went.
+  function pageHidden() {
+    if (!transport) return;
+    flush(true);
+    var list = standby;
+    standby = [];
+    for (var i = 0; i < list.length; i++) {
+      var b = list[i], ok = beacon(b[0], b[1], b[2]);
+      if (ok) for (var j = 0; j < b[3].length; j++) beaconedIds[b[3][j]] = true;
+      deliver(entry('beaconed', '', [ok].concat(b[3]), null));
+    }
+    flush(true);
+  }
+
   try {
-    win.addEventListener('pagehide', function () { if (receiver) deliver(entry('pagehide', '', [], null)); });
+    win.addEventListener('pagehide', pageHidden);
   } catch (e) { /* no window events: nothing to send on leaving */ }
+
+  // ---- loading the Go module: in a Worker, else on the main thread ----
+  // The files this loader was built with; the module is verified by the browser (Subresource Integrity).
+  var WASM_FILE = '__WASM_FILE__', WASM_INTEGRITY = '__WASM_INTEGRITY__';
+  var WORKER_FILE = '__WORKER_FILE__', WORKER_INTEGRITY = '__WORKER_INTEGRITY__';
+  var WORKER_START_MS = 5000; // a worker that has not run its script by then is given up
+  var page = { session: sessionId(), timeOrigin: pageTimeOrigin(), started: now() };
+
+  function fileUrl(key, file) {
+    var s = setting(rawSettings, key);
+    if (typeof s === 'string' && s.trim()) return new URL(s, document.baseURI).href;
+    return new URL(file, (script && script.src) || document.baseURI).href;
+  }
+
+  function initText() {
+    return JSON.stringify([snapshot(rawSettings), page.session, page.timeOrigin, page.started]);
+  }
+
+  // attach starts talking to a running module: the queue goes first, and ready() resolves once the
+  // module has answered it.
+  function attach(t, where) {
+    transport = t;
+    thread = where;
+    outbox = queue;
+    queue = [];
+    if (!outbox.length) post([]);
+    flush();
+    readyAt = posted + Math.ceil(outbox.length / CHUNK);
+    if (applied >= readyAt) { readyAt = 0; readyResolve(); }
+  }
 
   var started = false;
 
   function start() {
     if (started) return;
     started = true;
-    var url;
+    var mode = setting(rawSettings, 'thread');
+    if (mode === 'main' || typeof Worker !== 'function') return startMain('');
+    startWorker(function (cause) {
+      if (mode === 'worker') return fail(new Error(PREFIX + 'could not run the module in a Web Worker: ' + cause + '; Userpilot events are not forwarded to Heap on this page'));
+      console.info(PREFIX + 'running on the main thread: ' + cause);
+      startMain(cause);
+    });
+  }
+
+  function startWorker(fallback) {
+    var url = fileUrl('workerUrl', WORKER_FILE), w, up = false, timer = 0, given = false;
+    function giveUp(cause) {
+      if (given) return;
+      given = true;
+      clearTimeout(timer);
+      try { w.terminate(); } catch (e) { /* never started */ }
+      fallback(cause);
+    }
     try {
-      url = moduleUrl();
-      var scope = makeScope({ fs: undefined, process: undefined, path: undefined, Go: undefined, userpilotHeapBridgeBoot: boot });
-      var Go = goRuntime(scope);
-      var go = new Go();
-      instantiate(url, go.importObject).then(function (result) {
-        boot.overflow = overflow;
-        overflow = 0;
-        go.run(result.instance).then(function () {
-          receiver = null;
-          fail(new Error(PREFIX + 'the module exited'));
-        });
-      }).catch(function (e) { fail(loadError(url, e)); });
+      var src = url;
+      if (new URL(url).origin !== location.origin) {
+        // A Worker must come from the page's origin; a blob one may import the script from a CDN.
+        src = URL.createObjectURL(new Blob(['importScripts(' + JSON.stringify(url) + ');'], { type: 'text/javascript' }));
+      }
+      w = new Worker(src);
     } catch (e) {
-      fail(loadError(url, e));
+      return giveUp('new Worker() threw (' + errorText(e) + ')');
+    }
+    timer = setTimeout(function () { giveUp('the worker did not start within ' + WORKER_START_MS + ' ms'); }, WORKER_START_MS);
+    w.onerror = function (e) {
+      var why = (e && e.message) || 'the page may not allow workers (Content-Security-Policy worker-src)';
+      if (!up) { if (e && e.preventDefault) e.preventDefault(); return giveUp('the worker failed to start: ' + why); }
+      fail(new Error(PREFIX + 'the module stopped: ' + why));
+    };
+    w.onmessage = function (e) {
+      var d = e.data;
+      if (typeof d === 'string') return onAnswer(d);
+      if (!d || given) return;
+      if (d.t === 'alive') clearTimeout(timer);
+      if (d.t === 'ready' && !up) {
+        up = true;
+        clearTimeout(timer);
+        attach({ post: function (text) { w.postMessage(text); } }, 'worker');
+      }
+      if (d.t === 'fail') {
+        if (!up) return giveUp('the module did not load in the worker: ' + d.message);
+        fail(new Error(PREFIX + 'the module stopped: ' + d.message));
+      }
+      if (d.t === 'exit') fail(new Error(PREFIX + 'the module exited'));
+    };
+    w.postMessage({ t: 'init', wasm: fileUrl('wasmUrl', WASM_FILE), integrity: WASM_INTEGRITY, init: initText() });
+  }
+
+  // startMain runs the module on the page's main thread: the worker script, added as a page script,
+  // hands over Go's runtime, which runs against a private scope so its globals never land on window.
+  function startMain(workerCause) {
+    var url = fileUrl('workerUrl', WORKER_FILE), wasm = fileUrl('wasmUrl', WASM_FILE);
+    function failed(e) { fail(loadError(wasm, e, workerCause)); }
+    try {
+      var tag = document.createElement('script');
+      tag.src = url;
+      if (WORKER_INTEGRITY) { tag.integrity = WORKER_INTEGRITY; tag.crossOrigin = 'anonymous'; }
+      tag.addEventListener('userpilot-heap-bridge-runtime', function (e) {
+        var step = null, scope = makeScope({ fs: undefined, process: undefined, path: undefined, Go: undefined });
+        e.detail(scope, wasm, WASM_INTEGRITY, {
+          init: initText(),
+          attach: function (f) {
+            step = f;
+            attach({ post: function (text) { onAnswer(step(text)); } }, 'main');
+          },
+          fail: function (message) { failed(new Error(message)); }
+        }, function () { fail(new Error(PREFIX + 'the module exited')); }).catch(failed);
+      });
+      tag.onerror = function () { failed(new Error('could not load the worker script ' + url)); };
+      (document.head || document.documentElement).appendChild(tag);
+    } catch (e) {
+      failed(e);
     }
   }
 
-  function loadError(url, e) {
+  function makeScope(own) {
+    return new Proxy(own, {
+      get: function (t, k) { return Object.prototype.hasOwnProperty.call(t, k) ? t[k] : win[k]; },
+      set: function (t, k, v) { t[k] = v; return true; },
+      has: function (t, k) { return k in t || k in win; },
+      deleteProperty: function (t, k) { delete t[k]; return true; }
+    });
+  }
+
+  function loadError(url, e, workerCause) {
     var msg = errorText(e);
     if (/Content Security Policy|unsafe-eval|wasm-eval/i.test(msg)) {
       msg += " (the page's Content-Security-Policy must allow script-src 'wasm-unsafe-eval')";
+    } else if (/Failed to fetch/i.test(msg) && new URL(url).origin !== location.origin) {
+      msg += ' (a module on another origin must be served with Access-Control-Allow-Origin; CORS)';
     }
     return new Error(PREFIX + 'could not load the module from ' + url + ': ' + msg +
-      '; Userpilot events are not forwarded to Heap on this page');
+      (workerCause ? ' (in a worker: ' + workerCause + ')' : '') + '; Userpilot events are not forwarded to Heap on this page');
   }
 
   // scheduleStart applies the load setting: "eager" now, "idle" when the browser is idle,
   // "first-event" when the first Userpilot event arrives (see deliver).
   function scheduleStart() {
-    var mode = rawSettings && rawSettings.load;
+    var mode = setting(rawSettings, 'load');
     if (mode === 'first-event') return;
     if (mode === 'idle') {
       if (typeof win.requestIdleCallback === 'function') win.requestIdleCallback(startUnlessDeferred, { timeout: 5000 });
@@ -653,7 +856,7 @@
 
   // startUnlessDeferred starts a scheduled load unless configure() has since chosen first-event.
   function startUnlessDeferred() {
-    if (!(rawSettings && rawSettings.load === 'first-event')) start();
+    if (setting(rawSettings, 'load') !== 'first-event') start();
   }
 
   trapGlobal('userpilotSettings', offerInterface);

@@ -1,7 +1,7 @@
 //go:build js && wasm
 
-// Package wasm is the browser edge of userpilot-heap-bridge: it takes what the loader saw in the
-// page, hands it to the pure core in package bridge, and makes the resulting calls on
-// window.heap. It receives every JavaScript object it uses as a parameter (see Env), so tests
-// run it under Node against fake userpilot and heap objects.
+// Package wasm is the browser edge of userpilot-heap-bridge. It hands the loader one function,
+// step, that takes a message of what happened in the page (JSON text) and returns the answer of
+// what to do (bridge.Engine), so a batch crosses between JavaScript and Go a handful of times. It
+// never touches page objects, which lets the same module run in a Web Worker or on the main thread.
 package wasm

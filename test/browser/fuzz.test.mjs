@@ -5,7 +5,7 @@
 // Fails on any Heap limit violation, page error, unhandled rejection or unbalanced counter.
 // FUZZ_SEED=<n> replays a run; FUZZ_INPUTS=<n> changes the number of payloads.
 import assert from 'node:assert/strict';
-import { test, useBrowser, waitForAll, settle, bridgeStats, assertNoPageErrors } from './harness.mjs';
+import { test, useBrowser, waitForAll, settle, bridgeStats, assertNoPageErrors, waitForIdle } from './harness.mjs';
 import { document, script, userpilotSnippet, heapSnippet, bridgeTag } from './pages.mjs';
 
 const h = useBrowser();
@@ -204,6 +204,7 @@ test(`fuzz: ${INPUTS} random payloads through both roads (seed ${SEED})`, async 
   for (let done = 0; done < INPUTS; done += BATCH) {
     tracked += await page.evaluate((n) => window.__fuzz.batch(n), Math.min(BATCH, INPUTS - done));
   }
+  await waitForIdle(page);
   await settle(page);
   tracked += await page.evaluate(() => window.heapStandIn.calls.splice(0).filter((c) => c.method === 'track').length);
   const elapsed = Date.now() - started;

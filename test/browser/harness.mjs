@@ -162,6 +162,13 @@ export async function assertStatsBalance(page) {
 export const waitForReceived = (page, n) =>
   page.waitForFunction((n) => window.UserpilotHeapBridge && window.UserpilotHeapBridge.stats().received >= n, n, { timeout: TIMEOUT });
 
+// waitForIdle waits until the bridge holds nothing: every event it received is forwarded, dropped
+// or a duplicate, none still in the module (a Worker answers a moment later) or bound for the relay.
+export const waitForIdle = (page) => page.waitForFunction(() => {
+  const s = window.UserpilotHeapBridge && window.UserpilotHeapBridge.stats();
+  return s && s.pending === 0 && s.relaying === 0;
+}, null, { timeout: TIMEOUT });
+
 // assertIdle checks the idle balance: received = forwarded + dropped + duplicates + pending, pending 0.
 export async function assertIdle(page) {
   const st = await bridgeStats(page);

@@ -17,8 +17,8 @@ const sri = (bytes) => 'sha384-' + createHash('sha384').update(bytes).digest('ba
 
 test('manifest.json lists every shipped file with its true size and sha384', () => {
   assert.deepEqual(Object.keys(manifest.files).sort(), [
-    'index.d.ts', 'index.mjs', manifest.loader, manifest.module,
-    'userpilot-heap-bridge.js', 'userpilot-heap-bridge.wasm', 'wasm-url.mjs'].sort());
+    'index.d.ts', 'index.mjs', manifest.loader, manifest.module, manifest.worker,
+    'userpilot-heap-bridge.js', 'userpilot-heap-bridge.wasm', 'userpilot-heap-bridge.worker.js', 'wasm-url.mjs'].sort());
   for (const [f, entry] of Object.entries(manifest.files)) {
     const bytes = dist(f);
     assert.deepEqual(entry, { bytes: bytes.length, integrity: sri(bytes) }, f);
@@ -28,14 +28,21 @@ test('manifest.json lists every shipped file with its true size and sha384', () 
   for (const f of pkg.files) dist(f); // every file the npm package ships exists
 });
 
-test('manifest.loader and manifest.module name content-hashed copies', () => {
+test('manifest.loader, manifest.module and manifest.worker name content-hashed copies', () => {
   assert.match(manifest.loader, /^userpilot-heap-bridge\.[0-9a-f]{12}\.js$/);
   assert.match(manifest.module, /^userpilot-heap-bridge\.[0-9a-f]{12}\.wasm$/);
+  assert.match(manifest.worker, /^userpilot-heap-bridge\.[0-9a-f]{12}\.worker\.js$/);
   assert.ok(dist(manifest.module).equals(dist('userpilot-heap-bridge.wasm')), 'the hashed module is the module');
-  // Both loaders pin the module's hash; the hashed one points at the hashed module.
-  const moduleSri = manifest.files[manifest.module].integrity;
-  assert.ok(dist(manifest.loader).toString().includes(`'${manifest.module}', WASM_INTEGRITY = '${moduleSri}'`));
-  assert.ok(dist('userpilot-heap-bridge.js').toString().includes(`'userpilot-heap-bridge.wasm', WASM_INTEGRITY = '${moduleSri}'`));
+  assert.ok(dist(manifest.worker).equals(dist('userpilot-heap-bridge.worker.js')), 'the hashed worker script is the worker script');
+  // Both loaders pin the module's and the worker script's hashes; the hashed one names the hashed files.
+  const pins = (file, module, worker) => {
+    const text = dist(file).toString();
+    for (const s of [module, manifest.files[manifest.module].integrity, worker, manifest.files[manifest.worker].integrity]) {
+      assert.ok(text.includes(`"${s}"`), `${file} names ${s}`);
+    }
+  };
+  pins(manifest.loader, manifest.module, manifest.worker);
+  pins('userpilot-heap-bridge.js', 'userpilot-heap-bridge.wasm', 'userpilot-heap-bridge.worker.js');
 });
 
 // sriTag is the tag a CDN install uses: the hashed loader with its integrity.

@@ -24,9 +24,9 @@ const whenForwarded = (page, name, timeoutMs) => page.evaluate(([n, ms]) => {
 
 // assertHistory checks history() against the Heap stand-in's calls: same calls, times in order.
 async function assertHistory(page, expected) {
+  assert.deepEqual(await finalCalls(page, expected.length), expected);
   const got = await history(page);
   assert.deepEqual(got.map(({ method, args }) => ({ method, args })), expected);
-  assert.deepEqual(await finalCalls(page, expected.length), expected);
   for (let i = 0; i < got.length; i++) {
     assert.equal(typeof got[i].at, 'number');
     if (i) assert.ok(got[i].at >= got[i - 1].at, 'history is in call order');

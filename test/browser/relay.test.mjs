@@ -134,7 +134,7 @@ test('a relay with a secret takes the page signed for the user, and refuses a wr
     await waitForBridge(s.page);
     await waitForUserpilot(s.page);
     await heap.runFlow7(s.page);
-    await s.page.waitForFunction(() => window.UserpilotHeapBridge.stats().relaying === 0 && window.UserpilotHeapBridge.stats().received === 3, null, { timeout: TIMEOUT });
+    await s.page.waitForFunction(() => { const st = window.UserpilotHeapBridge.stats(); return st.received === 3 && st.pending === 0 && st.relaying === 0; }, null, { timeout: TIMEOUT });
     const st = await bridgeStats(s.page);
     if (accepted) {
       assert.equal(st.relayed, 3);

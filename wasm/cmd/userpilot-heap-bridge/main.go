@@ -1,11 +1,12 @@
 //go:build js && wasm
 
-// Command userpilot-heap-bridge is the Go module the loader runs in the page.
+// Command userpilot-heap-bridge is the Go module the loader runs in a Web Worker, or on the page's
+// main thread when the page allows no worker.
 package main
 
 import "github.com/userpilot-heap-bridge/userpilot-heap-bridge/wasm"
 
 func main() {
-	wasm.Start(wasm.PageEnv())
-	select {} // the page's callbacks need the program alive
+	wasm.Start(wasm.Boot())
+	select {} // the loader calls step for as long as the page lives
 }

@@ -1,0 +1,191 @@
+package bridge
+
+import "sort"
+
+// An answer to the loader is one JSON object, so the loader reads it with one JSON.parse:
+//
+//	{"c": [[seq, "track", name, {properties}, event id] | [seq, "identify", id] |
+//	       [seq, "resetIdentity"] | [seq, "addUserProperties", {properties}], ...],
+//	 "r": [[batch id, url, body, signature, keepalive], ...],     requests for the relay
+//	 "b": [[url, body, signature, [event id...]], ...],            standby beacons, when changed
+//	 "m": [[level, text], ...],                                    console messages
+//	 "s": {stats}, "w": wake at (page ms, 0 for none), "p": 1 to poll window.heap, "n": HeapState needed}
+//
+// Calls are made in order on whatever window.heap is when the answer arrives.
+
+// answerWriter builds one answer's JSON text.
+type answerWriter struct {
+	calls, relays, beacons, messages []byte
+	hasStandby                       bool
+}
+
+func (a *answerWriter) call(c Call) {
+	b := openItem(a.calls)
+	b = appendInt(b, c.Seq)
+	b = append(b, ',')
+	b = appendJSONString(b, c.Method)
+	switch c.Method {
+	case MethodTrack:
+		b = append(b, ',')
+		b = appendJSONString(b, c.Event)
+		b = append(b, ',')
+		b = appendProperties(b, c.Properties)
+		b = append(b, ',')
+		b = appendJSONString(b, c.ID)
+	case MethodIdentify:
+		b = append(b, ',')
+		b = appendJSONString(b, c.Identity)
+	case MethodAddUserProperties:
+		b = append(b, ',')
+		b = appendProperties(b, c.Properties)
+	}
+	a.calls = append(b, ']')
+}
+
+func (a *answerWriter) relay(rb RelayBatch) {
+	b := openItem(a.relays)
+	b = appendInt(b, rb.ID)
+	b = append(b, ',')
+	b = appendJSONString(b, rb.URL)
+	b = append(b, ',')
+	b = appendJSONString(b, rb.Body)
+	b = append(b, ',')
+	b = appendJSONString(b, rb.Signature)
+	b = append(b, ',')
+	b = appendBool(b, rb.Keepalive)
+	a.relays = append(b, ']')
+}
+
+func (a *answerWriter) standby(batches []RelayBatch) {
+	a.hasStandby = true
+	for _, rb := range batches {
+		b := openItem(a.beacons)
+		b = appendJSONString(b, rb.URL)
+		b = append(b, ',')
+		b = appendJSONString(b, rb.Body)
+		b = append(b, ',')
+		b = appendJSONString(b, rb.Signature)
+		b = append(b, ",["...)
+		for i, id := range rb.IDs {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = appendJSONString(b, id)
+		}
+		a.beacons = append(b, "]]"...)
+	}
+}
+
+func (a *answerWriter) message(m Message) {
+	b := openItem(a.messages)
+	b = appendJSONString(b, m.Level)
+	b = append(b, ',')
+	b = appendJSONString(b, "userpilot-heap-bridge: "+m.Text)
+	a.messages = append(b, ']')
+}
+
+// finish returns the whole answer.
+func (a *answerWriter) finish(s Stats, wake float64, poll bool, need int) string {
+	b := make([]byte, 0, 256+len(a.calls)+len(a.relays)+len(a.beacons)+len(a.messages))
+	b = append(b, `{"c":[`...)
+	b = append(b, a.calls...)
+	b = append(b, `],"r":[`...)
+	b = append(b, a.relays...)
+	b = append(b, ']')
+	if a.hasStandby {
+		b = append(b, `,"b":[`...)
+		b = append(b, a.beacons...)
+		b = append(b, ']')
+	}
+	b = append(b, `,"m":[`...)
+	b = append(b, a.messages...)
+	b = append(b, `],"s":`...)
+	b = appendStats(b, s)
+	b = append(b, `,"w":`...)
+	b = append(b, JSNumberString(wake)...)
+	b = append(b, `,"p":`...)
+	b = appendBool(b, poll)
+	b = append(b, `,"n":`...)
+	b = appendInt(b, need)
+	return string(append(b, '}'))
+}
+
+// openItem starts the next element of a list whose elements are arrays.
+func openItem(b []byte) []byte {
+	if len(b) > 0 {
+		b = append(b, ',')
+	}
+	return append(b, '[')
+}
+
+func appendInt(b []byte, n int) []byte { return append(b, itoa(n)...) }
+
+func appendBool(b []byte, v bool) []byte {
+	if v {
+		return append(b, "true"...)
+	}
+	return append(b, "false"...)
+}
+
+// appendProperties writes properties as a JSON object, keys in order.
+func appendProperties(b []byte, props []Property) []byte {
+	b = append(b, '{')
+	for i, p := range props {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendJSONString(b, p.Key)
+		b = append(b, ':')
+		b = appendJSONValue(b, p.Value)
+	}
+	return append(b, '}')
+}
+
+// appendStats writes the counters in a fixed order, each map's keys sorted, so a page that prints
+// stats() reads them the same way every time.
+func appendStats(b []byte, s Stats) []byte {
+	for i, f := range []struct {
+		key string
+		n   int
+	}{
+		{"received", s.Received}, {"forwarded", s.Forwarded}, {"dropped", s.Dropped},
+		{"duplicates", s.Duplicates}, {"identifies", s.Identifies}, {"resets", s.Resets},
+		{"pending", s.Pending}, {"relayed", s.Relayed}, {"relaying", s.Relaying},
+		{"identityRejected", s.IdentityRejected}, {"truncated", s.Truncated},
+	} {
+		if i == 0 {
+			b = append(b, '{')
+		} else {
+			b = append(b, ',')
+		}
+		b = appendJSONString(b, f.key)
+		b = append(b, ':')
+		b = appendInt(b, f.n)
+	}
+	for _, m := range []struct {
+		key    string
+		counts map[string]int
+	}{
+		{"dropReasons", s.DropReasons}, {"propertyDrops", s.PropertyDrops},
+		{"events", s.Events}, {"interfaceIgnored", s.InterfaceIgnored},
+	} {
+		b = append(b, ',')
+		b = appendJSONString(b, m.key)
+		b = append(b, ":{"...)
+		keys := make([]string, 0, len(m.counts))
+		for k := range m.counts {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for i, k := range keys {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = appendJSONString(b, k)
+			b = append(b, ':')
+			b = appendInt(b, m.counts[k])
+		}
+		b = append(b, '}')
+	}
+	return append(b, '}')
+}

@@ -1,0 +1,195 @@
+package bridge
+
+import "errors"
+
+// Engine is everything the Go module does, as one pure function the loader calls once per batch:
+// a message of what happened in the page in, an answer of what to do out (message.go, answer.go).
+// The same Engine runs in a Web Worker or on the page's main thread; it never touches the page.
+type Engine struct {
+	core     *Bridge
+	answered int       // messages answered so far; the loader numbers answers the same way
+	emitted  []emitted // calls handed to the page, kept until the page has applied their answer
+	heap     int       // HeapState bits of the latest message
+	out      answerWriter
+	standby  string // the standby beacons last sent, to send them again only when they change
+}
+
+// emitted is a call handed to the page in answer number answer.
+type emitted struct {
+	answer int
+	call   Call
+}
+
+var errNotAFunction = errors.New("it is not a function in this Heap snippet")
+
+// NewEngine starts an engine from the loader's init text (message.go, pageInit). An unreadable
+// init leaves the defaults and says so in the first answer.
+func NewEngine(init string) *Engine {
+	p, err := readInit(init)
+	settings, problems := ParseSettings(p.settings)
+	e := &Engine{core: New(settings)}
+	if err != nil {
+		e.core.Warn("init", "internal: the loader's settings could not be read ("+err.Error()+"); using the defaults")
+	}
+	e.core.SetPage(p.session, p.origin, p.started)
+	for _, msg := range problems {
+		e.core.Warn("settings:"+msg, msg)
+	}
+	return e
+}
+
+// Core returns the bridge the engine drives.
+func (e *Engine) Core() *Bridge { return e.core }
+
+// Step takes one message from the loader and returns the answer. It never panics: a bug while
+// handling an entry is counted as an internal error and the rest of the message still runs.
+func (e *Engine) Step(text string) string {
+	e.answered++
+	e.out = answerWriter{}
+	m, err := readMessage(text)
+	if err != nil {
+		why := "internal: unreadable message from the loader: " + err.Error()
+		e.core.Warn("message", why)
+		e.core.RecordDrop(DropInternalError, why, m.events)
+		return e.finish(m.now)
+	}
+	e.heap = m.heap
+	e.settle(m)
+	for _, in := range m.entries {
+		e.receive(in)
+	}
+	e.guard(func() { e.core.Flush(e.deliver) })
+	return e.finish(m.now)
+}
+
+// receive hands one entry to the core and offers what it queued to Heap.
+func (e *Engine) receive(in Input) {
+	ok := e.guard(func() {
+		e.core.Receive(in)
+		e.core.Flush(e.deliver)
+	})
+	if !ok && isEventInput(in) {
+		e.core.RecordDrop(DropInternalError, "internal: the bridge failed on "+label(in.Kind)+" "+label(in.Name), 1)
+	}
+}
+
+// guard runs f, turning a panic into a counted internal error; it reports whether f finished.
+func (e *Engine) guard(f func()) (ok bool) {
+	defer func() {
+		if r := recover(); r != nil {
+			e.core.Warn("panic", "internal: the bridge recovered from a failure; events it was handling are counted as internal_error")
+		}
+	}()
+	f()
+	return true
+}
+
+func isEventInput(in Input) bool {
+	return in.Kind == InputEvent || (in.Kind == InputInterface && in.Name == MethodTrack)
+}
+
+// settle applies what became of calls from earlier answers, then forgets calls the page has applied.
+func (e *Engine) settle(m message) {
+	if len(m.bounced) > 0 {
+		var back []Call
+		for _, seq := range m.bounced {
+			if c, ok := e.take(seq); ok {
+				back = append(back, c)
+			}
+		}
+		e.core.Requeue(back)
+	}
+	for _, f := range m.failed {
+		if c, ok := e.take(f.seq); ok {
+			e.core.Undelivered(c, f.why)
+		}
+	}
+	for _, seq := range m.skipped {
+		if c, ok := e.take(seq); ok {
+			e.core.RelayedInstead(c)
+		}
+	}
+	kept := e.emitted[:0]
+	for _, x := range e.emitted {
+		if x.answer > m.ack {
+			kept = append(kept, x)
+		}
+	}
+	e.emitted = kept
+}
+
+// take removes and returns the emitted call with seq.
+func (e *Engine) take(seq int) (Call, bool) {
+	for i, x := range e.emitted {
+		if x.call.Seq == seq {
+			e.emitted = append(e.emitted[:i], e.emitted[i+1:]...)
+			return x.call, true
+		}
+	}
+	return Call{}, false
+}
+
+// need is the HeapState a call needs: with a relay, Heap's SDK itself, since events would otherwise
+// wait in a snippet's stub that may never load.
+func (e *Engine) need() int {
+	if e.core.Settings().RelayURL != "" {
+		return HeapUsable | HeapLoaded
+	}
+	return HeapUsable
+}
+
+// methodBit is the HeapState bit that says window.heap has a call's method.
+var methodBit = map[string]int{
+	MethodTrack:             HeapUsable,
+	MethodIdentify:          HeapIdentify,
+	MethodResetIdentity:     HeapReset,
+	MethodAddUserProperties: HeapUserProps,
+}
+
+// deliver hands a call to the page when window.heap, as last seen, can take it.
+func (e *Engine) deliver(c Call) error {
+	state := e.heap
+	if state&HeapUnreadable != 0 {
+		state = -1 // unknown: the page tries the call and reports what happened
+	}
+	if need := e.need(); state&need != need {
+		return ErrHeapNotReady
+	}
+	if state&methodBit[c.Method] == 0 {
+		return errNotAFunction
+	}
+	e.emitted = append(e.emitted, emitted{answer: e.answered, call: c})
+	e.out.call(c)
+	return nil
+}
+
+// finish writes the answer: the calls, relay requests, standby beacons, messages, counters, and
+// when the page should wake the module again.
+func (e *Engine) finish(now float64) string {
+	core := e.core
+	e.guard(func() {
+		for _, rb := range core.RelayBatches(now) {
+			e.out.relay(rb)
+		}
+		if sb := core.Standby(); e.standbyChanged(sb) {
+			e.out.standby(sb)
+		}
+	})
+	for _, msg := range core.Messages() {
+		e.out.message(msg)
+	}
+	return e.out.finish(core.Stats(), core.Wake(now), core.WaitingForHeap(), e.need())
+}
+
+// standbyChanged reports whether sb differs from the standby last sent, and remembers it.
+func (e *Engine) standbyChanged(sb []RelayBatch) bool {
+	sig := ""
+	for _, rb := range sb {
+		sig += rb.Body + "\x00"
+	}
+	if sig == e.standby {
+		return false
+	}
+	e.standby = sig
+	return true
+}

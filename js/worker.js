@@ -1,0 +1,76 @@
+/*! userpilot-heap-bridge __VERSION__ (worker) | MIT */
+// The Go module's runtime: Go's wasm_exec.js and the code that fetches and starts the module. In a
+// Web Worker (the default) it runs the module and answers the loader's messages; loaded by the
+// loader as a page script (the main-thread fallback) it only hands the loader the runtime.
+(function (self) {
+  'use strict';
+  // runtime is Go's wasm_exec.js from the Go release that built the module, run against the scope
+  // it is given, and returns its Go class.
+  var runtime = /*__WASM_EXEC__*/null;
+
+  function errorText(e) {
+    try { return String((e && e.message) || e).slice(0, 300); } catch (_) { return 'unknown error'; }
+  }
+
+  // load fetches the module (its bytes checked against integrity) and instantiates it.
+  function load(url, integrity, imports) {
+    return fetch(url, { credentials: 'same-origin', integrity: integrity }).catch(diagnose(url)).then(function (resp) {
+      if (!resp.ok) throw new Error('HTTP ' + resp.status + ' ' + resp.statusText);
+      var type = resp.headers.get('Content-Type') || '';
+      if (WebAssembly.instantiateStreaming && type.split(';')[0].trim() === 'application/wasm') {
+        return WebAssembly.instantiateStreaming(resp, imports);
+      }
+      return resp.arrayBuffer().then(function (bytes) { return WebAssembly.instantiate(bytes, imports); });
+    });
+  }
+
+  // diagnose explains a failed integrity-checked fetch, which the browser reports only as "Failed
+  // to fetch": a plain fetch tells a missing file from one that is not this build's module.
+  function diagnose(url) {
+    return function (err) {
+      return fetch(url, { credentials: 'same-origin' }).then(function (resp) {
+        if (!resp.ok) throw new Error('HTTP ' + resp.status + ' ' + resp.statusText);
+        throw new Error('its content does not match the sha384 integrity hash this loader was built with; serve the module from the same build as the loader');
+      }, function () { throw err; });
+    };
+  }
+
+  // run starts the module in scope: the module reads scope.userpilotHeapBridgeBoot.init and calls
+  // attach(step) once it runs, or fail(message).
+  function run(scope, url, integrity, boot, exited) {
+    scope.userpilotHeapBridgeBoot = boot;
+    var Go = runtime(scope);
+    var go = new Go();
+    return load(url, integrity, go.importObject).then(function (result) {
+      go.run(result.instance).then(exited, exited);
+    });
+  }
+
+  if (typeof document !== 'undefined') {
+    // A page script: hand the runtime to the loader that added this tag.
+    var tag = document.currentScript;
+    if (tag) tag.dispatchEvent(new CustomEvent('userpilot-heap-bridge-runtime', { detail: run }));
+    return;
+  }
+
+  var step = null;
+  self.onmessage = function (e) {
+    var d = e.data;
+    if (typeof d === 'string') {
+      var answer;
+      try { answer = step(d); } catch (err) { answer = JSON.stringify({ x: errorText(err) }); }
+      self.postMessage(answer);
+      return;
+    }
+    if (d && d.t === 'init' && !step) {
+      run(self, d.wasm, d.integrity, {
+        init: d.init,
+        attach: function (f) { step = f; self.postMessage({ t: 'ready' }); },
+        fail: function (message) { self.postMessage({ t: 'fail', message: String(message) }); }
+      }, function () { self.postMessage({ t: 'exit' }); }).catch(function (err) {
+        self.postMessage({ t: 'fail', message: errorText(err), load: true });
+      });
+    }
+  };
+  self.postMessage({ t: 'alive' });
+})(typeof self !== 'undefined' ? self : this);
