@@ -9,9 +9,12 @@ import "sort"
 //	 "r": [[batch id, url, body, signature, keepalive], ...],     requests for the relay
 //	 "b": [[url, body, signature, [event id...]], ...],            standby beacons, when changed
 //	 "m": [[level, text], ...],                                    console messages
+//	 "h": [seq...],  calls the page gave back that still wait here
 //	 "s": {stats}, "w": wake at (page ms, 0 for none), "p": 1 to poll window.heap, "n": HeapState needed}
 //
-// Calls are made in order on whatever window.heap is when the answer arrives.
+// Calls are made in order on whatever window.heap is when the answer arrives. A page that gave a
+// call back makes no later call until that call comes again, or an answer written after the module
+// heard of it no longer lists it in "h" (it went to the relay, say).
 
 // answerWriter builds one answer's JSON text.
 type answerWriter struct {
@@ -85,7 +88,7 @@ func (a *answerWriter) message(m Message) {
 }
 
 // finish returns the whole answer.
-func (a *answerWriter) finish(s Stats, wake float64, poll bool, need int) string {
+func (a *answerWriter) finish(s Stats, held []int, wake float64, poll bool, need int) string {
 	b := make([]byte, 0, 256+len(a.calls)+len(a.relays)+len(a.beacons)+len(a.messages))
 	b = append(b, `{"c":[`...)
 	b = append(b, a.calls...)
@@ -99,6 +102,13 @@ func (a *answerWriter) finish(s Stats, wake float64, poll bool, need int) string
 	}
 	b = append(b, `,"m":[`...)
 	b = append(b, a.messages...)
+	b = append(b, `],"h":[`...)
+	for i, seq := range held {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendInt(b, seq)
+	}
 	b = append(b, `],"s":`...)
 	b = appendStats(b, s)
 	b = append(b, `,"w":`...)

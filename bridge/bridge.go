@@ -358,7 +358,7 @@ func (b *Bridge) count(c Call, n int) {
 func (b *Bridge) Requeue(calls []Call) {
 	for _, c := range calls {
 		b.count(c, -1)
-		p := pendingCall{call: c, isEvent: c.Method == MethodTrack}
+		p := pendingCall{call: c, isEvent: c.Method == MethodTrack, requeued: true}
 		if p.isEvent {
 			b.stats.Pending++
 		}
@@ -370,6 +370,17 @@ func (b *Bridge) Requeue(calls []Call) {
 		copy(b.pending[i+1:], b.pending[i:])
 		b.pending[i] = p
 	}
+}
+
+// Requeued returns the sequence numbers of calls given back by the page that still wait here.
+func (b *Bridge) Requeued() []int {
+	var out []int
+	for _, p := range b.pending {
+		if p.requeued {
+			out = append(out, p.call.Seq)
+		}
+	}
+	return out
 }
 
 // Undelivered records that a call Flush handed over failed when the page made it (heap.* threw):

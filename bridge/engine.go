@@ -26,6 +26,9 @@ var errNotAFunction = errors.New("it is not a function in this Heap snippet")
 // init leaves the defaults and says so in the first answer.
 func NewEngine(init string) *Engine {
 	p, err := readInit(init)
+	if err != nil {
+		p = pageInit{settings: Undefined()}
+	}
 	settings, problems := ParseSettings(p.settings)
 	e := &Engine{core: New(settings)}
 	if err != nil {
@@ -49,7 +52,9 @@ func (e *Engine) Step(text string) string {
 	m, err := readMessage(text)
 	if err != nil {
 		why := "internal: unreadable message from the loader: " + err.Error()
-		e.core.Warn("message", why)
+		if m.events == 0 {
+			e.core.Warn("message", why)
+		}
 		e.core.RecordDrop(DropInternalError, why, m.events)
 		return e.finish(m.now)
 	}
@@ -178,7 +183,7 @@ func (e *Engine) finish(now float64) string {
 	for _, msg := range core.Messages() {
 		e.out.message(msg)
 	}
-	return e.out.finish(core.Stats(), core.Wake(now), core.WaitingForHeap(), e.need())
+	return e.out.finish(core.Stats(), core.Requeued(), core.Wake(now), core.WaitingForHeap(), e.need())
 }
 
 // standbyChanged reports whether sb differs from the standby last sent, and remembers it.

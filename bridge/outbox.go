@@ -12,4 +12,7 @@ const MaxPending = 1000
 type pendingCall struct {
 	call    Call
 	isEvent bool
+	// requeued: the page was handed this call and gave it back; the page waits for it (or for word
+	// that it went elsewhere) before it makes later calls.
+	requeued bool
 }

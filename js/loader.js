@@ -379,7 +379,10 @@
   var posted = 0, applied = 0; // messages posted, answers applied; answer n belongs to message n
   var inFlight = []; // events carried by each message not yet answered
   var bounced = [], failed = [], skipped = []; // what became of calls, told with the next message
-  var bounceThrough = 0; // answers up to this number were written before the module heard of a bounce
+  // owed: calls given back (window.heap could not take them) -> the message that told the module.
+  // No later call is made before they come again, or an answer written after that message no
+  // longer holds them ("h": they went to the relay).
+  var owed = Object.create(null), lowest = Infinity;
   var lastState = -1, need = 1, readyAt = 0, lastStats = null;
   var standby = [], beaconedIds = Object.create(null);
 
@@ -409,9 +412,9 @@
     for (i = 0; i < entries.length; i++) if (isEvent(entries[i])) events++;
     lastState = heapState();
     var msg = [1, events, applied, now(), lastState, bounced, failed, skipped].concat(entries);
-    if (bounced.length) bounceThrough = posted;
-    bounced = []; failed = []; skipped = [];
     posted++;
+    for (i = 0; i < bounced.length; i++) owed[bounced[i]] = posted;
+    bounced = []; failed = []; skipped = [];
     inFlight.push(events);
     transport.post(JSON.stringify(msg));
   }
@@ -455,12 +458,22 @@
     }
     lastStats = a.s;
     need = a.n;
-    var bounceAll = number <= bounceThrough, calls = a.c, i;
+    var calls = a.c, i, seq;
+    if (lowest < Infinity) {
+      var still = Object.create(null);
+      for (i = 0; i < a.h.length; i++) still[a.h[i]] = true;
+      for (i = 0; i < calls.length; i++) still[calls[i][0]] = true;
+      for (seq in owed) if (owed[seq] && owed[seq] <= number && !still[seq]) release(seq);
+    }
     for (i = 0; i < calls.length; i++) {
-      if (bounceAll || !apply(calls[i])) {
-        bounceAll = true;
-        bounced.push(calls[i][0]);
+      seq = calls[i][0];
+      if (seq <= lowest && apply(calls[i])) {
+        if (seq in owed) release(seq);
+        continue;
       }
+      owed[seq] = 0; // numbered when the message telling the module is posted
+      lowest = Math.min(lowest, seq);
+      bounced.push(seq);
     }
     applied = number;
     for (i = 0; i < a.m.length; i++) say(a.m[i][0], a.m[i][1]);
@@ -469,6 +482,12 @@
     wake(a.w);
     poll(a.p);
     afterAnswer();
+  }
+
+  function release(seq) {
+    delete owed[seq];
+    lowest = Infinity;
+    for (var s in owed) lowest = Math.min(lowest, +s);
   }
 
   function afterAnswer() {

@@ -116,6 +116,9 @@ export const waitForUserpilot = (page) =>
 export async function waitForBridge(page) {
   const result = await bridgeReady(page);
   assert.equal(result, 'ready', `UserpilotHeapBridge.ready() did not resolve: ${result}`);
+  if (process.env.BRIDGE_THREAD) {
+    assert.equal(await page.evaluate(() => UserpilotHeapBridge.stats().thread), process.env.BRIDGE_THREAD, 'the module runs where BRIDGE_THREAD says');
+  }
 }
 
 // bridgeReady returns 'ready' or the rejection as "Name: message".
@@ -135,12 +138,13 @@ export async function waitForAll(page) {
 }
 
 // addBridgeLate inserts the bridge tag into a page that is already running.
-export const addBridgeLate = (page, src = '/dist/userpilot-heap-bridge.js') => page.evaluate((src) => {
+export const addBridgeLate = (page, src = '/dist/userpilot-heap-bridge.js') => page.evaluate(([src, thread]) => {
+  if (thread) window.userpilotHeapBridgeSettings = { thread, ...window.userpilotHeapBridgeSettings };
   const s = document.createElement('script');
   s.src = src;
   s.async = true;
   document.head.appendChild(s);
-}, src);
+}, [src, process.env.BRIDGE_THREAD]);
 
 export const hostCalls = (page) => page.evaluate(() => window.hostCalls || []);
 

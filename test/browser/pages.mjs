@@ -49,8 +49,12 @@ export function heapSnippet(kind = 'classic', { cdn } = {}) {
   return (cdn ? script(`window.heapStandInCdn = ${json(cdn)};`) : '') + script(code);
 }
 
+// BRIDGE_THREAD=main reruns a test file with the module on the main thread (make test-browser).
+const THREAD = process.env.BRIDGE_THREAD;
+
 // async: false gives the tag the README recommends (first in <head>, without async).
 export function bridgeTag({ settings, src = BRIDGE_SRC, async = true } = {}) {
+  if (THREAD) settings = { thread: THREAD, ...settings };
   return (settings ? script(`window.userpilotHeapBridgeSettings = ${json(settings)};`) : '') +
     `<script src="${src}"${async ? ' async' : ''}></script>`;
 }

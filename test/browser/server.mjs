@@ -25,7 +25,9 @@ const ALIASES = [
   [/^\/heap-cdn\/config\/[^/]+\/heap_config\.js$/, 'examples/demo/standins/heap/heap-sdk.js'],
 ];
 
-export async function startServer() {
+// startServer serves the repository on 127.0.0.1. cors: 'all' sends Access-Control-Allow-Origin: *
+// with every file, 'scripts' only with .js files (a CDN that forgot the .wasm), none by default.
+export async function startServer({ cors } = {}) {
   const pages = new Map();
   let nextPage = 0;
 
@@ -49,7 +51,9 @@ export async function startServer() {
       const file = path.resolve(base, '.' + rel);
       if (!file.startsWith(base + path.sep)) return send(res, 403, 'text/plain', 'forbidden');
       const body = await fs.readFile(file);
-      return send(res, 200, MIME[path.extname(file)] || 'application/octet-stream', body);
+      const ext = path.extname(file);
+      if (cors === 'all' || (cors === 'scripts' && ext === '.js')) res.setHeader('access-control-allow-origin', '*');
+      return send(res, 200, MIME[ext] || 'application/octet-stream', body);
     } catch {
       return send(res, 404, 'text/plain', 'not found');
     }
