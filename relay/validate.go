@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
+	"reflect"
 	"slices"
 	"strconv"
 	"time"
@@ -38,12 +39,30 @@ type valid struct {
 }
 
 // validate splits events into the ones fit for Heap and refusals, keeping each event's order.
+// Every id is answered once: copies of one event under an id are that event, and an id carried
+// by different events is refused, every copy, since the page could not tell which one was taken.
 func validate(events []Event, now time.Time) ([]valid, []Refusal) {
-	seen := map[string]bool{}
+	first := map[string]int{}
+	conflict := map[string]bool{}
+	for i, e := range events {
+		j, seen := first[e.ID]
+		switch {
+		case !seen:
+			first[e.ID] = i
+		case !reflect.DeepEqual(events[j], e):
+			conflict[e.ID] = true
+		}
+	}
 	var ok []valid
 	refused := []Refusal{}
-	for _, e := range events {
-		v, code, detail := check(e, seen, now)
+	for i, e := range events {
+		if first[e.ID] != i {
+			continue // a later copy, answered with the first
+		}
+		v, code, detail := check(e, now)
+		if conflict[e.ID] && code != CodeInvalidID {
+			code, detail = CodeDuplicateID, "the batch holds different events with id "+strconv.Quote(e.ID)
+		}
 		if code != "" {
 			refused = append(refused, Refusal{ID: e.ID, Reason: code + ": " + detail})
 			continue
@@ -54,14 +73,10 @@ func validate(events []Event, now time.Time) ([]valid, []Refusal) {
 }
 
 // check validates one event, returning it ready for Heap or a refusal code and detail.
-func check(e Event, seen map[string]bool, now time.Time) (valid, string, string) {
+func check(e Event, now time.Time) (valid, string, string) {
 	if why := checkID(e.ID); why != "" {
 		return valid{}, CodeInvalidID, why
 	}
-	if seen[e.ID] {
-		return valid{}, CodeDuplicateID, "an earlier event in this batch has id " + strconv.Quote(e.ID)
-	}
-	seen[e.ID] = true
 	if why := bridge.CheckEventName(e.Name); why != "" {
 		return valid{}, CodeInvalidName, "event name " + why
 	}
