@@ -59,7 +59,7 @@ func main() {
 	fmt.Printf("Heap blocked by an ad-blocker: http://%s/?heap=blocked (edge relay at %sv1/events, ALLOWED_ORIGINS=%s)\n",
 		ln.Addr(), relayPrefix, strings.Join(origins, ","))
 
-	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
+	srv := newServer(handler)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	go func() {
@@ -71,6 +71,11 @@ func main() {
 	if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		log.Fatal(err)
 	}
+}
+
+// newServer is the demo's HTTP server for handler.
+func newServer(handler http.Handler) *http.Server {
+	return &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
 }
 
 // listen binds addr, or a free port on the same host when addr is taken.
