@@ -33,7 +33,7 @@ func TestHappyPath(t *testing.T) {
 	}
 	got, _ := json.Marshal(snap.Events)
 	want := `[{"identity":"user-42","event":"Userpilot Flow Completed","properties":{"done":"true","flow_id":"f1","ratio":0.5,"skipped":"false","step":3},"timestamp":"2025-06-01T11:59:00.123Z","idempotency_key":"e1"},` +
-		`{"identity":"user-7","event":"Userpilot Flow Completed","timestamp":"2025-06-01T12:00:00Z","idempotency_key":"e2"}]`
+		`{"identity":"user-7","event":"Userpilot Flow Completed","timestamp":"2025-06-01T12:00:00.000Z","idempotency_key":"e2"}]`
 	if string(got) != want {
 		t.Errorf("Heap stored\n%s\nwant\n%s", got, want)
 	}
