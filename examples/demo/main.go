@@ -73,9 +73,17 @@ func main() {
 	}
 }
 
-// newServer is the demo's HTTP server for handler.
+// newServer is the demo's HTTP server for handler. Every timeout is set, so a client that sends a
+// body slowly, reads slowly or keeps an idle connection cannot hold one for long; a relay request
+// waits for Heap at most relay.DefaultHeapDeadline, well inside the write timeout.
 func newServer(handler http.Handler) *http.Server {
-	return &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
+	return &http.Server{
+		Handler:           handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       60 * time.Second,
+	}
 }
 
 // listen binds addr, or a free port on the same host when addr is taken.
