@@ -45,6 +45,7 @@ func NewHandler(cfg Config, deps Deps) http.Handler {
 	if deps.Client == nil {
 		deps.Client = http.DefaultClient
 	}
+	deps.Client = noRedirects(deps.Client)
 	if deps.Store == nil {
 		deps.Store = NewMemoryStore()
 	}
@@ -61,6 +62,15 @@ func NewHandler(cfg Config, deps Deps) http.Handler {
 		forward: forwarder{cfg: cfg, client: deps.Client, now: deps.Now, sleep: deps.Sleep},
 	}
 	return recoverPanics(h)
+}
+
+// noRedirects returns a copy of c that hands every 3xx answer back instead of following it, so the
+// relay decides (forwarder.post): a followed 301 turns the POST into a GET, whose 200 says nothing
+// about the events.
+func noRedirects(c *http.Client) *http.Client {
+	out := *c
+	out.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	return &out
 }
 
 // withDefaults fills zero tunables, for a Config built by hand rather than by ConfigFromEnv.

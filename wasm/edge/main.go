@@ -32,7 +32,7 @@ func newHandler() http.Handler {
 		return relay.ConfigErrorHandler(err)
 	}
 	return relay.NewHandler(cfg, relay.Deps{
-		Client: fetch.NewClient(fetch.WithBinding(realGlobal())).HTTPClient(fetch.RedirectModeFollow),
+		Client: fetch.NewClient(fetch.WithBinding(realGlobal())).HTTPClient(fetch.RedirectModeManual),
 		Store:  storeFrom(cloudflare.GetBinding("RELAY_LIMITS")),
 	})
 }
