@@ -160,7 +160,7 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // events handles POST /v1/events after routing and the origin check.
 func (h *handler) events(w http.ResponseWriter, r *http.Request) {
 	start := h.now()
-	client := want{key: "client:" + clientAddr(r), n: 1, perMinute: h.cfg.ClientPerMinute}
+	client := want{key: "client:" + clientAddr(r, h.cfg.TrustCFConnectingIP), n: 1, perMinute: h.cfg.ClientPerMinute}
 	if _, wait, ok := h.limits.take([]want{client}); !ok {
 		tooMany(w, wait, fmt.Sprintf("client rate limit: more than %d requests per minute from this address", h.cfg.ClientPerMinute))
 		return
@@ -244,9 +244,10 @@ func (h *handler) identityLimitText(w want) string {
 	return text
 }
 
-// clientAddr is the caller's address: Cloudflare's CF-Connecting-IP, else the connection's host.
-func clientAddr(r *http.Request) string {
-	if ip := r.Header.Get("CF-Connecting-IP"); ip != "" {
+// clientAddr is the caller's address: Cloudflare's CF-Connecting-IP when trusted and present,
+// else the connection's host.
+func clientAddr(r *http.Request, trustCF bool) string {
+	if ip := r.Header.Get("CF-Connecting-IP"); trustCF && ip != "" {
 		return ip
 	}
 	if host, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {

@@ -9,7 +9,7 @@ import (
 
 // TestClientRateLimit tests the per-address request limit, its Retry-After and its refill.
 func TestClientRateLimit(t *testing.T) {
-	rg := newRig(t, func(c *Config) { c.ClientPerMinute = 2 })
+	rg := newRig(t, func(c *Config) { c.ClientPerMinute = 2; c.TrustCFConnectingIP = true }) // as in the Worker
 	for i := range 2 {
 		answer(t, rg.post(batch(ev(fmt.Sprint("a", i)))))
 	}
@@ -125,5 +125,29 @@ func TestLoweredLimit(t *testing.T) {
 	}
 	if _, _, ok := l.take([]want{{key: "k", n: 10, perMinute: 10}}); !ok {
 		t.Error("could not take the full burst of 10")
+	}
+}
+
+// TestSpoofedClientAddress tests that CF-Connecting-IP, which anyone can send where Cloudflare
+// does not set it, decides the client's bucket only when the configuration trusts it (the Worker
+// does); otherwise the connection's address does.
+func TestSpoofedClientAddress(t *testing.T) {
+	for _, trust := range []bool{false, true} {
+		t.Run(fmt.Sprint("trusted ", trust), func(t *testing.T) {
+			rg := newRig(t, func(c *Config) { c.ClientPerMinute = 5; c.TrustCFConnectingIP = trust })
+			ok := 0
+			for i := range 50 {
+				if rg.post(batch(ev(fmt.Sprint("s", i))), "CF-Connecting-IP", fmt.Sprintf("198.51.100.%d", i)).Code == 200 {
+					ok++
+				}
+			}
+			want := 5 // one connection address, one bucket
+			if trust {
+				want = 50 // the header names 50 addresses
+			}
+			if ok != want {
+				t.Errorf("%d of 50 requests accepted, want %d", ok, want)
+			}
+		})
 	}
 }
