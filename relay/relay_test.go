@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/userpilot-heap-bridge/userpilot-heap-bridge/relay/fakeheap"
 )
@@ -398,8 +399,7 @@ func TestPanicIsAnswered(t *testing.T) {
 // panickyStore fails every call, as a broken binding would.
 type panickyStore struct{}
 
-func (panickyStore) Get(string) (Bucket, bool) { panic("store is down") }
-func (panickyStore) Put(string, Bucket)        { panic("store is down") }
+func (panickyStore) Take(time.Time, []Want) Taken { panic("store is down") }
 
 // TestOtherAppIDAtHeap tests that a Heap refusing the app_id refuses the events, not the request.
 func TestOtherAppIDAtHeap(t *testing.T) {

@@ -13,6 +13,8 @@ before(async () => {
   heap = await startFakeHeap();
   const base = { HEAP_APP_ID: APP_ID, HEAP_API_URL: heap.url, RATE_CLIENT_PER_MINUTE: HIGH, RATE_IDENTITY_EVENTS_PER_MINUTE: HIGH };
   relays.main = await relayWith(base);
+  relays.identity5 = await relayWith({ ...base, RATE_IDENTITY_EVENTS_PER_MINUTE: '5' });
+  relays.client20 = await relayWith({ ...base, RATE_CLIENT_PER_MINUTE: '20' });
 });
 
 after(async () => {
@@ -63,4 +65,34 @@ test('a 308 to another host is not followed', async () => {
   const got = await heap.events();
   assert.equal(got.requests, 1);
   assert.deepEqual(got.events, []);
+});
+
+// bare is a small valid event, so that a batch of 1,000 fits the body cap.
+const bare = (id, identity) => ({ id, name: 'n', identity });
+
+test('a flood of new identities does not free a limited one: a full table refuses new keys (429)', async () => {
+  const victim = (n) => ({ events: Array.from({ length: n }, () => event({ identity: 'victim' })) });
+  assert.equal((await post(relays.identity5.url, victim(5))).status, 200);
+  assert.equal((await post(relays.identity5.url, victim(1))).status, 429);
+  const statuses = [];
+  for (let b = 0; b < 11; b++) {
+    const res = await post(relays.identity5.url, { events: Array.from({ length: 1000 }, (_, i) => bare(`f${b}-${i}`, `flood-${process.pid}-${b}-${i}`)) });
+    statuses.push(res.status);
+    if (res.status === 429) assert.match(res.json.error, /full/);
+    else assert.equal(res.status, 200, res.text);
+  }
+  assert.ok(statuses.includes(429), `11,000 new identities all taken into a table of 10,000: ${statuses}`);
+  const again = await post(relays.identity5.url, victim(1));
+  assert.equal(again.status, 429, `the victim after the flood: ${again.text}`);
+  assert.match(again.json.error, /identity rate limit.*"victim"/);
+});
+
+// Each request runs its own Go instance over the isolate's one store: 100 at once must share it.
+// (This held before issue 10 too; it guards the Worker's store as its serving changes.)
+test('100 requests at once against a limit of 20: exactly 20 pass', async () => {
+  const answers = await Promise.all(Array.from({ length: 100 }, () =>
+    post(relays.client20.url, { events: [event()] }, { headers: { 'cf-connecting-ip': '192.0.2.20' } })));
+  const count = {};
+  for (const a of answers) count[a.status] = (count[a.status] ?? 0) + 1;
+  assert.deepEqual(count, { 200: 20, 429: 80 });
 });
