@@ -88,14 +88,15 @@ func check(e Event, now time.Time) (valid, string, string) {
 	if e.Identity == "" {
 		return valid{}, CodeNoIdentity, "Heap's server API needs an identity for every event"
 	}
-	if _, why := bridge.CheckIdentity(bridge.Str(e.Identity)); why != "" {
+	identity, why := bridge.CheckIdentity(bridge.Str(e.Identity)) // the page's own guard
+	if why != "" {
 		return valid{}, CodeInvalidIdentity, "identity " + why
 	}
 	ts, why := checkTimestamp(e.Timestamp, now)
 	if why != "" {
 		return valid{}, CodeInvalidTimestamp, why
 	}
-	return valid{id: e.ID, name: e.Name, identity: e.Identity, timestamp: ts, properties: props}, "", ""
+	return valid{id: e.ID, name: e.Name, identity: identity, timestamp: ts, properties: props}, "", ""
 }
 
 // checkID returns why id cannot be an event id (and Heap idempotency key), or "".
