@@ -96,3 +96,54 @@ test('100 requests at once against a limit of 20: exactly 20 pass', async () => 
   for (const a of answers) count[a.status] = (count[a.status] ?? 0) + 1;
   assert.deepEqual(count, { 200: 20, 429: 80 });
 });
+
+test('identities that would merge strangers or each other are refused, by the page\'s own guard', async () => {
+  const risky = ['null\u0000', 'nu\u00adll', 'ｎｕｌｌ', 'undefined\u180e', '\ud800x', '\udc00x', 'unde\ufb01ned', 'alice\u200b'];
+  const bad = risky.map((identity) => event({ identity }));
+  const good = event({ identity: 'ａｌｉｃｅ' }); // fullwidth, but no shared id: passed on unchanged
+  const res = await post(relays.main.url, { events: [...bad, good] });
+  assert.equal(res.status, 200, res.text);
+  assert.deepEqual(res.json.accepted, [good.id]);
+  assert.deepEqual(res.json.refused.map((r) => [r.id, r.reason.slice(0, r.reason.indexOf(':'))]), bad.map((e) => [e.id, 'invalid_identity']));
+  assert.deepEqual((await heap.events()).events.map((e) => [e.identity, e.idempotency_key]), [['ａｌｉｃｅ', good.id]]);
+});
+
+test('strict JSON: a key in another case or given twice is 400, at any depth', async () => {
+  const e = event();
+  for (const [body, what] of [
+    [`{"EVENTS":[${JSON.stringify(e)}]}`, /unknown field "EVENTS"/],
+    [`{"events":[${JSON.stringify(e)}],"EvEnTs":[${JSON.stringify(event())}]}`, /unknown field "EvEnTs"/],
+    [`{"events":[${JSON.stringify(e).replace('{', '{"identity":"guest",')}]}`, /events\[0\]: duplicate key "identity"/],
+    [`{"events":[${JSON.stringify({ ...e, properties: {} }).replace('"properties":{}', '"properties":{"plan":"free","plan":"pro"}')}]}`, /events\[0\]\.properties: duplicate key "plan"/]
+  ]) {
+    const res = await post(relays.main.url, body);
+    assert.equal(res.status, 400, `${body}: ${res.text}`);
+    assert.match(res.json.error, what);
+  }
+  assert.equal((await heap.events()).requests, 0);
+});
+
+test('an id sent twice is answered once: identical copies are one event, different ones are refused', async () => {
+  const twin = event();
+  const clash = event();
+  const res = await post(relays.main.url, { events: [twin, clash, twin, { ...clash, name: 'Userpilot Other' }] });
+  assert.equal(res.status, 200, res.text);
+  assert.deepEqual(res.json.accepted, [twin.id]);
+  assert.deepEqual(res.json.refused.map((r) => [r.id, r.reason.slice(0, r.reason.indexOf(':'))]), [[clash.id, 'duplicate_id']]);
+  assert.deepEqual((await heap.events()).events.map((x) => x.idempotency_key), [twin.id]);
+});
+
+test('timestamps reach Heap in UTC with milliseconds; an offset past 23:59 is refused', async () => {
+  const now = new Date(Math.floor(Date.now() / 60000) * 60000 - 60000); // a whole minute, a minute ago
+  const pad = (n) => String(n).padStart(2, '0');
+  const ahead = new Date(now.getTime() + (23 * 60 + 59) * 60000); // the same instant written at +23:59
+  const local = `${ahead.getUTCFullYear()}-${pad(ahead.getUTCMonth() + 1)}-${pad(ahead.getUTCDate())}T${pad(ahead.getUTCHours())}:${pad(ahead.getUTCMinutes())}:00.1234567890123+23:59`;
+  const odd = event({ timestamp: local });
+  const bad = event({ timestamp: local.replace('+23:59', '+24:00') });
+  const res = await post(relays.main.url, { events: [odd, bad] });
+  assert.equal(res.status, 200, res.text);
+  assert.deepEqual(res.json.accepted, [odd.id]);
+  assert.deepEqual(res.json.refused.map((r) => [r.id, r.reason.slice(0, r.reason.indexOf(':'))]), [[bad.id, 'invalid_timestamp']]);
+  const [stored] = (await heap.events()).events;
+  assert.equal(stored.timestamp, new Date(now.getTime() + 123).toISOString());
+});
