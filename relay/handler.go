@@ -21,7 +21,7 @@ const (
 
 // Deps are the relay's outside dependencies; nil fields get real defaults.
 type Deps struct {
-	Client *http.Client
+	Client *http.Client // used through a copy that follows no redirect (noRedirects)
 	Store  Store
 	Now    func() time.Time
 	Sleep  func(time.Duration)
