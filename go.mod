@@ -3,3 +3,5 @@ module github.com/userpilot-heap-bridge/userpilot-heap-bridge
 go 1.26.8
 
 require github.com/syumai/workers v0.32.0
+
+require golang.org/x/text v0.44.0

@@ -4,32 +4,50 @@
 //
 // syumai/workers starts a new Go instance for every request, so Go memory does not outlive a
 // request. This module's scope lives as long as the isolate, so the buckets are kept here, in a
-// Map bounded to MAX_KEYS keys (the least recently written go first). Limits are therefore per
-// isolate, and an isolate is per Cloudflare location (like Cloudflare's own rate-limiting
-// binding): best effort, not a global count. `make relay-build` copies this file next to
-// worker.mjs in build/relay/. workerd takes every named export of the main module for an
-// entrypoint, so this module exports nothing but the default handler.
+// Map bounded to MAX_KEYS keys. A bucket is forgotten only once it is full again (its fullAt has
+// passed), which gives nothing away; when no bucket may go, a new key is refused (the relay
+// answers 429) rather than a limited one forgotten. Limits are therefore per isolate, and an
+// isolate is per Cloudflare location (like Cloudflare's own rate-limiting binding): best effort,
+// not a global count. `make relay-build` copies this file next to worker.mjs in build/relay/.
+// workerd takes every named export of the main module for an entrypoint, so this module exports
+// nothing but the default handler.
 import worker from './worker.mjs';
 
 const MAX_KEYS = 10000;
 
-// createLimitStore returns {get(key) → {tokens, at} | undefined, put(key, {tokens, at})} over a
-// Map of at most maxKeys keys. It hands out copies, so Go never holds a live entry.
+// createLimitStore returns the store wasm/edge/jsstore reads, over a Map of at most maxKeys keys:
+//   get(key) → {tokens, at, fullAt} | undefined     a copy, so Go never holds a live entry
+//   put(key, {tokens, at, fullAt})                   ignored for a new key when there is no room
+//   admit(n, now) → true | the unix ms a bucket is next full again
 function createLimitStore(maxKeys = MAX_KEYS) {
   const buckets = new Map();
+  let nextFull = 0; // no bucket is full again before this, so no sweep before it frees one
   return {
     get(key) {
       const b = buckets.get(String(key));
-      return b === undefined ? undefined : { tokens: b.tokens, at: b.at };
+      return b === undefined ? undefined : { tokens: b.tokens, at: b.at, fullAt: b.fullAt };
     },
     put(key, bucket) {
       const k = String(key);
       const tokens = Number(bucket?.tokens);
       const at = Number(bucket?.at);
-      if (!Number.isFinite(tokens) || !Number.isFinite(at)) return;
-      buckets.delete(k); // re-inserted last: a Map iterates in insertion order
-      buckets.set(k, { tokens, at });
-      while (buckets.size > maxKeys) buckets.delete(buckets.keys().next().value);
+      const fullAt = Number(bucket?.fullAt);
+      if (!Number.isFinite(tokens) || !Number.isFinite(at) || !Number.isFinite(fullAt)) return;
+      if (!buckets.has(k) && buckets.size >= maxKeys) return;
+      buckets.set(k, { tokens, at, fullAt });
+      if (fullAt < nextFull) nextFull = fullAt;
+    },
+    admit(n, now) {
+      const want = Number(n);
+      const t = Number(now);
+      if (buckets.size + want <= maxKeys) return true;
+      if (t < nextFull) return nextFull;
+      nextFull = Infinity;
+      for (const [k, b] of buckets) {
+        if (b.fullAt <= t) buckets.delete(k);
+        else if (b.fullAt < nextFull) nextFull = b.fullAt;
+      }
+      return buckets.size + want <= maxKeys ? true : nextFull;
     },
     get size() { return buckets.size; }
   };

@@ -28,6 +28,11 @@ type Config struct {
 	ClientPerMinute         int
 	IdentityEventsPerMinute int
 	HeapDeadline            time.Duration
+	// TrustCFConnectingIP takes the client's address for its rate limit from CF-Connecting-IP. Set
+	// it only where Cloudflare sets that header (wasm/edge does; local workerd does not set it):
+	// anywhere else a caller can send any address in it and get a fresh budget each time. Unset,
+	// the connection's address is used.
+	TrustCFConnectingIP bool
 }
 
 // ConfigFromEnv reads the relay's configuration with getenv, naming the variable in any error.

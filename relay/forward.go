@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -17,6 +18,7 @@ const (
 	firstBackoff          = 200 * time.Millisecond
 	defaultPageRetryAfter = 30 * time.Second // told to the page when Heap gave no Retry-After
 	maxHeapAnswerBytes    = 64 << 10         // Heap answers with an empty body; read at most this much
+	maxRedirects          = 3                // 307 and 308 answers one post follows
 )
 
 // heapBulk is the body of Heap's bulk track request (research/heap.md §4.1).
@@ -67,7 +69,8 @@ func bulkBody(appID string, events []valid) ([]byte, error) {
 }
 
 // forward sends events to Heap, retrying 429, 5xx and transport errors with exponential backoff
-// (or Heap's Retry-After) until cfg.HeapDeadline after start.
+// (or Heap's Retry-After) until cfg.HeapDeadline after start. A redirect post does not follow is
+// a failure at once: asking again would be redirected again.
 func (f *forwarder) forward(ctx context.Context, start time.Time, events []valid) outcome {
 	body, err := bulkBody(f.cfg.AppID, events)
 	if err != nil {
@@ -79,24 +82,28 @@ func (f *forwarder) forward(ctx context.Context, start time.Time, events []valid
 		// Count both the clock and our own sleeps, so a fake sleep with a fixed clock still ends.
 		elapsed := max(f.now().Sub(start), slept)
 		remaining := f.cfg.HeapDeadline - elapsed
-		status, heapWait, last := f.post(ctx, body, remaining)
+		a := f.post(ctx, body, remaining)
 		switch {
-		case last == "" && status/100 == 2:
+		case a.redirect != "":
+			return outcome{failure: a.redirect, retryAfter: defaultPageRetryAfter}
+		case a.err == "" && a.status/100 == 2:
 			return outcome{accepted: true}
-		case last == "" && status/100 == 4 && status != http.StatusTooManyRequests:
-			return outcome{rejected: status}
-		case last == "":
-			last = "HTTP " + strconv.Itoa(status)
+		case a.err == "" && a.status/100 == 4 && a.status != http.StatusTooManyRequests:
+			return outcome{rejected: a.status}
+		}
+		last := a.err
+		if last == "" {
+			last = "HTTP " + strconv.Itoa(a.status)
 		}
 		wait := backoff
-		if heapWait > 0 {
-			wait = heapWait
+		if a.wait > 0 {
+			wait = a.wait
 		}
 		elapsed = max(f.now().Sub(start), slept)
 		if ctx.Err() != nil || elapsed+wait >= f.cfg.HeapDeadline {
 			pageWait := defaultPageRetryAfter
-			if heapWait > 0 {
-				pageWait = heapWait
+			if a.wait > 0 {
+				pageWait = a.wait
 			}
 			return outcome{failure: last, retryAfter: pageWait}
 		}
@@ -106,26 +113,92 @@ func (f *forwarder) forward(ctx context.Context, start time.Time, events []valid
 	}
 }
 
-// post makes one request to Heap within remaining, returning its status and Retry-After, or a
-// transport error as text.
-func (f *forwarder) post(ctx context.Context, body []byte, remaining time.Duration) (int, time.Duration, string) {
+// heapAnswer is how one post went.
+type heapAnswer struct {
+	status   int           // Heap's status, when it answered
+	wait     time.Duration // Heap's Retry-After
+	err      string        // a transport error, worth retrying
+	redirect string        // a redirect not followed, and why
+}
+
+// post makes one request to Heap within remaining, following a 307 or 308 to the same host with
+// the body; the client itself follows nothing (NewHandler sees to it).
+func (f *forwarder) post(ctx context.Context, body []byte, remaining time.Duration) heapAnswer {
 	if remaining <= 0 {
-		return 0, 0, "no time left before the deadline"
+		return heapAnswer{err: "no time left before the deadline"}
 	}
 	ctx, cancel := context.WithTimeout(ctx, remaining)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, f.cfg.HeapAPIURL+"/api/track", bytes.NewReader(body))
-	if err != nil {
-		return 0, 0, err.Error()
+	target := f.cfg.HeapAPIURL + "/api/track"
+	for hops := 0; ; hops++ {
+		req, err := http.NewRequestWithContext(ctx, http.MethodPost, target, bytes.NewReader(body))
+		if err != nil {
+			return heapAnswer{err: err.Error()}
+		}
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := f.client.Do(req)
+		if err != nil {
+			return heapAnswer{err: err.Error()}
+		}
+		io.Copy(io.Discard, io.LimitReader(resp.Body, maxHeapAnswerBytes)) // lets the connection be reused
+		resp.Body.Close()
+		if resp.StatusCode/100 != 3 {
+			return heapAnswer{status: resp.StatusCode, wait: retryAfterSeconds(resp.Header.Get("Retry-After"))}
+		}
+		next, why := redirectTarget(req.URL, resp)
+		if why == "" && hops == maxRedirects {
+			why = "after " + strconv.Itoa(maxRedirects) + " redirects already; the relay follows no more redirects"
+		}
+		if why != "" {
+			return heapAnswer{redirect: "HTTP " + strconv.Itoa(resp.StatusCode) + " " + why}
+		}
+		target = next
 	}
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := f.client.Do(req)
-	if err != nil {
-		return 0, 0, err.Error()
+}
+
+// redirectTarget returns where a 3xx answer to a post to from may be followed, or why it may not:
+// only a 307 or 308 keeps the POST and its body, and only to the host of HEAP_API_URL.
+func redirectTarget(from *url.URL, resp *http.Response) (string, string) {
+	const fix = "; set HEAP_API_URL to the address Heap's API answers at"
+	loc := resp.Header.Get("Location")
+	if loc == "" {
+		return "", "without a Location, so the events did not reach Heap"
 	}
-	defer resp.Body.Close()
-	io.Copy(io.Discard, io.LimitReader(resp.Body, maxHeapAnswerBytes)) // lets the connection be reused
-	return resp.StatusCode, retryAfterSeconds(resp.Header.Get("Retry-After")), ""
+	to, err := from.Parse(loc)
+	switch {
+	case err != nil:
+		return "", "to " + label(loc) + ", which does not parse" + fix
+	case resp.StatusCode != http.StatusTemporaryRedirect && resp.StatusCode != http.StatusPermanentRedirect:
+		return "", "to " + label(to.Redacted()) + ": only a 307 or 308 keeps the POST and its body, so the relay follows no other redirect" + fix
+	case !sameHost(from, to):
+		return "", "to " + label(to.Redacted()) + ": the relay follows a redirect only to the same host" + fix
+	}
+	return to.String(), ""
+}
+
+// sameHost reports whether to is from's host and port, or from's host moved from http to https.
+func sameHost(from, to *url.URL) bool {
+	if to.User != nil || !strings.EqualFold(to.Hostname(), from.Hostname()) {
+		return false
+	}
+	switch {
+	case to.Scheme == from.Scheme:
+		return portOf(to) == portOf(from)
+	case from.Scheme == "http" && to.Scheme == "https":
+		return from.Port() == "" && to.Port() == ""
+	}
+	return false
+}
+
+// portOf is u's port, or its scheme's default.
+func portOf(u *url.URL) string {
+	if p := u.Port(); p != "" {
+		return p
+	}
+	if u.Scheme == "https" {
+		return "443"
+	}
+	return "80"
 }
 
 // retryAfterSeconds reads a Retry-After header given in seconds; dates and junk give 0.

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/userpilot-heap-bridge/userpilot-heap-bridge/relay/fakeheap"
 )
 
 // TestForwardRetries tests how Heap's failures are retried, given up on, or passed to the events.
@@ -157,5 +159,80 @@ func TestBulkBody(t *testing.T) {
 		`{"identity":"v","event":"M","idempotency_key":"e2"}]}`
 	if err != nil || string(body) != want {
 		t.Errorf("got %s, %v\nwant %s", body, err, want)
+	}
+}
+
+// TestRedirectsFromHeap tests that an event counts as accepted only when Heap answered 2xx to the
+// POST itself: a 307 or 308 to the same host is followed with the body, any other redirect is a
+// failure (503, nothing stored, no retry), and a redirect is never turned into a GET.
+func TestRedirectsFromHeap(t *testing.T) {
+	tests := []struct {
+		name     string
+		location string
+		statuses []int
+		requests int    // track requests Heap got
+		status   int    // the relay's answer
+		mention  string // in a 503's error
+	}{
+		{"301 to a page that answers GET", "/_events", []int{301}, 1, 503, "HTTP 301"},
+		{"302", "/_events", []int{302}, 1, 503, "HTTP 302"},
+		{"303", "/_events", []int{303}, 1, 503, "HTTP 303"},
+		{"300", "/_events", []int{300}, 1, 503, "HTTP 300"},
+		{"304", "", []int{304}, 1, 503, "HTTP 304"},
+		{"307 to the same path", "/api/track", []int{307}, 2, 200, ""},
+		{"308 to the same host by full URL", "http://heap.test/api/track", []int{308}, 2, 200, ""},
+		{"308 to the same host in other case", "http://HEAP.test/api/track", []int{308}, 2, 200, ""},
+		{"307 then 308", "/api/track", []int{307, 308}, 3, 200, ""},
+		{"308 to another host", "http://elsewhere.test/api/track", []int{308}, 1, 503, "elsewhere.test"},
+		{"308 to another port", "http://heap.test:8443/api/track", []int{308}, 1, 503, "HTTP 308"},
+		{"308 with user info", "http://user:pw@heap.test/api/track", []int{308}, 1, 503, "HTTP 308"},
+		{"308 without a Location", "", []int{308}, 1, 503, "Location"},
+		{"308 in a loop", "/api/track", repeat(308, 20), 4, 503, "redirects"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rg := newRig(t, nil)
+			rg.heap.Redirect(tt.location, tt.statuses...)
+			rec := rg.post(batch(ev("a"), ev("b")))
+			snap := rg.heap.Snapshot()
+			if snap.Requests != tt.requests {
+				t.Errorf("Heap got %d track requests, want %d", snap.Requests, tt.requests)
+			}
+			for _, body := range rg.sent {
+				if len(body) == 0 {
+					t.Errorf("a request to Heap went without the body (a redirect followed as GET)")
+				}
+			}
+			if len(rg.sleeps) != 0 {
+				t.Errorf("slept %v: a redirect is not worth retrying", rg.sleeps)
+			}
+			if tt.status == 200 {
+				if a := answer(t, rec); !slices.Equal(a.Accepted, []string{"a", "b"}) || len(snap.Events) != 2 {
+					t.Errorf("answer %+v, Heap stored %d", a, len(snap.Events))
+				}
+				return
+			}
+			if text := errorText(t, rec, 503); !strings.Contains(text, tt.mention) {
+				t.Errorf("error %q does not mention %q", text, tt.mention)
+			}
+			if rec.Header().Get("Retry-After") == "" || len(snap.Events) != 0 {
+				t.Errorf("Retry-After %q, Heap stored %d", rec.Header().Get("Retry-After"), len(snap.Events))
+			}
+		})
+	}
+}
+
+// TestCallersClientDoesNotFollow tests that a client handed in by the caller, which would follow
+// redirects, is used without following them, and is itself left unchanged.
+func TestCallersClientDoesNotFollow(t *testing.T) {
+	heap := fakeheap.New(testAppID)
+	client := &http.Client{Transport: heapTransport{heap}}
+	h := NewHandler(Config{AppID: testAppID, HeapAPIURL: "http://heap.test"}, Deps{Client: client, Now: func() time.Time { return testNow }, Sleep: func(time.Duration) {}})
+	heap.Redirect("/_events", 301)
+	if rec := serve(&rig{h: h}, newRequest(batch(ev("a")))); rec.Code != 503 {
+		t.Errorf("status %d, want 503; %s", rec.Code, rec.Body)
+	}
+	if client.CheckRedirect != nil {
+		t.Errorf("the caller's client was changed")
 	}
 }

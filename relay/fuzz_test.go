@@ -12,7 +12,7 @@ import (
 )
 
 // FuzzDecode tests that no body makes the relay fail, and that a 200 answer accounts for every
-// event exactly once.
+// event id exactly once.
 func FuzzDecode(f *testing.F) {
 	for _, seed := range []string{
 		batch(ev("a"), ev("b")),
@@ -60,7 +60,9 @@ func FuzzDecode(f *testing.F) {
 		}
 		var want []string
 		for _, e := range sent.Events {
-			want = append(want, e.ID)
+			if !slices.Contains(want, e.ID) {
+				want = append(want, e.ID)
+			}
 		}
 		slices.Sort(got)
 		slices.Sort(want)

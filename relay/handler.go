@@ -21,7 +21,7 @@ const (
 
 // Deps are the relay's outside dependencies; nil fields get real defaults.
 type Deps struct {
-	Client *http.Client
+	Client *http.Client // used through a copy that follows no redirect (noRedirects)
 	Store  Store
 	Now    func() time.Time
 	Sleep  func(time.Duration)
@@ -45,6 +45,7 @@ func NewHandler(cfg Config, deps Deps) http.Handler {
 	if deps.Client == nil {
 		deps.Client = http.DefaultClient
 	}
+	deps.Client = noRedirects(deps.Client)
 	if deps.Store == nil {
 		deps.Store = NewMemoryStore()
 	}
@@ -61,6 +62,15 @@ func NewHandler(cfg Config, deps Deps) http.Handler {
 		forward: forwarder{cfg: cfg, client: deps.Client, now: deps.Now, sleep: deps.Sleep},
 	}
 	return recoverPanics(h)
+}
+
+// noRedirects returns a copy of c that hands every 3xx answer back instead of following it, so the
+// relay decides (forwarder.post): a followed 301 turns the POST into a GET, whose 200 says nothing
+// about the events.
+func noRedirects(c *http.Client) *http.Client {
+	out := *c
+	out.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	return &out
 }
 
 // withDefaults fills zero tunables, for a Config built by hand rather than by ConfigFromEnv.
@@ -150,9 +160,9 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // events handles POST /v1/events after routing and the origin check.
 func (h *handler) events(w http.ResponseWriter, r *http.Request) {
 	start := h.now()
-	client := want{key: "client:" + clientAddr(r), n: 1, perMinute: h.cfg.ClientPerMinute}
-	if _, wait, ok := h.limits.take([]want{client}); !ok {
-		tooMany(w, wait, fmt.Sprintf("client rate limit: more than %d requests per minute from this address", h.cfg.ClientPerMinute))
+	client := Want{Key: "client:" + clientAddr(r, h.cfg.TrustCFConnectingIP), N: 1, PerMinute: h.cfg.ClientPerMinute}
+	if t := h.limits.take([]Want{client}); !t.OK {
+		tooMany(w, t.Wait, limitText(t, fmt.Sprintf("client rate limit: more than %d requests per minute from this address", h.cfg.ClientPerMinute)))
 		return
 	}
 	if why := checkContentType(r.Header.Get("Content-Type")); why != "" {
@@ -184,9 +194,11 @@ func (h *handler) events(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ok, refused := validate(events, start)
-	if blocked, wait, fits := h.limits.take(h.identityWants(ok)); !fits {
-		tooMany(w, wait, h.identityLimitText(blocked))
-		return
+	if wants := h.identityWants(ok); len(wants) > 0 {
+		if t := h.limits.take(wants); !t.OK {
+			tooMany(w, t.Wait, limitText(t, h.identityLimitText(wants[t.Blocked])))
+			return
+		}
 	}
 	answer := Answer{Accepted: []string{}, Refused: refused}
 	if len(ok) > 0 {
@@ -210,33 +222,43 @@ func (h *handler) events(w http.ResponseWriter, r *http.Request) {
 }
 
 // identityWants asks one token per event from each identity's bucket, in first-seen order.
-func (h *handler) identityWants(events []valid) []want {
-	var wants []want
+func (h *handler) identityWants(events []valid) []Want {
+	var wants []Want
 	index := map[string]int{}
 	for _, e := range events {
 		i, seen := index[e.identity]
 		if !seen {
 			i = len(wants)
 			index[e.identity] = i
-			wants = append(wants, want{key: "identity:" + e.identity, perMinute: h.cfg.IdentityEventsPerMinute})
+			wants = append(wants, Want{Key: "identity:" + e.identity, PerMinute: h.cfg.IdentityEventsPerMinute})
 		}
-		wants[i].n++
+		wants[i].N++
 	}
 	return wants
 }
 
 // identityLimitText names the identity limit w broke, and whether waiting can ever help.
-func (h *handler) identityLimitText(w want) string {
-	text := fmt.Sprintf("identity rate limit: more than %d events per minute for identity %s", h.cfg.IdentityEventsPerMinute, label(w.key[len("identity:"):]))
-	if w.n > float64(h.cfg.IdentityEventsPerMinute) {
-		text += fmt.Sprintf("; this batch alone has %d events for it, send smaller batches", int(w.n))
+func (h *handler) identityLimitText(w Want) string {
+	text := fmt.Sprintf("identity rate limit: more than %d events per minute for identity %s", h.cfg.IdentityEventsPerMinute, label(w.Key[len("identity:"):]))
+	if w.N > float64(h.cfg.IdentityEventsPerMinute) {
+		text += fmt.Sprintf("; this batch alone has %d events for it, send smaller batches", int(w.N))
 	}
 	return text
 }
 
-// clientAddr is the caller's address: Cloudflare's CF-Connecting-IP, else the connection's host.
-func clientAddr(r *http.Request) string {
-	if ip := r.Header.Get("CF-Connecting-IP"); ip != "" {
+// limitText is the 429 text for a refused take: over names the limit that was reached, unless
+// the store refused for want of room.
+func limitText(t Taken, over string) string {
+	if t.Full {
+		return "rate-limit table full: the relay holds as many rate-limit buckets as it can, and none of them may be forgotten yet; new clients and identities are refused until one is"
+	}
+	return over
+}
+
+// clientAddr is the caller's address: Cloudflare's CF-Connecting-IP when trusted and present,
+// else the connection's host.
+func clientAddr(r *http.Request, trustCF bool) string {
+	if ip := r.Header.Get("CF-Connecting-IP"); trustCF && ip != "" {
 		return ip
 	}
 	if host, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {

@@ -9,7 +9,7 @@ import (
 
 // TestClientRateLimit tests the per-address request limit, its Retry-After and its refill.
 func TestClientRateLimit(t *testing.T) {
-	rg := newRig(t, func(c *Config) { c.ClientPerMinute = 2 })
+	rg := newRig(t, func(c *Config) { c.ClientPerMinute = 2; c.TrustCFConnectingIP = true }) // as in the Worker
 	for i := range 2 {
 		answer(t, rg.post(batch(ev(fmt.Sprint("a", i)))))
 	}
@@ -72,7 +72,7 @@ func TestIdentityBatchOverLimit(t *testing.T) {
 func TestTokenBucket(t *testing.T) {
 	clock := time.UnixMilli(1_000_000)
 	l := limiter{store: NewMemoryStore(), now: func() time.Time { return clock }}
-	w := want{key: "k", n: 1, perMinute: 60}
+	w := Want{Key: "k", N: 1, PerMinute: 60}
 	steps := []struct {
 		advance time.Duration
 		n       float64
@@ -90,40 +90,99 @@ func TestTokenBucket(t *testing.T) {
 	}
 	for i, s := range steps {
 		clock = clock.Add(s.advance)
-		w.n = s.n
-		_, wait, ok := l.take([]want{w})
-		if ok != s.ok || wait != s.wait {
-			t.Errorf("step %d: ok %v wait %v, want %v %v", i, ok, wait, s.ok, s.wait)
+		w.N = s.n
+		got := l.take([]Want{w})
+		if got.OK != s.ok || got.Wait != s.wait || got.Full {
+			t.Errorf("step %d: %+v, want ok %v wait %v", i, got, s.ok, s.wait)
 		}
 	}
 }
 
-// TestMemoryStoreBound tests that the store stays within its key bound and keeps recent keys.
+// TestMemoryStoreBound tests that the store stays within its key bound, forgets only buckets
+// that are full again, and refuses new keys while none is.
 func TestMemoryStoreBound(t *testing.T) {
-	s := NewMemoryStore()
-	for i := range maxMemoryKeys + 5 {
-		s.Put(fmt.Sprint("k", i), Bucket{Tokens: 1, At: int64(i)})
+	table := newMemoryTable(maxMemoryKeys)
+	s := NewTableStore(table)
+	at := time.UnixMilli(1_000_000)
+	for i := range maxMemoryKeys {
+		if got := s.Take(at, []Want{{Key: fmt.Sprint("k", i), N: 1, PerMinute: 60}}); !got.OK {
+			t.Fatalf("key %d: %+v", i, got)
+		}
 	}
-	if n := len(s.m); n > maxMemoryKeys {
-		t.Errorf("store holds %d keys, bound %d", n, maxMemoryKeys)
+	// Each bucket spent one token, refilled in a second: until then a new key finds no room.
+	got := s.Take(at.Add(500*time.Millisecond), []Want{{Key: "new", N: 1, PerMinute: 60}})
+	if got.OK || !got.Full || got.Wait != 500*time.Millisecond {
+		t.Errorf("a new key in a full table: %+v, want refused as full for 500ms", got)
 	}
-	if _, ok := s.Get(fmt.Sprint("k", maxMemoryKeys+4)); !ok {
-		t.Errorf("the newest key was evicted")
+	if got := s.Take(at.Add(500*time.Millisecond), []Want{{Key: "k7", N: 1, PerMinute: 60}}); !got.OK {
+		t.Errorf("a key the table holds: %+v", got)
 	}
-	if b, ok := s.Get(fmt.Sprint("k", maxMemoryKeys-1)); !ok || b.At != maxMemoryKeys-1 {
-		t.Errorf("a recent key was evicted")
+	if n := len(table.m); n != maxMemoryKeys {
+		t.Errorf("table holds %d keys, want %d", n, maxMemoryKeys)
+	}
+	// A second on, every bucket but k7's is full again and may go.
+	if got := s.Take(at.Add(time.Second), []Want{{Key: "new", N: 1, PerMinute: 60}}); !got.OK {
+		t.Errorf("a new key once buckets are full again: %+v", got)
+	}
+	if _, ok := table.Get("k7"); !ok || len(table.m) != 2 {
+		t.Errorf("after the sweep the table holds %d keys (k7 kept: %v), want k7 and new", len(table.m), ok)
+	}
+}
+
+// TestTakeIsAllOrNothing tests that when one want does not fit, or a new key finds no room,
+// no bucket pays.
+func TestTakeIsAllOrNothing(t *testing.T) {
+	table := newMemoryTable(3)
+	s := NewTableStore(table)
+	now := time.UnixMilli(1_000_000)
+	s.Take(now, []Want{{Key: "a", N: 1, PerMinute: 10}, {Key: "b", N: 10, PerMinute: 10}})
+	if got := s.Take(now, []Want{{Key: "a", N: 1, PerMinute: 10}, {Key: "b", N: 1, PerMinute: 10}}); got.OK || got.Blocked != 1 || got.Full {
+		t.Errorf("b is empty: %+v", got)
+	}
+	if got := s.Take(now, []Want{{Key: "a", N: 1, PerMinute: 10}, {Key: "c", N: 1, PerMinute: 10}, {Key: "d", N: 1, PerMinute: 10}}); got.OK || !got.Full || got.Blocked != 1 {
+		t.Errorf("two new keys, room for one: %+v", got)
+	}
+	if b, _ := table.Get("a"); b.Tokens != 9 {
+		t.Errorf("a holds %v tokens, want 9: refused takes cost nothing", b.Tokens)
+	}
+	if len(table.m) != 2 {
+		t.Errorf("refused takes left keys behind: %v", table.m)
 	}
 }
 
 // TestLoweredLimit tests that a bucket saved under a higher limit is capped at the new one.
 func TestLoweredLimit(t *testing.T) {
-	store := NewMemoryStore()
-	store.Put("k", Bucket{Tokens: 100, At: 1000})
-	l := limiter{store: store, now: func() time.Time { return time.UnixMilli(1000) }}
-	if _, _, ok := l.take([]want{{key: "k", n: 11, perMinute: 10}}); ok {
+	table := newMemoryTable(maxMemoryKeys)
+	table.Put("k", Bucket{Tokens: 100, At: 1000, FullAt: 1000})
+	l := limiter{store: NewTableStore(table), now: func() time.Time { return time.UnixMilli(1000) }}
+	if got := l.take([]Want{{Key: "k", N: 11, PerMinute: 10}}); got.OK {
 		t.Error("took 11 tokens under a limit of 10")
 	}
-	if _, _, ok := l.take([]want{{key: "k", n: 10, perMinute: 10}}); !ok {
+	if got := l.take([]Want{{Key: "k", N: 10, PerMinute: 10}}); !got.OK {
 		t.Error("could not take the full burst of 10")
+	}
+}
+
+// TestSpoofedClientAddress tests that CF-Connecting-IP, which anyone can send where Cloudflare
+// does not set it, decides the client's bucket only when the configuration trusts it (the Worker
+// does); otherwise the connection's address does.
+func TestSpoofedClientAddress(t *testing.T) {
+	for _, trust := range []bool{false, true} {
+		t.Run(fmt.Sprint("trusted ", trust), func(t *testing.T) {
+			rg := newRig(t, func(c *Config) { c.ClientPerMinute = 5; c.TrustCFConnectingIP = trust })
+			ok := 0
+			for i := range 50 {
+				if rg.post(batch(ev(fmt.Sprint("s", i))), "CF-Connecting-IP", fmt.Sprintf("198.51.100.%d", i)).Code == 200 {
+					ok++
+				}
+			}
+			want := 5 // one connection address, one bucket
+			if trust {
+				want = 50 // the header names 50 addresses
+			}
+			if ok != want {
+				t.Errorf("%d of 50 requests accepted, want %d", ok, want)
+			}
+		})
 	}
 }

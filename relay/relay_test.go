@@ -4,10 +4,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/userpilot-heap-bridge/userpilot-heap-bridge/relay/fakeheap"
 )
@@ -32,7 +34,7 @@ func TestHappyPath(t *testing.T) {
 	}
 	got, _ := json.Marshal(snap.Events)
 	want := `[{"identity":"user-42","event":"Userpilot Flow Completed","properties":{"done":"true","flow_id":"f1","ratio":0.5,"skipped":"false","step":3},"timestamp":"2025-06-01T11:59:00.123Z","idempotency_key":"e1"},` +
-		`{"identity":"user-7","event":"Userpilot Flow Completed","timestamp":"2025-06-01T12:00:00Z","idempotency_key":"e2"}]`
+		`{"identity":"user-7","event":"Userpilot Flow Completed","timestamp":"2025-06-01T12:00:00.000Z","idempotency_key":"e2"}]`
 	if string(got) != want {
 		t.Errorf("Heap stored\n%s\nwant\n%s", got, want)
 	}
@@ -143,16 +145,69 @@ func TestEventRefusals(t *testing.T) {
 	}
 }
 
-// TestDuplicateIDInBatch tests that the second event with an id is refused and the first sent.
-func TestDuplicateIDInBatch(t *testing.T) {
-	rg := newRig(t, nil)
-	a := answer(t, rg.post(batch(ev("same"), ev("other"), ev("same", "name", `"Second"`))))
-	if !slices.Equal(a.Accepted, []string{"same", "other"}) || len(a.Refused) != 1 ||
-		a.Refused[0].ID != "same" || !strings.HasPrefix(a.Refused[0].Reason, "duplicate_id: ") {
-		t.Fatalf("answer %+v", a)
+// TestEveryIDAnsweredOnce tests that an id sent more than once in a batch is answered in exactly
+// one list, once: identical copies are one event, different events under one id are all refused.
+func TestEveryIDAnsweredOnce(t *testing.T) {
+	tests := []struct {
+		name     string
+		events   []string
+		accepted []string
+		refused  map[string]string // id → reason code
+		stored   []string          // idempotency keys Heap stored
+	}{
+		{"different events under one id", []string{ev("same"), ev("other"), ev("same", "name", `"Second"`)},
+			[]string{"other"}, map[string]string{"same": CodeDuplicateID}, []string{"other"}},
+		{"identical copies are one event", []string{ev("twin"), ev("other"), ev("twin")},
+			[]string{"twin", "other"}, map[string]string{}, []string{"twin", "other"}},
+		{"identical invalid copies are refused once", []string{ev("bad", "identity", `"guest"`), ev("bad", "identity", `"guest"`)},
+			[]string{}, map[string]string{"bad": CodeInvalidIdentity}, nil},
+		{"a valid and an invalid copy", []string{ev("mixed"), ev("mixed", "identity", `"guest"`)},
+			[]string{}, map[string]string{"mixed": CodeDuplicateID}, nil},
+		{"three copies, one different", []string{ev("x"), ev("x"), ev("x", "properties", `{"flow_id":"f2"}`)},
+			[]string{}, map[string]string{"x": CodeDuplicateID}, nil},
+		{"empty ids", []string{ev(""), ev("", "name", `"Other"`)},
+			[]string{}, map[string]string{"": CodeInvalidID}, nil},
 	}
-	if events := rg.heap.Snapshot().Events; len(events) != 2 || events[0].Event != "Userpilot Flow Completed" {
-		t.Errorf("Heap stored %+v", events)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rg := newRig(t, nil)
+			a := answer(t, rg.post(batch(tt.events...)))
+			answeredOnce(t, a)
+			if !slices.Equal(a.Accepted, tt.accepted) {
+				t.Errorf("accepted %q, want %q", a.Accepted, tt.accepted)
+			}
+			refused := map[string]string{}
+			for _, r := range a.Refused {
+				code, _, _ := strings.Cut(r.Reason, ": ")
+				refused[r.ID] = code
+			}
+			if !maps.Equal(refused, tt.refused) {
+				t.Errorf("refused %+v, want codes %v", a.Refused, tt.refused)
+			}
+			var stored []string
+			for _, e := range rg.heap.Snapshot().Events {
+				stored = append(stored, e.IdempotencyKey)
+			}
+			if !slices.Equal(stored, tt.stored) {
+				t.Errorf("Heap stored %q, want %q", stored, tt.stored)
+			}
+		})
+	}
+}
+
+// answeredOnce fails the test when an id appears more than once across an answer's two lists.
+func answeredOnce(t *testing.T, a Answer) {
+	t.Helper()
+	seen := map[string]bool{}
+	ids := slices.Clone(a.Accepted)
+	for _, r := range a.Refused {
+		ids = append(ids, r.ID)
+	}
+	for _, id := range ids {
+		if seen[id] {
+			t.Errorf("id %q is answered more than once: %+v", id, a)
+		}
+		seen[id] = true
 	}
 }
 
@@ -344,8 +399,7 @@ func TestPanicIsAnswered(t *testing.T) {
 // panickyStore fails every call, as a broken binding would.
 type panickyStore struct{}
 
-func (panickyStore) Get(string) (Bucket, bool) { panic("store is down") }
-func (panickyStore) Put(string, Bucket)        { panic("store is down") }
+func (panickyStore) Take(time.Time, []Want) Taken { panic("store is down") }
 
 // TestOtherAppIDAtHeap tests that a Heap refusing the app_id refuses the events, not the request.
 func TestOtherAppIDAtHeap(t *testing.T) {

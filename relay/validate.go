@@ -4,8 +4,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
+	"reflect"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/userpilot-heap-bridge/userpilot-heap-bridge/bridge"
@@ -38,12 +40,30 @@ type valid struct {
 }
 
 // validate splits events into the ones fit for Heap and refusals, keeping each event's order.
+// Every id is answered once: copies of one event under an id are that event, and an id carried
+// by different events is refused, every copy, since the page could not tell which one was taken.
 func validate(events []Event, now time.Time) ([]valid, []Refusal) {
-	seen := map[string]bool{}
+	first := map[string]int{}
+	conflict := map[string]bool{}
+	for i, e := range events {
+		j, seen := first[e.ID]
+		switch {
+		case !seen:
+			first[e.ID] = i
+		case !reflect.DeepEqual(events[j], e):
+			conflict[e.ID] = true
+		}
+	}
 	var ok []valid
 	refused := []Refusal{}
-	for _, e := range events {
-		v, code, detail := check(e, seen, now)
+	for i, e := range events {
+		if first[e.ID] != i {
+			continue // a later copy, answered with the first
+		}
+		v, code, detail := check(e, now)
+		if conflict[e.ID] && code != CodeInvalidID {
+			code, detail = CodeDuplicateID, "the batch holds different events with id "+strconv.Quote(e.ID)
+		}
 		if code != "" {
 			refused = append(refused, Refusal{ID: e.ID, Reason: code + ": " + detail})
 			continue
@@ -54,14 +74,10 @@ func validate(events []Event, now time.Time) ([]valid, []Refusal) {
 }
 
 // check validates one event, returning it ready for Heap or a refusal code and detail.
-func check(e Event, seen map[string]bool, now time.Time) (valid, string, string) {
+func check(e Event, now time.Time) (valid, string, string) {
 	if why := checkID(e.ID); why != "" {
 		return valid{}, CodeInvalidID, why
 	}
-	if seen[e.ID] {
-		return valid{}, CodeDuplicateID, "an earlier event in this batch has id " + strconv.Quote(e.ID)
-	}
-	seen[e.ID] = true
 	if why := bridge.CheckEventName(e.Name); why != "" {
 		return valid{}, CodeInvalidName, "event name " + why
 	}
@@ -72,14 +88,15 @@ func check(e Event, seen map[string]bool, now time.Time) (valid, string, string)
 	if e.Identity == "" {
 		return valid{}, CodeNoIdentity, "Heap's server API needs an identity for every event"
 	}
-	if _, why := bridge.CheckIdentity(bridge.Str(e.Identity)); why != "" {
+	identity, why := bridge.CheckIdentity(bridge.Str(e.Identity)) // the page's own guard
+	if why != "" {
 		return valid{}, CodeInvalidIdentity, "identity " + why
 	}
 	ts, why := checkTimestamp(e.Timestamp, now)
 	if why != "" {
 		return valid{}, CodeInvalidTimestamp, why
 	}
-	return valid{id: e.ID, name: e.Name, identity: e.Identity, timestamp: ts, properties: props}, "", ""
+	return valid{id: e.ID, name: e.Name, identity: identity, timestamp: ts, properties: props}, "", ""
 }
 
 // checkID returns why id cannot be an event id (and Heap idempotency key), or "".
@@ -130,21 +147,74 @@ func checkProperties(in map[string]any) (map[string]any, string) {
 	return out, ""
 }
 
-// checkTimestamp returns the timestamp to send Heap (now when empty), or why it is unfit.
+// heapTime is how Heap gets every timestamp: UTC with milliseconds, one form whatever the page sent.
+const heapTime = "2006-01-02T15:04:05.000Z"
+
+// checkTimestamp returns the timestamp to send Heap, in UTC with milliseconds (now when empty), or
+// why it is unfit.
 func checkTimestamp(ts string, now time.Time) (string, string) {
 	if ts == "" {
-		return now.UTC().Format(time.RFC3339Nano), ""
+		return now.UTC().Format(heapTime), ""
 	}
 	t, err := time.Parse(time.RFC3339Nano, ts)
 	switch {
-	case err != nil:
+	case err != nil || !rfc3339Form(ts):
 		return "", "timestamp " + label(ts) + " is not RFC 3339, like 2024-05-01T12:00:00Z"
 	case t.After(now.Add(MaxFutureSkew)):
 		return "", "timestamp " + label(ts) + " is more than 5 minutes in the future"
 	case t.Before(now.Add(-MaxEventAge)):
 		return "", "timestamp " + label(ts) + " is older than 7 days"
 	}
-	return ts, ""
+	return t.UTC().Format(heapTime), "" // Format cuts the fraction, never rounding into the next second
+}
+
+// rfc3339Form reports whether ts has RFC 3339's form in full, which time.Parse does not insist on:
+// a '.' before the fraction, and an offset of at most 23:59.
+func rfc3339Form(ts string) bool {
+	if len(ts) < len("2006-01-02T15:04:05Z") {
+		return false
+	}
+	for i, c := range []byte(ts[:19]) {
+		switch i {
+		case 4, 7:
+			if c != '-' {
+				return false
+			}
+		case 10:
+			if c != 'T' {
+				return false
+			}
+		case 13, 16:
+			if c != ':' {
+				return false
+			}
+		default:
+			if c < '0' || c > '9' {
+				return false
+			}
+		}
+	}
+	rest := ts[19:]
+	if strings.HasPrefix(rest, ".") {
+		n := 1
+		for n < len(rest) && '0' <= rest[n] && rest[n] <= '9' {
+			n++
+		}
+		if n == 1 {
+			return false
+		}
+		rest = rest[n:]
+	}
+	if rest == "Z" {
+		return true
+	}
+	return len(rest) == 6 && (rest[0] == '+' || rest[0] == '-') && rest[3] == ':' &&
+		twoDigits(rest[1:3], 23) && twoDigits(rest[4:6], 59)
+}
+
+// twoDigits reports whether s is two decimal digits making at most max.
+func twoDigits(s string, max int) bool {
+	return '0' <= s[0] && s[0] <= '9' && '0' <= s[1] && s[1] <= '9' && int(s[0]-'0')*10+int(s[1]-'0') <= max
 }
 
 // label quotes s for a reason, shortened so a huge input does not make a huge answer.

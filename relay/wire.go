@@ -38,10 +38,14 @@ type errorBody struct {
 }
 
 // DecodeEvents strictly decodes a request body: one JSON object with only an events array of 1 to
-// MaxBatchEvents objects, with no unknown fields anywhere but inside properties.
+// MaxBatchEvents objects, with no unknown fields anywhere but inside properties, every key spelled
+// exactly and none twice in one object.
 func DecodeEvents(body []byte) ([]Event, error) {
 	if kind := kindOf(bytes.TrimLeft(body, " \t\r\n")); kind != "" && kind != "an object" {
 		return nil, fmt.Errorf("body: is %s, not a JSON object", kind)
+	}
+	if err := checkKeys(body); err != nil {
+		return nil, err
 	}
 	var top struct {
 		Events *[]json.RawMessage `json:"events"`

@@ -126,12 +126,11 @@ function decode(text) {
 
 const label = (s) => JSON.stringify(s.length > 64 ? s.slice(0, 64) : s) + (s.length > 64 ? '…' : '');
 
-function checkEvent(e, seen, now) {
+function checkEvent(e, conflict, now) {
   if (e.id === '') return ['invalid_id', 'the id is empty'];
   if (e.id.length > MAX_ID) return ['invalid_id', `the id is longer than ${MAX_ID} characters`];
   if (!ID_CHARS.test(e.id)) return ['invalid_id', 'the id may hold only A-Z, a-z, 0-9 and . _ : -'];
-  if (seen.has(e.id)) return ['duplicate_id', `an earlier event in this batch has id ${JSON.stringify(e.id)}`];
-  seen.add(e.id);
+  if (conflict.has(e.id)) return ['duplicate_id', `the batch holds different events with id ${JSON.stringify(e.id)}`];
   if (ALL_BLANK.test(e.name)) return ['invalid_name', 'event name it is empty'];
   if (e.name.length > MAX_NAME) return ['invalid_name', `event name it is longer than ${MAX_NAME} characters`];
   const keys = Object.keys(e.properties);
@@ -291,11 +290,20 @@ async function events(request, cfg, cors) {
     if (sig !== await hmacHex(cfg.secret, identity)) return fail(403, 'the signature does not match the identity', cors);
   }
 
-  const seen = new Set();
+  // Every id is answered once, like the Go relay: copies of one event are that event, and an id
+  // carried by different events is refused.
+  const first = new Map();
+  const conflict = new Set();
+  for (const e of batch) {
+    const text = JSON.stringify(e);
+    if (!first.has(e.id)) first.set(e.id, { e, text });
+    else if (first.get(e.id).text !== text) conflict.add(e.id);
+  }
   const ok = [];
   const refused = [];
   for (const e of batch) {
-    const why = checkEvent(e, seen, start);
+    if (first.get(e.id).e !== e) continue;
+    const why = checkEvent(e, conflict, start);
     if (why) refused.push({ id: e.id, reason: `${why[0]}: ${why[1]}` });
     else ok.push(e);
   }

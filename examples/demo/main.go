@@ -59,7 +59,7 @@ func main() {
 	fmt.Printf("Heap blocked by an ad-blocker: http://%s/?heap=blocked (edge relay at %sv1/events, ALLOWED_ORIGINS=%s)\n",
 		ln.Addr(), relayPrefix, strings.Join(origins, ","))
 
-	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
+	srv := newServer(handler)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	go func() {
@@ -70,6 +70,19 @@ func main() {
 	}()
 	if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		log.Fatal(err)
+	}
+}
+
+// newServer is the demo's HTTP server for handler. Every timeout is set, so a client that sends a
+// body slowly, reads slowly or keeps an idle connection cannot hold one for long; a relay request
+// waits for Heap at most relay.DefaultHeapDeadline, well inside the write timeout.
+func newServer(handler http.Handler) *http.Server {
+	return &http.Server{
+		Handler:           handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       60 * time.Second,
 	}
 }
 

@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -11,6 +12,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/userpilot-heap-bridge/userpilot-heap-bridge/relay"
 	"github.com/userpilot-heap-bridge/userpilot-heap-bridge/relay/fakeheap"
 )
 
@@ -235,6 +237,29 @@ func TestPageOrigins(t *testing.T) {
 		}
 		if got := strings.Join(pageOrigins(tcp), ","); got != want {
 			t.Errorf("pageOrigins(%s) = %s, want %s", addr, got, want)
+		}
+	}
+}
+
+// The relay mounted in the demo is not behind Cloudflare: a CF-Connecting-IP header sent by the
+// caller does not give it a fresh client budget.
+func TestRelaySpoofedAddressIsLimited(t *testing.T) {
+	srv := startDemo(t, t.TempDir())
+	limit := relay.DefaultClientPerMinute
+	for i := 0; i <= limit; i++ {
+		req, err := http.NewRequest(http.MethodPost, srv.URL+"/heap-relay/v1/events", strings.NewReader(`{}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("CF-Connecting-IP", fmt.Sprintf("198.51.%d.%d", i/250, i%250))
+		resp, body := do(t, req)
+		want := http.StatusBadRequest // past the limit check, refused for its empty body
+		if i == limit {
+			want = http.StatusTooManyRequests
+		}
+		if resp.StatusCode != want {
+			t.Fatalf("request %d: %d %s, want %d", i+1, resp.StatusCode, body, want)
 		}
 	}
 }

@@ -30,10 +30,12 @@ type Snapshot struct {
 	Events     []Event `json:"events"`     // stored events, in arrival order
 }
 
-// Failure is the body of POST /_fail.
+// Failure is the body of POST /_fail. Location, when set, goes on each of those answers, for
+// redirects.
 type Failure struct {
 	Statuses   []int  `json:"statuses"`
 	RetryAfter string `json:"retryAfter"`
+	Location   string `json:"location"`
 }
 
 // Server is the fake Heap API; it is safe for concurrent use.
@@ -45,6 +47,7 @@ type Server struct {
 	keys       map[string]bool
 	fail       []int
 	retryAfter string
+	location   string
 }
 
 // New returns a fake Heap that accepts only appID.
@@ -59,6 +62,15 @@ func (s *Server) Fail(retryAfter string, statuses ...int) {
 	defer s.mu.Unlock()
 	s.fail = append(s.fail, statuses...)
 	s.retryAfter = retryAfter
+}
+
+// Redirect queues statuses (3xx) to answer the next track requests with, each with Location
+// location.
+func (s *Server) Redirect(location string, statuses ...int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.fail = append(s.fail, statuses...)
+	s.location = location
 }
 
 // Snapshot returns a copy of what the fake Heap received and stored.
@@ -78,6 +90,7 @@ func (s *Server) Reset() {
 	s.keys = map[string]bool{}
 	s.fail = nil
 	s.retryAfter = ""
+	s.location = ""
 }
 
 // ServeHTTP serves POST /api/track and the control endpoints /_fail, /_events and /_reset.
@@ -92,6 +105,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		s.Fail(f.RetryAfter, f.Statuses...)
+		if f.Location != "" {
+			s.Redirect(f.Location)
+		}
 		w.WriteHeader(http.StatusNoContent)
 	case r.URL.Path == "/_events" && r.Method == http.MethodGet:
 		w.Header().Set("Content-Type", "application/json")
@@ -116,6 +132,9 @@ func (s *Server) track(w http.ResponseWriter, r *http.Request) {
 		s.fail = s.fail[1:]
 		if s.retryAfter != "" {
 			w.Header().Set("Retry-After", s.retryAfter)
+		}
+		if s.location != "" {
+			w.Header().Set("Location", s.location)
 		}
 		http.Error(w, http.StatusText(status), status)
 		return

@@ -143,6 +143,30 @@ func TestControlEndpoints(t *testing.T) {
 	}
 }
 
+// TestRedirects tests queued redirects: each answer carries the Location, then tracking resumes.
+func TestRedirects(t *testing.T) {
+	s := New("7")
+	rec := httptest.NewRecorder()
+	s.ServeHTTP(rec, httptest.NewRequest("POST", "/_fail", strings.NewReader(`{"statuses":[301,308],"location":"/_events"}`)))
+	if rec.Code != 204 {
+		t.Fatalf("/_fail: %d", rec.Code)
+	}
+	ok := `{"app_id":"7","identity":"u","event":"e"}`
+	for _, want := range []int{301, 308} {
+		if rec := track(s, ok); rec.Code != want || rec.Header().Get("Location") != "/_events" {
+			t.Errorf("status %d Location %q, want %d /_events", rec.Code, rec.Header().Get("Location"), want)
+		}
+	}
+	if rec := track(s, ok); rec.Code != 200 || len(s.Snapshot().Events) != 1 {
+		t.Errorf("after the redirects: %d, %d stored", rec.Code, len(s.Snapshot().Events))
+	}
+	s.Redirect("https://elsewhere.test/api/track", 307)
+	s.Reset()
+	if rec := track(s, ok); rec.Code != 200 || rec.Header().Get("Location") != "" {
+		t.Errorf("reset left a redirect: %d %q", rec.Code, rec.Header().Get("Location"))
+	}
+}
+
 // TestEmptySnapshotEventsIsArray tests that /_events lists no events as [], not null.
 func TestEmptySnapshotEventsIsArray(t *testing.T) {
 	rec := httptest.NewRecorder()

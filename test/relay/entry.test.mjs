@@ -1,6 +1,6 @@
 // edge/entry.mjs in Node, over a stand-in for syumai's worker.mjs that hands back what it was given:
 // the env Go reads gains RELAY_LIMITS, the runtime's env is left alone, and the bucket store keeps
-// at most 10,000 keys, dropping the least recently written.
+// at most 10,000 keys, forgetting only buckets that are full again and otherwise refusing new keys.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -37,32 +37,44 @@ test('the env handed to Go reads through to the Worker env and adds RELAY_LIMITS
 
 test('the store outlives a request: every request sees the same buckets', () => {
   const first = call({}).env.RELAY_LIMITS;
-  first.put('client:a', { tokens: 2.5, at: 1000 });
+  first.put('client:a', { tokens: 2.5, at: 1000, fullAt: 2000 });
   const second = call({}).env.RELAY_LIMITS;
-  assert.deepEqual(second.get('client:a'), { tokens: 2.5, at: 1000 });
+  assert.deepEqual(second.get('client:a'), { tokens: 2.5, at: 1000, fullAt: 2000 });
   assert.equal(second.get('client:missing'), undefined);
   const copy = second.get('client:a');
   copy.tokens = 99;
-  assert.deepEqual(second.get('client:a'), { tokens: 2.5, at: 1000 }, 'get hands out copies');
+  assert.deepEqual(second.get('client:a'), { tokens: 2.5, at: 1000, fullAt: 2000 }, 'get hands out copies');
 });
 
 test('a malformed bucket is not stored', () => {
   const store = call({}).env.RELAY_LIMITS;
-  store.put('bad:1', { tokens: 'x', at: 1 });
-  store.put('bad:2', { tokens: 1 });
+  store.put('bad:1', { tokens: 'x', at: 1, fullAt: 1 });
+  store.put('bad:2', { tokens: 1, at: 1 });
   store.put('bad:3', null);
-  for (const k of ['bad:1', 'bad:2', 'bad:3']) assert.equal(store.get(k), undefined, k);
+  store.put('bad:4', { tokens: 1, at: 1, fullAt: Infinity });
+  for (const k of ['bad:1', 'bad:2', 'bad:3', 'bad:4']) assert.equal(store.get(k), undefined, k);
 });
 
-test('the store keeps at most 10,000 keys, dropping the least recently written', () => {
+test('the store keeps at most 10,000 keys; it forgets only buckets full again, else refuses new keys', () => {
   const store = call({}).env.RELAY_LIMITS;
-  for (let i = 0; i < 10000; i++) store.put(`evict:${i}`, { tokens: i, at: i });
+  store.admit(10001, 1e15); // a day far ahead: every bucket is full again, so all go
+  assert.equal(store.size, 0);
+  store.put('old', { tokens: 3, at: 1000, fullAt: 2000 });
+  assert.equal(store.admit(9999, 5000), true);
+  for (let i = 0; i < 9999; i++) store.put(`spent:${i}`, { tokens: 0, at: 5000, fullAt: 6000 + i });
   assert.equal(store.size, 10000);
-  store.put('evict:0', { tokens: 0, at: 10000 }); // written again: now the most recent
-  store.put('evict:new', { tokens: 1, at: 10001 });
+  assert.equal(store.admit(1, 5500), true, 'old, full again at 2000, makes room');
+  assert.equal(store.get('old'), undefined);
+  store.put('new:1', { tokens: 0, at: 5500, fullAt: 7000 });
   assert.equal(store.size, 10000);
-  assert.deepEqual(store.get('evict:0'), { tokens: 0, at: 10000 });
-  assert.equal(store.get('evict:1'), undefined, 'the oldest write went first');
-  assert.deepEqual(store.get('evict:2'), { tokens: 2, at: 2 });
-  assert.deepEqual(store.get('evict:new'), { tokens: 1, at: 10001 });
+  assert.equal(store.admit(1, 5500), 6000, 'no bucket is full again before 6000');
+  store.put('new:2', { tokens: 1, at: 5500, fullAt: 6500 });
+  assert.equal(store.get('new:2'), undefined, 'a new key with no room is not stored');
+  assert.deepEqual(store.get('spent:0'), { tokens: 0, at: 5000, fullAt: 6000 }, 'a limited bucket is kept');
+  store.put('spent:0', { tokens: 0.5, at: 5600, fullAt: 6100 }); // a key it holds is always saved
+  assert.deepEqual(store.get('spent:0'), { tokens: 0.5, at: 5600, fullAt: 6100 });
+  assert.equal(store.admit(3, 6002), 6003, 'at 6002 only spent:1 and spent:2 are full again; spent:3 is next');
+  assert.equal(store.size, 9998);
+  assert.equal(store.admit(2, 6002), true);
+  assert.deepEqual(store.get('spent:3'), { tokens: 0, at: 5000, fullAt: 6003 });
 });

@@ -79,16 +79,17 @@ export function relaySuite({ baseline = false } = {}) {
 
   test('every refusal code, each event refused on its own while the rest go through', async () => {
     const good = event();
+    const twin = event();
     const cases = {
       invalid_id: event({ id: 'has space' }),
-      duplicate_id: { ...event(), id: good.id },
+      duplicate_id: twin, // a different event under its id comes last: every id is answered once
       invalid_name: event({ name: '   ' }),
       invalid_properties: event({ properties: { nested: { no: 1 } } }),
       no_identity: event({ identity: '' }),
       invalid_identity: event({ identity: 'guest' }),
       invalid_timestamp: event({ timestamp: 'yesterday' })
     };
-    const res = await post(relays.main.url, { events: [good, ...Object.values(cases)] });
+    const res = await post(relays.main.url, { events: [good, ...Object.values(cases), { ...twin, name: 'Userpilot Other' }] });
     assert.equal(res.status, 200, res.text);
     assert.deepEqual(res.json.accepted, [good.id]);
     assert.deepEqual(res.json.refused.map((r) => [r.id, reasonCode(r)]), Object.entries(cases).map(([code, e]) => [e.id, code]));

@@ -31,8 +31,9 @@ func newHandler() http.Handler {
 	if err != nil {
 		return relay.ConfigErrorHandler(err)
 	}
+	cfg.TrustCFConnectingIP = true // on Cloudflare it is the address that connected to Cloudflare
 	return relay.NewHandler(cfg, relay.Deps{
-		Client: fetch.NewClient(fetch.WithBinding(realGlobal())).HTTPClient(fetch.RedirectModeFollow),
+		Client: fetch.NewClient(fetch.WithBinding(realGlobal())).HTTPClient(fetch.RedirectModeManual),
 		Store:  storeFrom(cloudflare.GetBinding("RELAY_LIMITS")),
 	})
 }

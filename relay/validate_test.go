@@ -1,0 +1,53 @@
+package relay
+
+import (
+	"strings"
+	"testing"
+)
+
+// TestTimestampsNormalised tests that Heap gets every timestamp in UTC with milliseconds, whatever
+// offset and precision the page sent, and that what is not RFC 3339 is refused.
+func TestTimestampsNormalised(t *testing.T) {
+	tests := []struct{ in, want string }{ // want "" means refused
+		{"2025-06-01T11:59:00.123Z", "2025-06-01T11:59:00.123Z"},
+		{"2025-06-01T11:59:00Z", "2025-06-01T11:59:00.000Z"},
+		{"2025-06-01T14:00:00+02:00", "2025-06-01T12:00:00.000Z"},
+		{"2025-06-02T11:58:00+23:59", "2025-06-01T11:59:00.000Z"},
+		{"2025-05-31T12:01:00-23:59", "2025-06-01T12:00:00.000Z"},
+		{"2025-06-01T11:59:00-00:00", "2025-06-01T11:59:00.000Z"},
+		{"2025-06-01T11:59:00.1234567890123Z", "2025-06-01T11:59:00.123Z"},
+		{"2025-06-01T11:59:00.9999999999999+00:00", "2025-06-01T11:59:00.999Z"},
+		{"2025-06-01T11:59:00.5Z", "2025-06-01T11:59:00.500Z"},
+		{"", "2025-06-01T12:00:00.000Z"}, // no timestamp: the relay's clock
+		{"2025-06-01T12:00:00+24:00", ""},
+		{"2025-06-01T12:00:00+02:60", ""},
+		{"2025-06-01T12:00:00,5Z", ""},
+		{"2025-06-01T12:00:00.Z", ""},
+		{"2025-06-01t12:00:00z", ""},
+		{"2025-06-01T12:00:60Z", ""},
+		{"2025-02-30T12:00:00Z", ""},
+		{"2025-06-01T12:00:00+0200", ""},
+		{"2025-06-01 12:00:00Z", ""},
+		{" 2025-06-01T12:00:00Z", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			rg := newRig(t, nil)
+			fields := []string{"timestamp", jsonString(tt.in)}
+			if tt.in == "" {
+				fields = nil
+			}
+			a := answer(t, rg.post(batch(ev("e", fields...))))
+			events := rg.heap.Snapshot().Events
+			if tt.want == "" {
+				if len(a.Refused) != 1 || !strings.HasPrefix(a.Refused[0].Reason, CodeInvalidTimestamp+": ") || len(events) != 0 {
+					t.Fatalf("want refused as %s; answer %+v, Heap stored %+v", CodeInvalidTimestamp, a, events)
+				}
+				return
+			}
+			if len(a.Accepted) != 1 || len(events) != 1 || events[0].Timestamp != tt.want {
+				t.Fatalf("answer %+v, Heap stored %+v; want timestamp %s", a, events, tt.want)
+			}
+		})
+	}
+}
