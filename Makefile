@@ -6,7 +6,7 @@ DIST      := dist
 GOFLAGS_WASM := -trimpath -ldflags='-s -w'
 CHROMIUM  ?= /usr/bin/chromium
 
-.PHONY: build test demo bench deps deps-node deps-chromium test-go test-wasm test-browser test-examples clean relay-build relay test-relay bench-relay
+.PHONY: build test demo bench deps deps-node deps-chromium test-budgets test-go test-wasm test-browser test-examples clean relay-build relay test-relay bench-relay
 
 build: deps-node $(DIST)/userpilot-heap-bridge.wasm $(DIST)/userpilot-heap-bridge.js
 
@@ -29,7 +29,11 @@ deps-chromium:
 deps-node:
 	@test -d node_modules/playwright-core -a -d node_modules/userpilot -a -d node_modules/workerd -a -d node_modules/esbuild || npm ci --no-audit --no-fund
 
-test: deps build test-go test-wasm test-browser test-examples test-relay
+test: deps build test-budgets test-go test-wasm test-browser test-examples test-relay
+
+# Brotli byte budgets (budgets.json) for the files a page downloads.
+test-budgets: build
+	node --test test/budgets/
 
 test-go:
 	$(GO) vet ./bridge/... ./relay/... ./examples/...

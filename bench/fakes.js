@@ -6,9 +6,14 @@
   var NAMES = ['started', 'step', 'completed', 'dismissed'];
   var counts = { track: 0, identify: 0, resetIdentity: 0 };
   var log = null; // an array only during validation, so timed rounds pay one null check
+  var waiter = null; // {target, resolve}: resolved when counts.track reaches target
 
   var heap = {
-    track: function (name, props) { counts.track++; if (log) log.push(JSON.stringify(['track', name, props])); },
+    track: function (name, props) {
+      counts.track++;
+      if (log) log.push(JSON.stringify(['track', name, props]));
+      if (waiter && counts.track >= waiter.target) { var w = waiter; waiter = null; w.resolve(performance.now()); }
+    },
     identify: function (id) { counts.identify++; if (log) log.push(JSON.stringify(['identify', id])); },
     resetIdentity: function () { counts.resetIdentity++; if (log) log.push(JSON.stringify(['resetIdentity'])); }
   };
@@ -99,19 +104,30 @@
     ];
   }
 
-  // validate runs the cases through one path and returns the Heap calls it made, as JSON lines.
-  function validate(sdk, identify) {
-    log = [];
-    try {
-      var steps = validationSteps();
-      for (var i = 0; i < steps.length; i++) {
-        if (steps[i][0] === 'identify') identify(steps[i][1]); else sdk.emit(steps[i][1], steps[i][2]);
-      }
-      return { calls: log, cases: steps.length };
-    } finally {
-      log = null;
-    }
+  // tracks resolves, with the time of the call, once heap.track has been called n more times: a
+  // bridge in a Worker makes its calls a moment after the emits.
+  function tracks(n) {
+    var target = counts.track + n;
+    return new Promise(function (resolve) {
+      if (n <= 0) return resolve(performance.now());
+      waiter = { target: target, resolve: resolve };
+    });
   }
 
-  window.BenchFakes = { heap: heap, counts: counts, makeSdk: makeSdk, makeEvents: makeEvents, timeRound: timeRound, validate: validate };
+  // validate runs the cases through one path and resolves with the Heap calls it made, as JSON
+  // lines, once settled() says the path is done (at once for the baseline, when idle for the bridge).
+  function validate(sdk, identify, settled) {
+    log = [];
+    var steps = validationSteps();
+    for (var i = 0; i < steps.length; i++) {
+      if (steps[i][0] === 'identify') identify(steps[i][1]); else sdk.emit(steps[i][1], steps[i][2]);
+    }
+    return Promise.resolve(settled()).then(function () {
+      var calls = log;
+      log = null;
+      return { calls: calls, cases: steps.length };
+    });
+  }
+
+  window.BenchFakes = { heap: heap, counts: counts, makeSdk: makeSdk, makeEvents: makeEvents, timeRound: timeRound, tracks: tracks, validate: validate };
 })();

@@ -1,8 +1,11 @@
-// bench/run.mjs measures the bridge in headless Chromium beside baselines run in the same session:
-// per-event cost against hand-written JavaScript, sizes and start-up against an empty Go program.
-// It prints a plain-text report and writes the same figures to bench-out/bench.json.
-// Timings on a shared machine are noisy: it reports medians and ratios, and never fails on time.
-// Usage: make build && node bench/run.mjs   (BENCH_EVENTS, BENCH_ROUNDS, BENCH_LOADS override sizes)
+// bench/run.mjs measures what the bridge costs a page, in headless Chromium, beside baselines run in
+// the same session: the longest main-thread task at start-up (module in a Worker, on the main
+// thread, no bridge, an empty Go program), main-thread time per event in bursts of 100 (Worker, main
+// thread, hand-written JavaScript), event-to-heap.track latency, a burst of 10,000 events in one
+// task, and sizes against an empty Go program. It prints a plain-text report and writes the figures
+// to bench-out/bench.json. Timings on a shared machine are noisy: it reports medians and ratios and
+// never fails on time.
+// Usage: make build && node bench/run.mjs   (BENCH_ROUNDS, BENCH_LOADS, BENCH_LATENCY override sizes)
 import http from 'node:http';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -11,11 +14,11 @@ import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { envInt, median, sizesOf, times, row } from './measure.mjs';
+import { TRACE_CATEGORIES, mainThreadTasks } from './trace.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const OUT = path.join(ROOT, 'bench-out');
-const DIST_JS = path.join(ROOT, 'dist/userpilot-heap-bridge.js');
-const DIST_WASM = path.join(ROOT, 'dist/userpilot-heap-bridge.wasm');
+const DIST = (f) => path.join(ROOT, 'dist', f);
 const EMPTY_WASM = path.join(OUT, 'empty.wasm');
 const EMPTY_JS = path.join(OUT, 'empty-bundle.js');
 const GO = process.env.GO || 'go';
@@ -24,21 +27,22 @@ const GO_FLAGS = ['-trimpath', '-ldflags=-s -w'];
 const MAKEFILE_FLAGS = "GOFLAGS_WASM := -trimpath -ldflags='-s -w'";
 
 const CONFIG = {
-  events: envInt('BENCH_EVENTS', 2000, 100), // events per timed round
-  rounds: envInt('BENCH_ROUNDS', 9, 7), // timed rounds per path, interleaved
-  warmup: 2, // untimed rounds per path first, so both paths run JIT-compiled code
-  loads: envInt('BENCH_LOADS', 7, 5) // fresh page loads per start-up variant, interleaved
+  burst: 100, // events per burst, emitted in one task
+  rounds: envInt('BENCH_ROUNDS', 15, 5), // timed bursts per path, interleaved
+  warmup: 3, // untimed bursts per path first, so every path runs JIT-compiled code
+  loads: envInt('BENCH_LOADS', 7, 3), // fresh page loads per start-up variant, interleaved
+  latency: envInt('BENCH_LATENCY', 200, 20), // single events for the latency figure
+  big: 10000 // events in one task
 };
 const LAUNCH = {
   executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
   args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
     '--disable-background-networking', '--disable-component-update', '--disable-sync']
 };
-const TIMEOUT = 30_000;
-
+const TIMEOUT = 60_000;
 const progress = (msg) => process.stderr.write(`bench: ${msg}\n`);
 
-// ---- building the yardstick: the empty syscall/js program and its one-script loader ----
+// ---- the yardstick: the empty syscall/js program and its one-script loader ----
 
 function buildEmpty() {
   const makefile = fs.readFileSync(path.join(ROOT, 'Makefile'), 'utf8');
@@ -49,37 +53,23 @@ function buildEmpty() {
   execFileSync(GO, ['build', ...GO_FLAGS, '-o', EMPTY_WASM, './bench/empty'], { cwd: ROOT, env, stdio: ['ignore', 'inherit', 'inherit'] });
   const goroot = execFileSync(GO, ['env', 'GOROOT'], { cwd: ROOT, encoding: 'utf8' }).trim();
   const goVersion = execFileSync(GO, ['env', 'GOVERSION'], { cwd: ROOT, encoding: 'utf8' }).trim();
-  // One script like the bridge's: Go's wasm_exec.js followed by the tiny loader.
   const wasmExec = fs.readFileSync(path.join(goroot, 'lib/wasm/wasm_exec.js'), 'utf8');
   const loader = fs.readFileSync(path.join(ROOT, 'bench/empty-loader.js'), 'utf8');
   fs.writeFileSync(EMPTY_JS, `${wasmExec}\n${loader}`);
   return { goVersion };
 }
 
-// ---- 2. sizes ----
-
-const fileSizes = (file) => sizesOf(fs.readFileSync(file));
-
 function measureSizes() {
-  const files = {
-    bridgeWasm: fileSizes(DIST_WASM), emptyWasm: fileSizes(EMPTY_WASM),
-    bridgeJs: fileSizes(DIST_JS), emptyJs: fileSizes(EMPTY_JS)
+  const of = (file) => sizesOf(fs.readFileSync(file));
+  const s = {
+    module: of(DIST('userpilot-heap-bridge.wasm')), floor: of(EMPTY_WASM),
+    loader: of(DIST('userpilot-heap-bridge.js')), worker: of(DIST('userpilot-heap-bridge.worker.js'))
   };
-  const sum = (a, b) => ({ raw: a.raw + b.raw, gzip: a.gzip + b.gzip, brotli: a.brotli + b.brotli });
-  files.bridgeTotal = sum(files.bridgeWasm, files.bridgeJs);
-  files.emptyTotal = sum(files.emptyWasm, files.emptyJs);
-  const ratio = (a, b) => ({ raw: a.raw / b.raw, gzip: a.gzip / b.gzip, brotli: a.brotli / b.brotli });
-  return {
-    ...files,
-    ratios: {
-      wasm: ratio(files.bridgeWasm, files.emptyWasm),
-      js: ratio(files.bridgeJs, files.emptyJs),
-      total: ratio(files.bridgeTotal, files.emptyTotal)
-    }
-  };
+  s.moduleRatio = { raw: s.module.raw / s.floor.raw, gzip: s.module.gzip / s.floor.gzip, brotli: s.module.brotli / s.floor.brotli };
+  return s;
 }
 
-// ---- the local server: repo files the pages need, and pages registered by the script ----
+// ---- the local server ----
 
 const MIME = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.wasm': 'application/wasm' };
 // Cross-origin isolation gives performance.now() 5 µs resolution instead of 100 µs.
@@ -109,6 +99,7 @@ async function startServer() {
   });
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
   const origin = `http://127.0.0.1:${server.address().port}`;
+  pages.set('/pages/blank.html', '<!doctype html><title>blank</title>');
   return {
     page(name, html) {
       pages.set(`/pages/${name}.html`, html);
@@ -118,23 +109,79 @@ async function startServer() {
   };
 }
 
-// openPage loads url in a fresh context (nothing cached) and collects page errors.
-async function openPage(browser, url) {
+async function openPage(browser, url, { trace = false } = {}) {
   const context = await browser.newContext();
   const page = await context.newPage();
   const errors = [];
   page.on('pageerror', (e) => errors.push(String((e && e.stack) || e)));
+  if (trace) {
+    // A blank page of the same origin first, so the page's renderer runs (and is traced) from the
+    // start of the measured navigation.
+    await page.goto(new URL('/pages/blank.html', url).href, { waitUntil: 'load', timeout: TIMEOUT });
+    await browser.startTracing(page, { categories: TRACE_CATEGORIES });
+  }
   await page.goto(url, { waitUntil: 'load', timeout: TIMEOUT });
   return { context, page, errors };
 }
 
-// ---- 1. per-event cost ----
+// ---- 1. start-up: the longest main-thread task between the tag and ready() ----
 
-const EVENTS_PAGE = `<!doctype html><html><head><meta charset="utf-8"><title>bench: per event</title>
+// startupPage marks the start right before the tag and the end when it is ready.
+const startupPage = (tag, readyExpr) => `<!doctype html><html><head><meta charset="utf-8"><title>bench: start-up</title></head><body>
+<script>performance.mark('bench-start');</script>
+${tag}
+<script>
+  ${readyExpr}.then(function () { performance.mark('bench-ready'); window.benchReadyAt = performance.now(); },
+    function (e) { window.benchFailed = String(e && e.message || e); });
+</script>
+</body></html>`;
+
+const settingsTag = (settings) => `<script>window.userpilotHeapBridgeSettings = ${JSON.stringify(settings)};</script>`;
+const STARTUP = {
+  worker: startupPage('<script src="/dist/userpilot-heap-bridge.js"></script>', 'UserpilotHeapBridge.ready()'),
+  main: startupPage(settingsTag({ thread: 'main' }) + '<script src="/dist/userpilot-heap-bridge.js"></script>', 'UserpilotHeapBridge.ready()'),
+  none: startupPage('', 'new Promise(function (r) { addEventListener("load", function () { setTimeout(r, 0); }); })'),
+  empty: startupPage('<script src="/bench-out/empty-bundle.js"></script>', 'BenchEmpty.ready()')
+};
+
+async function loadOnce(browser, url) {
+  const { context, page, errors } = await openPage(browser, url, { trace: true });
+  try {
+    await page.waitForFunction(() => window.benchReadyAt !== undefined || window.benchFailed !== undefined, null, { timeout: TIMEOUT });
+    const failed = await page.evaluate(() => window.benchFailed);
+    if (failed) throw new Error(`start-up page failed: ${failed}`);
+    const ms = await page.evaluate(() => window.benchReadyAt - performance.getEntriesByName('bench-start')[0].startTime);
+    const tasks = mainThreadTasks(await browser.stopTracing(), 'bench-start', 'bench-ready');
+    if (errors.length) throw new Error(`page errors during start-up:\n${errors.join('\n')}`);
+    return { ms, longest: tasks.longestMs, total: tasks.totalMs };
+  } finally {
+    await context.close();
+  }
+}
+
+async function benchStartup(browser, server) {
+  const names = Object.keys(STARTUP);
+  const urls = Object.fromEntries(names.map((n) => [n, server.page(`startup-${n}`, STARTUP[n])]));
+  const runs = Object.fromEntries(names.map((n) => [n, []]));
+  for (const n of names) await loadOnce(browser, urls[n]); // untimed: the browser's own warm-up
+  for (let i = 0; i < CONFIG.loads; i++) {
+    const order = i % 2 === 0 ? names : [...names].reverse();
+    for (const n of order) runs[n].push(await loadOnce(browser, urls[n]));
+  }
+  return Object.fromEntries(names.map((n) => [n, {
+    readyMs: summary(runs[n].map((r) => r.ms)),
+    longestTaskMs: summary(runs[n].map((r) => r.longest)),
+    mainThreadMs: summary(runs[n].map((r) => r.total))
+  }]));
+}
+
+// ---- 2-4. events: a page per thread, each with the hand-written baseline beside the bridge ----
+
+const eventsPage = (thread) => `<!doctype html><html><head><meta charset="utf-8"><title>bench: events</title>
 <script src="/bench/fakes.js"></script>
 <script src="/bench/baseline.js"></script>
 </head><body>
-<script>window.heap = BenchFakes.heap;</script>
+<script>window.heap = BenchFakes.heap; window.userpilotHeapBridgeSettings = { thread: ${JSON.stringify(thread)} };</script>
 <script src="/dist/userpilot-heap-bridge.js"></script>
 <script>
   // Assigned after the tag, so the bridge's accessor hooks it like a loaded SDK.
@@ -147,179 +194,141 @@ const EVENTS_PAGE = `<!doctype html><html><head><meta charset="utf-8"><title>ben
     benchBaselineSdk.on(name, function (payload) { benchBaseline.event(name, payload); });
   });
   benchBaseline.identify('bench-user-1');
+  // idle resolves when the bridge holds nothing: every event answered by the module.
+  window.benchIdle = function () {
+    return new Promise(function (resolve) {
+      (function check() { var s = UserpilotHeapBridge.stats(); if (s.pending === 0) resolve(); else setTimeout(check, 5); })();
+    });
+  };
 </script>
 </body></html>`;
 
-async function benchEvents(browser, server) {
-  const { context, page, errors } = await openPage(browser, server.page('events', EVENTS_PAGE));
+// burst runs in the page: n events in one task through one path; it resolves when Heap has them all.
+function burst({ which, n, base }) {
+  const sdk = which === 'baseline' ? window.benchBaselineSdk : window.userpilot;
+  const events = BenchFakes.makeEvents(n, base);
+  const s0 = UserpilotHeapBridge.stats(), t0 = BenchFakes.counts.track;
+  const done = BenchFakes.tracks(n);
+  performance.mark('bench-burst-start');
+  for (let i = 0; i < events.length; i++) sdk.emit(events[i][0], events[i][1]);
+  return done.then(() => {
+    performance.mark('bench-burst-end');
+    const s1 = UserpilotHeapBridge.stats();
+    return { tracks: BenchFakes.counts.track - t0, forwarded: s1.forwarded - s0.forwarded, received: s1.received - s0.received };
+  });
+}
+
+async function taskSeconds(cdp) {
+  const { metrics } = await cdp.send('Performance.getMetrics');
+  return metrics.find((m) => m.name === 'TaskDuration').value;
+}
+
+async function openEvents(browser, server, thread) {
+  const p = await openPage(browser, server.page(`events-${thread}`, eventsPage(thread)));
+  const ready = await p.page.evaluate(() => UserpilotHeapBridge.ready().then(() => 'ready', (e) => String(e)));
+  if (ready !== 'ready') throw new Error(`UserpilotHeapBridge.ready() rejected: ${ready}`);
+  const where = await p.page.evaluate(() => UserpilotHeapBridge.stats().thread);
+  if (where !== thread) throw new Error(`the bridge runs on ${where}, not ${thread}`);
+  p.cdp = await p.context.newCDPSession(p.page);
+  await p.cdp.send('Performance.enable');
+  return p;
+}
+
+// Both paths must make the same Heap calls, or the comparison measures different work.
+async function validate(p) {
+  const got = await p.page.evaluate(async () => ({
+    bridge: await BenchFakes.validate(window.userpilot, (id) => window.userpilot.identify(id), window.benchIdle),
+    baseline: await BenchFakes.validate(window.benchBaselineSdk, (id) => window.benchBaseline.identify(id), () => null)
+  }));
+  const a = got.bridge.calls, b = got.baseline.calls;
+  for (let i = 0; i < Math.max(a.length, b.length); i++) {
+    if (a[i] !== b[i]) {
+      const cut = (s) => (s === undefined ? '(no call)' : s.length > 600 ? s.slice(0, 600) + '…' : s);
+      throw new Error(`validation: the bridge and the JS baseline made different Heap calls (call ${i + 1}):\n  bridge:   ${cut(a[i])}\n  baseline: ${cut(b[i])}`);
+    }
+  }
+  return { cases: got.bridge.cases, calls: a.length };
+}
+
+async function benchPerEvent(browser, server) {
+  const pages = { worker: await openEvents(browser, server, 'worker'), main: await openEvents(browser, server, 'main') };
   try {
-    const ready = await page.evaluate(() => UserpilotHeapBridge.ready().then(() => 'ready', (e) => String(e)));
-    if (ready !== 'ready') throw new Error(`UserpilotHeapBridge.ready() rejected: ${ready}`);
-    const isolated = await page.evaluate(() => window.crossOriginIsolated === true);
-
-    // Both paths must make the same Heap calls, or the comparison measures different work.
-    const validation = await page.evaluate(() => ({
-      bridge: BenchFakes.validate(window.userpilot, (id) => window.userpilot.identify(id)),
-      baseline: BenchFakes.validate(window.benchBaselineSdk, (id) => window.benchBaseline.identify(id))
-    }));
-    compareCalls(validation.bridge.calls, validation.baseline.calls);
-
-    const samples = { bridge: [], baseline: [] };
-    let base = 1e6, sentToBridge = 0, forwardedGrowth = 0, baselineTracks = 0;
-    const total = CONFIG.warmup + CONFIG.rounds;
-    for (let r = 0; r < total; r++) {
-      // ABBA order, so a drift in machine load does not favour one path.
-      const order = r % 2 === 0 ? ['bridge', 'baseline'] : ['baseline', 'bridge'];
-      for (const which of order) {
-        const res = await page.evaluate(runRound, { which, n: CONFIG.events, base });
-        base += CONFIG.events;
-        checkRound(which, res, CONFIG.events);
-        if (which === 'bridge') {
-          sentToBridge += CONFIG.events;
-          forwardedGrowth += res.forwarded;
-        } else {
-          baselineTracks += res.tracks;
+    const checks = { worker: await validate(pages.worker), main: await validate(pages.main) };
+    const paths = [['worker', pages.worker, 'worker'], ['main', pages.main, 'main'], ['baseline', pages.worker, 'baseline']];
+    const samples = { worker: [], main: [], baseline: [] };
+    let base = 1e6;
+    for (let r = 0; r < CONFIG.warmup + CONFIG.rounds; r++) {
+      for (const [name, p, which] of r % 2 === 0 ? paths : [...paths].reverse()) {
+        const before = await taskSeconds(p.cdp);
+        const res = await p.page.evaluate(burst, { which, n: CONFIG.burst, base });
+        const after = await taskSeconds(p.cdp);
+        base += CONFIG.burst;
+        const expect = which === 'baseline' ? { tracks: CONFIG.burst, forwarded: 0, received: 0 } : { tracks: CONFIG.burst, forwarded: CONFIG.burst, received: CONFIG.burst };
+        for (const [k, v] of Object.entries(expect)) {
+          if (res[k] !== v) throw new Error(`${name} burst: ${k} grew by ${res[k]}, expected ${v}`);
         }
-        if (r >= CONFIG.warmup) samples[which].push((res.ms * 1000) / CONFIG.events);
+        if (r >= CONFIG.warmup) samples[name].push(((after - before) * 1e6) / CONFIG.burst);
       }
     }
-    const stats = await page.evaluate(() => UserpilotHeapBridge.stats());
-    if (errors.length) throw new Error(`page errors during the per-event benchmark:\n${errors.join('\n')}`);
-
-    const paired = samples.bridge.map((b, i) => b / samples.baseline[i]);
+    for (const p of Object.values(pages)) if (p.errors.length) throw new Error(`page errors:\n${p.errors.join('\n')}`);
     return {
-      eventsPerRound: CONFIG.events, rounds: CONFIG.rounds, warmupRounds: CONFIG.warmup, crossOriginIsolated: isolated,
-      bridgeUsPerEvent: summary(samples.bridge),
-      baselineUsPerEvent: summary(samples.baseline),
-      ratio: median(samples.bridge) / median(samples.baseline),
-      medianPairedRatio: median(paired),
-      checks: {
-        validationCases: validation.bridge.cases, validationHeapCalls: validation.bridge.calls.length,
-        eventsSentToBridge: sentToBridge, bridgeForwardedGrowth: forwardedGrowth, baselineTrackCalls: baselineTracks,
-        finalBridgeStats: stats
-      }
+      checks,
+      worker: summary(samples.worker), main: summary(samples.main), baseline: summary(samples.baseline),
+      workerRatio: median(samples.worker) / median(samples.baseline),
+      mainRatio: median(samples.main) / median(samples.baseline)
     };
   } finally {
-    await context.close();
+    for (const p of Object.values(pages)) await p.context.close();
   }
 }
 
-// runRound runs in the page: it times one round on one path and reports what changed.
-function runRound({ which, n, base }) {
-  const sdk = which === 'bridge' ? window.userpilot : window.benchBaselineSdk;
-  const events = BenchFakes.makeEvents(n, base);
-  const s0 = UserpilotHeapBridge.stats(), t0 = BenchFakes.counts.track, i0 = BenchFakes.counts.identify;
-  const ms = BenchFakes.timeRound(sdk, events);
-  const s1 = UserpilotHeapBridge.stats();
-  return {
-    ms,
-    tracks: BenchFakes.counts.track - t0,
-    identifies: BenchFakes.counts.identify - i0,
-    received: s1.received - s0.received,
-    forwarded: s1.forwarded - s0.forwarded,
-    dropped: s1.dropped - s0.dropped,
-    duplicates: s1.duplicates - s0.duplicates
-  };
+// latency runs in the page: single events some ms apart, each timed from the emit to heap.track.
+function latency({ n, gap }) {
+  const out = [];
+  let i = 0;
+  return new Promise((resolve) => {
+    (function next() {
+      if (i === n) return resolve(out);
+      setTimeout(() => {
+        const arrived = BenchFakes.tracks(1);
+        const t0 = performance.now();
+        window.userpilot.emit('started', { id: 'latency-' + i++, token: 't' });
+        arrived.then((t1) => { out.push(t1 - t0); next(); });
+      }, gap);
+    })();
+  });
 }
 
-// checkRound aborts when a path did not do all the work the round asked of it.
-function checkRound(which, res, n) {
-  const expect = which === 'bridge'
-    ? { tracks: n, received: n, forwarded: n, dropped: 0, duplicates: 0, identifies: 0 }
-    : { tracks: n, received: 0, forwarded: 0, dropped: 0, duplicates: 0, identifies: 0 };
-  for (const [k, v] of Object.entries(expect)) {
-    if (res[k] !== v) throw new Error(`${which} round: expected ${k} to grow by ${v}, it grew by ${res[k]} (${JSON.stringify(res)})`);
-  }
-}
-
-function compareCalls(bridge, baseline) {
-  const n = Math.max(bridge.length, baseline.length);
-  for (let i = 0; i < n; i++) {
-    if (bridge[i] !== baseline[i]) {
-      const cut = (s) => (s === undefined ? '(no call)' : s.length > 600 ? s.slice(0, 600) + '…' : s);
-      throw new Error(`validation: the bridge and the JS baseline made different Heap calls (call ${i + 1} of ${n}):\n` +
-        `  bridge:   ${cut(bridge[i])}\n  baseline: ${cut(baseline[i])}`);
+async function benchLatency(browser, server) {
+  const out = {};
+  for (const thread of ['worker', 'main']) {
+    const p = await openEvents(browser, server, thread);
+    try {
+      const xs = await p.page.evaluate(latency, { n: CONFIG.latency, gap: 10 });
+      out[thread] = { p50: percentile(xs, 50), p95: percentile(xs, 95), max: Math.max(...xs), n: xs.length };
+    } finally {
+      await p.context.close();
     }
   }
+  return out;
 }
 
-// ---- 3. start-up ----
-
-// startupPage marks the start right before the tag and records when it is ready; the head's
-// observer collects long tasks (buffered, so none before it registers is missed).
-const startupPage = (tag, readyExpr) => `<!doctype html><html><head><meta charset="utf-8"><title>bench: start-up</title>
-<script>
-  window.benchLongTasks = [];
-  window.benchLongTaskSupported = (PerformanceObserver.supportedEntryTypes || []).indexOf('longtask') >= 0;
-  if (benchLongTaskSupported) new PerformanceObserver(function (list) {
-    list.getEntries().forEach(function (e) { benchLongTasks.push({ start: e.startTime, duration: e.duration }); });
-  }).observe({ type: 'longtask', buffered: true });
-</script>
-</head><body>
-<script>performance.mark('bench-start');</script>
-${tag}
-<script>
-  ${readyExpr}.then(function () { window.benchReadyAt = performance.now(); },
-    function (e) { window.benchFailed = String(e && e.message || e); });
-</script>
-</body></html>`;
-
-const CALIBRATION_MS = 120;
-const STARTUP = {
-  bridge: startupPage('<script src="/dist/userpilot-heap-bridge.js"></script>', 'UserpilotHeapBridge.ready()'),
-  empty: startupPage('<script src="/bench-out/empty-bundle.js"></script>', 'BenchEmpty.ready()'),
-  // A deliberate busy task in its own task: proves the observer sees start-up long tasks in this browser.
-  calibration: startupPage(`<script>window.benchBusy = new Promise(function (done) { setTimeout(function () {
-    var t = performance.now(); while (performance.now() - t < ${CALIBRATION_MS}); done(); }, 0); });</script>`, 'benchBusy')
-};
-
-async function loadOnce(browser, url) {
-  const { context, page, errors } = await openPage(browser, url);
-  try {
-    await page.waitForFunction(() => window.benchReadyAt !== undefined || window.benchFailed !== undefined, null, { timeout: TIMEOUT });
-    // Long-task entries are delivered after the task ends; give the observer time to hear of them.
-    await page.evaluate(() => new Promise((r) => setTimeout(() => requestAnimationFrame(() => setTimeout(r, 200)), 100)));
-    const res = await page.evaluate(() => {
-      const mark = performance.getEntriesByName('bench-start')[0].startTime;
-      const end = window.benchReadyAt;
-      // A task counts if it overlaps the start-up window [mark, ready].
-      const during = window.benchLongTasks.filter((t) => t.start < end && t.start + t.duration > mark);
-      return {
-        failed: window.benchFailed, ms: end - mark, supported: window.benchLongTaskSupported,
-        longestTask: during.reduce((m, t) => Math.max(m, t.duration), 0), longTasks: during.length
-      };
-    });
-    if (res.failed) throw new Error(`start-up page failed: ${res.failed}`);
-    if (errors.length) throw new Error(`page errors during start-up:\n${errors.join('\n')}`);
-    return res;
-  } finally {
-    await context.close();
+// big: 10,000 events emitted in one task; the trace gives the longest main-thread task until Heap has them all.
+async function benchBig(browser, server) {
+  const out = {};
+  for (const [name, thread, which] of [['worker', 'worker', 'bridge'], ['main', 'main', 'bridge'], ['baseline', 'worker', 'baseline']]) {
+    const p = await openEvents(browser, server, thread);
+    try {
+      await browser.startTracing(p.page, { categories: TRACE_CATEGORIES });
+      const res = await p.page.evaluate(burst, { which, n: CONFIG.big, base: 5e7 });
+      const tasks = mainThreadTasks(await browser.stopTracing(), 'bench-burst-start', 'bench-burst-end');
+      if (res.tracks !== CONFIG.big) throw new Error(`${name}: Heap got ${res.tracks} of ${CONFIG.big}`);
+      out[name] = { longestMs: tasks.longestMs, mainThreadMs: tasks.totalMs, untilAllMs: tasks.windowMs };
+    } finally {
+      await p.context.close();
+    }
   }
-}
-
-async function benchStartup(browser, server) {
-  const urls = { bridge: server.page('startup-bridge', STARTUP.bridge), empty: server.page('startup-empty', STARTUP.empty) };
-  const runs = { bridge: [], empty: [] };
-  const calibration = await loadOnce(browser, server.page('startup-calibration', STARTUP.calibration));
-  await loadOnce(browser, urls.bridge); // untimed: the first load pays for the browser's own warm-up
-  await loadOnce(browser, urls.empty);
-  for (let i = 0; i < CONFIG.loads; i++) {
-    for (const which of i % 2 === 0 ? ['bridge', 'empty'] : ['empty', 'bridge']) runs[which].push(await loadOnce(browser, urls[which]));
-  }
-  const side = (list) => ({
-    readyMs: summary(list.map((r) => r.ms)),
-    longestTaskMs: summary(list.map((r) => r.longestTask)),
-    loadsWithLongTask: list.filter((r) => r.longTasks > 0).length
-  });
-  const bridge = side(runs.bridge), empty = side(runs.empty);
-  return {
-    loads: CONFIG.loads, longTaskApiSupported: runs.bridge.every((r) => r.supported),
-    calibration: { busyMs: CALIBRATION_MS, longestTaskSeenMs: calibration.longestTask },
-    bridge, empty,
-    readyRatio: bridge.readyMs.median / empty.readyMs.median,
-    longestTaskRatio: empty.longestTaskMs.median > 0 ? bridge.longestTaskMs.median / empty.longestTaskMs.median : null,
-    samples: runs
-  };
+  return out;
 }
 
 // ---- statistics and the report ----
@@ -328,91 +337,93 @@ function summary(xs) {
   return { median: median(xs), min: Math.min(...xs), max: Math.max(...xs), samples: xs };
 }
 
+function percentile(xs, p) {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)];
+}
+
 const fmt = (x, d = 2) => (x === null || x === undefined ? 'n/a' : x.toFixed(d));
 const int = (n) => n.toLocaleString('en-US');
 
 function report(r) {
-  const e = r.perEvent, s = r.sizes, u = r.startup, L = [];
+  const L = [], u = r.startup, e = r.perEvent, s = r.sizes;
   L.push('userpilot-heap-bridge benchmark');
   L.push(`${r.date} | ${r.browser} headless | Node ${r.node} | ${r.go} | ${r.cpus} CPUs (shared)`);
-  L.push('Figures are medians of interleaved rounds in one run; ratios compare against a baseline run beside it.');
-  L.push('Timings on this machine are noisy: read them as orders of magnitude, nothing passes or fails on time.');
+  L.push('Medians of interleaved runs in one session; ratios compare against a baseline run beside it. Nothing passes or fails on time.');
 
-  L.push('', `1. Per-event cost: ${int(e.eventsPerRound)} events per round, ${e.rounds} timed rounds per path (after ${e.warmupRounds} warm-up), ABBA order`);
-  L.push(`   Timer: performance.now() around the emit loop; page ${e.crossOriginIsolated ? 'cross-origin isolated (5 µs resolution)' : 'NOT cross-origin isolated (100 µs resolution)'}.`);
-  const w1 = [40, 12, 10, 10];
-  L.push(row(['   path', 'median µs', 'min', 'max'], w1));
-  L.push(row(['   bridge (loader + Go/wasm)', fmt(e.bridgeUsPerEvent.median, 3), fmt(e.bridgeUsPerEvent.min, 3), fmt(e.bridgeUsPerEvent.max, 3)], w1));
-  L.push(row(['   baseline (hand-written JS)', fmt(e.baselineUsPerEvent.median, 3), fmt(e.baselineUsPerEvent.min, 3), fmt(e.baselineUsPerEvent.max, 3)], w1));
-  L.push(`   ratio bridge/baseline: ${times(e.ratio)} (ratio of medians); median of per-round ratios ${times(e.medianPairedRatio)}`);
-  L.push(`   Checks passed (all rounds, warm-up included): stats().forwarded grew by ${int(e.checks.bridgeForwardedGrowth)}, exactly`);
-  L.push(`   the events sent to the bridge (no drops, no duplicates); the baseline made ${int(e.checks.baselineTrackCalls)} heap.track calls;`);
-  L.push(`   ${e.checks.validationCases} validation inputs (edge cases included) gave identical Heap calls on both paths ` +
-    `(${e.checks.validationHeapCalls} calls).`);
-  L.push('   The bridge path includes the loader\'s snapshot, the crossing into Go, dedupe and stats; the baseline does');
-  L.push('   only the normalisation and identity rules, so the ratio is the price of that machinery plus Go/wasm.');
+  L.push('', `1. Start-up: ${u.worker.readyMs.samples.length} fresh loads per variant; main-thread tasks from a Chrome trace,`);
+  L.push('   overlapping the span from the tag to ready() (no bridge: to the load event). Work in a Worker is not counted.');
+  const w1 = [34, 18, 18, 16];
+  L.push(row(['   variant', 'longest task ms', 'main-thread ms', 'ready ms'], w1));
+  const startRow = (label, x) => row([`   ${label}`, `${fmt(x.longestTaskMs.median, 1)} (max ${fmt(x.longestTaskMs.max, 1)})`,
+    fmt(x.mainThreadMs.median, 1), fmt(x.readyMs.median, 1)], w1);
+  L.push(startRow('bridge, module in a Worker', u.worker));
+  L.push(startRow('bridge, module on main thread', u.main));
+  L.push(startRow('page without the bridge', u.none));
+  L.push(startRow('empty Go program, main thread', u.empty));
 
-  L.push('', '2. Sizes in bytes (gzip -9, brotli quality 11); empty = syscall/js program built with the Makefile\'s flags');
-  const w2 = [40, 12, 12, 12];
-  const sizeRow = (label, x) => row([`   ${label}`, int(x.raw), int(x.gzip), int(x.brotli)], w2);
-  const ratioRow = (label, x) => row([`   ${label}`, times(x.raw), times(x.gzip), times(x.brotli)], w2);
-  L.push(row(['   file', 'raw', 'gzip', 'brotli'], w2));
-  L.push(sizeRow('dist/userpilot-heap-bridge.wasm', s.bridgeWasm));
-  L.push(sizeRow('bench-out/empty.wasm', s.emptyWasm));
-  L.push(ratioRow('ratio module/empty (wasm)', s.ratios.wasm));
-  L.push(sizeRow('dist/userpilot-heap-bridge.js', s.bridgeJs));
-  L.push(sizeRow('empty loader (wasm_exec.js + bench)', s.emptyJs));
-  L.push(ratioRow('ratio module/empty (js)', s.ratios.js));
-  L.push(sizeRow('bridge total (js + wasm)', s.bridgeTotal));
-  L.push(sizeRow('empty total (js + wasm)', s.emptyTotal));
-  L.push(ratioRow('ratio module/empty (total)', s.ratios.total));
+  L.push('', `2. Main-thread time per event, bursts of ${CONFIG.burst} in one task, ${e.worker.samples.length} timed bursts per path (after ${CONFIG.warmup} warm-up), interleaved`);
+  L.push('   From CDP Performance.getMetrics TaskDuration (the page\'s main-thread task time): the emitting task, the');
+  L.push('   tasks applying the module\'s answers, nothing in the Worker. The harness (a fake SDK emitting) is the same on every path.');
+  const w2 = [34, 12, 10, 10, 14];
+  L.push(row(['   path', 'median µs', 'min', 'max', 'vs hand JS'], w2));
+  L.push(row(['   bridge, module in a Worker', fmt(e.worker.median, 2), fmt(e.worker.min, 2), fmt(e.worker.max, 2), times(e.workerRatio)], w2));
+  L.push(row(['   bridge, module on main thread', fmt(e.main.median, 2), fmt(e.main.min, 2), fmt(e.main.max, 2), times(e.mainRatio)], w2));
+  L.push(row(['   hand-written JavaScript', fmt(e.baseline.median, 2), fmt(e.baseline.min, 2), fmt(e.baseline.max, 2), '1.00x'], w2));
+  L.push(`   Checks: ${e.checks.worker.cases} validation inputs gave identical Heap calls (${e.checks.worker.calls}) on the bridge (both threads) and the`);
+  L.push('   baseline; every timed burst grew heap.track calls and stats().forwarded by exactly the events sent.');
 
-  L.push('', `3. Start-up: ${u.loads} fresh page loads per variant (new browser context each, no-store), interleaved`);
-  L.push('   From performance.mark() right before the tag to ready() resolving (bridge: UserpilotHeapBridge.ready();');
-  L.push('   empty: its loader\'s promise, resolved once go.run() has run main up to select{}).');
-  const w3 = [40, 12, 10, 10, 18];
-  L.push(row(['   variant', 'median ms', 'min', 'max', 'longest task ms'], w3));
-  const startRow = (label, x) => row([`   ${label}`, fmt(x.readyMs.median, 1), fmt(x.readyMs.min, 1), fmt(x.readyMs.max, 1),
-    `${fmt(x.longestTaskMs.median, 0)} (max ${fmt(x.longestTaskMs.max, 0)})`], w3);
-  L.push(startRow('bridge', u.bridge));
-  L.push(startRow('empty Go module', u.empty));
-  L.push(`   ratio of medians, time to ready: ${times(u.readyRatio)}; longest task: ${u.longestTaskRatio === null ? 'n/a (the empty module had no long task)' : times(u.longestTaskRatio)}`);
-  const seen = u.calibration.longestTaskSeenMs;
-  if (!u.longTaskApiSupported) {
-    L.push('   The Long Tasks API is not supported in this browser: longest task is reported as 0 and means "not measured".');
-  } else {
-    L.push(`   Long tasks (> 50 ms, Long Tasks API) overlapping start-up: seen in ${u.bridge.loadsWithLongTask}/${u.loads} bridge loads ` +
-      `and ${u.empty.loadsWithLongTask}/${u.loads} empty loads; 0 means none over 50 ms was seen.`);
-    L.push(seen >= u.calibration.busyMs
-      ? `   Calibration: a deliberate ${u.calibration.busyMs} ms task on the same page shape was reported as ${fmt(seen, 0)} ms, so the observer works here.`
-      : `   WARNING: a deliberate ${u.calibration.busyMs} ms task was reported as ${fmt(seen, 0)} ms: long-task figures are not trustworthy in this browser.`);
+  const l = r.latency;
+  L.push('', `3. Event to heap.track, ${l.worker.n} single events 10 ms apart (performance.now() at the emit and in heap.track)`);
+  const w3 = [34, 10, 10, 10];
+  L.push(row(['   path', 'p50 ms', 'p95 ms', 'max ms'], w3));
+  L.push(row(['   bridge, module in a Worker', fmt(l.worker.p50, 2), fmt(l.worker.p95, 2), fmt(l.worker.max, 2)], w3));
+  L.push(row(['   bridge, module on main thread', fmt(l.main.p50, 2), fmt(l.main.p95, 2), fmt(l.main.max, 2)], w3));
+
+  const b = r.big;
+  L.push('', `4. ${int(CONFIG.big)} events emitted in one task (Chrome trace, until Heap has them all)`);
+  const w4 = [34, 18, 18, 16];
+  L.push(row(['   path', 'longest task ms', 'main-thread ms', 'until all ms'], w4));
+  for (const [label, k] of [['bridge, module in a Worker', 'worker'], ['bridge, module on main thread', 'main'], ['hand-written JavaScript', 'baseline']]) {
+    L.push(row([`   ${label}`, fmt(b[k].longestMs, 1), fmt(b[k].mainThreadMs, 1), fmt(b[k].untilAllMs, 1)], w4));
   }
+
+  L.push('', '5. Sizes in bytes (gzip -9, brotli quality 11); floor = an empty syscall/js program built with the Makefile\'s flags');
+  const w5 = [40, 12, 12, 12];
+  const sizeRow = (label, x) => row([`   ${label}`, int(x.raw), int(x.gzip), int(x.brotli)], w5);
+  L.push(row(['   file', 'raw', 'gzip', 'brotli'], w5));
+  L.push(sizeRow('userpilot-heap-bridge.wasm (module)', s.module));
+  L.push(sizeRow('empty Go program (floor)', s.floor));
+  L.push(row(['   module / floor', times(s.moduleRatio.raw), times(s.moduleRatio.gzip), times(s.moduleRatio.brotli)], w5));
+  L.push(sizeRow('userpilot-heap-bridge.js (main thread)', s.loader));
+  L.push(sizeRow('userpilot-heap-bridge.worker.js (worker)', s.worker));
   L.push('', `Figures as JSON: ${path.relative(ROOT, path.join(OUT, 'bench.json'))}`);
   return L.join('\n');
 }
 
-// ---- main ----
-
 async function main() {
-  for (const f of [DIST_JS, DIST_WASM]) {
-    if (!fs.existsSync(f)) throw new Error(`${path.relative(ROOT, f)} is missing; run \`make build\` first`);
+  for (const f of ['userpilot-heap-bridge.js', 'userpilot-heap-bridge.worker.js', 'userpilot-heap-bridge.wasm']) {
+    if (!fs.existsSync(DIST(f))) throw new Error(`dist/${f} is missing; run \`make build\` first`);
   }
   fs.mkdirSync(OUT, { recursive: true });
   progress('building the empty syscall/js program');
   const { goVersion } = buildEmpty();
   const sizes = measureSizes();
-
   const server = await startServer();
   let browser;
   try {
     browser = await chromium.launch(LAUNCH);
-    progress(`per-event cost (${CONFIG.rounds} + ${CONFIG.warmup} rounds per path)`);
-    const perEvent = await benchEvents(browser, server);
     progress(`start-up (${CONFIG.loads} loads per variant)`);
     const startup = await benchStartup(browser, server);
+    progress(`per event (${CONFIG.rounds} + ${CONFIG.warmup} bursts of ${CONFIG.burst} per path)`);
+    const perEvent = await benchPerEvent(browser, server);
+    progress(`latency (${CONFIG.latency} events per thread)`);
+    const latencyResult = await benchLatency(browser, server);
+    progress(`${CONFIG.big} events in one task`);
+    const big = await benchBig(browser, server);
     const result = {
       date: new Date().toISOString(), browser: `Chromium ${browser.version()}`, node: process.version, go: goVersion,
-      cpus: os.cpus().length, config: CONFIG, perEvent, sizes, startup
+      cpus: os.cpus().length, config: CONFIG, startup, perEvent, latency: latencyResult, big, sizes
     };
     fs.writeFileSync(path.join(OUT, 'bench.json'), JSON.stringify(result, null, 2) + '\n');
     console.log(report(result));

@@ -133,7 +133,7 @@ func (b *Bridge) receiveInterface(in Input) {
 		b.endIdentity()
 	case MethodAddUserProperties:
 		props := UserProperties(arg(in.Args, 0), nil)
-		b.countProperties(props, "heap.addUserProperties")
+		b.countProperties(props, "")
 		if len(props.Properties()) > 0 {
 			b.owedIdentity() // properties belong to the identified user
 			b.queue(Call{Method: MethodAddUserProperties, Properties: props.Properties()})
@@ -154,7 +154,9 @@ func (b *Bridge) forward(in Input, ev Event, reason, why, road string) {
 	}
 	if b.dedupe.Seen(ev.Name, ev.ID, in.Ref, in.Task, road, in.At) {
 		b.stats.Duplicates++
-		b.debug("duplicate " + label(ev.Name) + " ignored")
+		if b.settings.Debug {
+			b.debug("duplicate " + label(ev.Name) + " ignored")
+		}
 		return
 	}
 	if !b.settings.Allowed(ev.Name) {
@@ -174,8 +176,10 @@ func (b *Bridge) forward(in Input, ev Event, reason, why, road string) {
 		ev.Properties.SetReserved(UserIDProperty, user)
 	}
 	ev.Properties.ApplyRules(b.settings.DropProperties, b.settings.MaskProperties)
-	b.countProperties(ev.Properties, label(name))
-	b.debug("received " + label(in.Name) + " by " + road + " as " + label(name))
+	b.countProperties(ev.Properties, name)
+	if b.settings.Debug {
+		b.debug("received " + label(in.Name) + " by " + road + " as " + label(name))
+	}
 	c := Call{Method: MethodTrack, Event: name, Properties: ev.Properties.Properties(), ID: b.nextEventID(), Time: b.relay.origin + in.At}
 	if user, ok := b.identity.User(); ok && b.settings.Identity != "off" {
 		c.User = user // the relay sends the event as this user; Heap's server API needs one
@@ -275,13 +279,18 @@ func hasKey(v Value, key string) bool {
 	return ok
 }
 
-// countProperties records a property set's drops and cuts, naming the first drop once.
-func (b *Bridge) countProperties(props *PropertySet, what string) {
+// countProperties records a property set's drops and cuts, naming the first drop once; event names
+// the event the properties belong to, "" for user properties.
+func (b *Bridge) countProperties(props *PropertySet, event string) {
 	for reason, n := range props.Drops {
 		b.stats.PropertyDrops[reason] += n
 	}
 	b.stats.Truncated += props.Truncated
 	if props.FirstDrop != "" {
+		what := "heap.addUserProperties"
+		if event != "" {
+			what = label(event)
+		}
 		b.notice("prop:"+props.FirstDrop, "warn", what+" sent without "+props.FirstDrop+counted)
 	}
 }
@@ -331,7 +340,7 @@ func (b *Bridge) Flush(deliver func(Call) error) {
 			continue
 		}
 		b.count(p.call, 1)
-		if p.call.Method == MethodTrack {
+		if p.call.Method == MethodTrack && b.settings.Debug {
 			b.debug("forwarded " + label(p.call.Event))
 		}
 	}

@@ -115,7 +115,7 @@ func classify(name string) (string, string) {
 // payload's other fields under their own names. It returns the values that identify the
 // occurrence, for exactly-once ("" when the payload carried none of them).
 func canonicalProperties(props *PropertySet, fields []field, payload Value) string {
-	used := map[string]bool{}
+	var used keySet
 	var key []string
 	answers := false
 	for _, f := range fields {
@@ -129,7 +129,7 @@ func canonicalProperties(props *PropertySet, fields []field, payload Value) stri
 			}
 			continue
 		}
-		used[from] = true
+		used.add(from)
 		switch f.kind {
 		case "score":
 			if score, ok := npsScore(v); ok {
@@ -146,15 +146,15 @@ func canonicalProperties(props *PropertySet, fields []field, payload Value) stri
 	}
 	if answers {
 		for _, k := range answerKeys {
-			if v, ok := payload.Field(k); ok && !used[k] {
-				used[k] = true
+			if v, ok := payload.Field(k); ok && !used.has(k) {
+				used.add(k)
 				addAnswers(props, v)
 				break
 			}
 		}
 	}
 	for i, k := range payload.Keys {
-		if used[k] || i >= len(payload.Items) {
+		if used.has(k) || i >= len(payload.Items) {
 			continue
 		}
 		if k == UserIDProperty {
@@ -170,10 +170,24 @@ func canonicalProperties(props *PropertySet, fields []field, payload Value) stri
 	return id
 }
 
+// keySet is the few payload keys a group's fields took.
+type keySet []string
+
+func (k *keySet) add(key string) { *k = append(*k, key) }
+
+func (k keySet) has(key string) bool {
+	for _, x := range k {
+		if x == key {
+			return true
+		}
+	}
+	return false
+}
+
 // firstField returns the first candidate present with a usable value, skipping keys already used.
-func firstField(payload Value, candidates []string, used map[string]bool) (Value, string, bool) {
+func firstField(payload Value, candidates []string, used keySet) (Value, string, bool) {
 	for _, c := range candidates {
-		if used[c] {
+		if used.has(c) {
 			continue
 		}
 		if v, ok := payload.Field(c); ok && v.Kind != KindUndefined && v.Kind != KindNull {

@@ -37,10 +37,15 @@ func propertyKeyProblem(key string) (reason, why string) {
 	case !utf8.ValidString(key):
 		return PropUnsupported, "it is not valid UTF-8"
 	}
-	for _, seg := range strings.Split(key, ".") {
+	for rest := key; ; {
+		seg, after, more := strings.Cut(rest, ".")
 		if reservedKeys[seg] {
 			return PropReservedKey, quote(seg) + " is reserved" // it would touch a JavaScript object's prototype
 		}
+		if !more {
+			break
+		}
+		rest = after
 	}
 	if UTF16Len(key) > MaxPropertyKeyLen {
 		return PropKeyTooLong, "it is longer than " + strconv.Itoa(MaxPropertyKeyLen) + " characters"

@@ -32,7 +32,7 @@ const ArraySeparator = "||"
 // are kept in the order they are added, and every drop or cut is recorded with its reason.
 type PropertySet struct {
 	props     []Property
-	index     map[string]bool
+	index     map[string]bool // keys of props, built once there are many; few are scanned
 	Drops     map[string]int
 	Truncated int
 	// FirstDrop names the first dropped property and why, for a readable console message.
@@ -41,7 +41,36 @@ type PropertySet struct {
 
 // NewPropertySet returns an empty set.
 func NewPropertySet() *PropertySet {
-	return &PropertySet{index: map[string]bool{}, Drops: map[string]int{}}
+	return &PropertySet{Drops: map[string]int{}}
+}
+
+// indexFrom is how many properties a set holds before it keeps a map of its keys.
+const indexFrom = 12
+
+// has reports whether key is set.
+func (p *PropertySet) has(key string) bool {
+	if p.index != nil {
+		return p.index[key]
+	}
+	for _, prop := range p.props {
+		if prop.Key == key {
+			return true
+		}
+	}
+	return false
+}
+
+// put appends a property whose key is not set yet.
+func (p *PropertySet) put(key string, value any) {
+	p.props = append(p.props, Property{Key: key, Value: value})
+	if p.index != nil {
+		p.index[key] = true
+	} else if len(p.props) > indexFrom {
+		p.index = make(map[string]bool, 2*len(p.props))
+		for _, prop := range p.props {
+			p.index[prop.Key] = true
+		}
+	}
 }
 
 // Properties returns the properties in order.
@@ -172,7 +201,7 @@ func (p *PropertySet) set(key string, value any) {
 		p.drop(key, reason)
 		return
 	}
-	if p.index[key] {
+	if p.has(key) {
 		p.drop(key, PropDuplicateKey)
 		return
 	}
@@ -180,15 +209,14 @@ func (p *PropertySet) set(key string, value any) {
 		p.drop(key, PropTooMany)
 		return
 	}
-	p.index[key] = true
-	p.props = append(p.props, Property{Key: key, Value: value})
+	p.put(key, value)
 }
 
 // SetReserved adds a property the bridge owns (the user id): it replaces a payload property of
 // the same name and uses the place kept for it under the property cap.
 func (p *PropertySet) SetReserved(key string, value string) {
 	value = p.cut(value)
-	if p.index[key] {
+	if p.has(key) {
 		for i := range p.props {
 			if p.props[i].Key == key {
 				p.props = append(p.props[:i], p.props[i+1:]...)
@@ -196,9 +224,11 @@ func (p *PropertySet) SetReserved(key string, value string) {
 			}
 		}
 		p.drop(key, PropDuplicateKey)
+		if p.index != nil {
+			delete(p.index, key)
+		}
 	}
-	p.index[key] = true
-	p.props = append(p.props, Property{Key: key, Value: value})
+	p.put(key, value)
 }
 
 // PropBySettings counts properties the properties.drop setting removes.
@@ -219,7 +249,9 @@ func (p *PropertySet) ApplyRules(drop, mask []string) {
 		switch {
 		case matchesProperty(drop, prop.Key):
 			p.Drops[PropBySettings]++
-			delete(p.index, prop.Key)
+			if p.index != nil {
+				delete(p.index, prop.Key)
+			}
 			continue
 		case matchesProperty(mask, prop.Key):
 			prop.Value = Masked

@@ -209,7 +209,9 @@ func (b *Bridge) relayed(c Call) {
 	b.stats.Forwarded++
 	b.stats.Relayed++
 	b.stats.Events[c.Event]++
-	b.debug("relayed " + label(c.Event))
+	if b.settings.Debug {
+		b.debug("relayed " + label(c.Event))
+	}
 }
 
 // retryLater keeps items for another try after a backoff, or drops them after the last one.
