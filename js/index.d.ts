@@ -6,6 +6,10 @@ export type EventPattern = string;
 export interface UserpilotHeapBridgeSettings {
   /** Where to fetch the Go module; default: next to the loader. */
   wasmUrl?: string;
+  /** Where to fetch the worker script (the module's runtime); default: next to the loader. */
+  workerUrl?: string;
+  /** Where the Go module runs: a Web Worker where the page allows one ("auto", the default), always a Worker, or the main thread. */
+  thread?: 'auto' | 'worker' | 'main';
   /** Log each received and forwarded event to the console. */
   debug?: boolean;
   /** Undocumented Userpilot `on` event names to forward as "Userpilot Event (<name>)". */
@@ -54,6 +58,10 @@ export interface UserpilotHeapBridgeStats {
   propertyDrops: Record<string, number>;
   events: Record<string, number>;
   interfaceIgnored: Record<string, number>;
+  /** Where the module runs, once it does. */
+  thread?: 'worker' | 'main';
+  /** Why the module could not load, or stopped. */
+  failure?: string;
 }
 
 export interface HeapCall {

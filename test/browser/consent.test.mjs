@@ -89,6 +89,8 @@ test('granted → pending → granted: events in between are held, then delivere
 test('pending holds up to 1000 events; more are dropped as consent_queue_full', async () => {
   const s = await open({ consent: 'pending' });
   await s.page.evaluate(() => { for (let i = 1; i <= 1001; i++) userpilotStandIn.emit('started', { id: i, token: 't' }); });
+  // The module answers all 1,001 a moment later (from a Worker): the last one is then dropped.
+  await s.page.waitForFunction(() => UserpilotHeapBridge.stats().dropped === 1, null, { timeout: 30_000 });
   await nothingYet(s.page, 1000);
   await setConsent(s.page, 'granted');
   const calls = await finalCalls(s.page, 1001);

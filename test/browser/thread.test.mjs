@@ -83,6 +83,26 @@ test("CSP worker-src 'none': falls back to the main thread with one line naming 
   await assertNoPageErrors(s);
 });
 
+test('new Worker() throwing (a browser or extension that forbids workers): falls back and forwards once', async () => {
+  const s = await openWith(h, document(script('window.Worker = function () { throw new DOMException("workers are disabled", "SecurityError"); };'),
+    bridgeTag({ async: false }), userpilotSnippet({ src: USERPILOT_LOCAL }), heapSnippet('classic', { cdn: '/heap-cdn' }), identify('alice')));
+  await flowOnce(s, 'main');
+  assert.match(infoLines(s)[0], /running on the main thread: new Worker\(\) threw \(workers are disabled\)/);
+});
+
+test("a blob worker under a CSP without 'wasm-unsafe-eval' reports the module failed; the main thread names the directive", async () => {
+  const s = await openWith(h, hostPage(undefined, cdn.url('/dist/userpilot-heap-bridge.js')),
+    csp(`script-src 'self' 'unsafe-inline' blob: ${cdn.origin}`));
+  const r = await bridgeReady(s.page);
+  assert.match(r, /wasm-unsafe-eval/);
+  assert.match(r, /in a worker: the module did not load in the worker/);
+  await waitForUserpilot(s.page);
+  await heap.runFlow7(s.page);
+  await settle(s.page);
+  assert.deepEqual(await heapCalls(s.page), []);
+  await assertNoPageErrors(s);
+});
+
 test('thread "worker" with workers refused: no fallback, ready() rejects naming the worker, events are counted', async () => {
   const s = await openWith(h, hostPage({ thread: 'worker' }), csp(`${SCRIPTS}; worker-src 'none'`));
   assert.match(await bridgeReady(s.page), /^Error: userpilot-heap-bridge: could not run the module in a Web Worker: the worker failed to start/);
