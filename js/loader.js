@@ -146,24 +146,43 @@
   }
 
   // ---- hooking Userpilot: the stub, its replacement and the npm wrapper all land here ----
-  var handlers = Object.create(null); // event name -> host handlers [{fn, once}] kept by us so none is lost
-  var dispatchers = Object.create(null); // event name -> the one function we register with Userpilot
+  // Host handlers for our event names are kept by us and run from our own registrations, whichever
+  // way Userpilot's SDK takes over its stub (replaying its queue, a log, or nothing; one handler per
+  // name or a list), so each runs once per emit.
+  var handlers = Object.create(null); // event name -> host handlers [{fn, once}]
+  var adopted = Object.create(null); // event names whose handlers were taken from a stub's queue
   SUBSCRIBED.forEach(function (name) { handlers[name] = []; });
 
   function isOurs(name) { return SUBSCRIBED.indexOf(name) >= 0; }
 
-  function dispatcher(name) {
-    if (dispatchers[name]) return dispatchers[name];
-    handlers[name] = handlers[name] || [];
-    dispatchers[name] = function (payload) {
-      send('event', name, [payload], payload);
-      var list = handlers[name].slice();
-      for (var i = 0; i < list.length; i++) {
-        if (list[i].once) removeHandler(name, list[i]);
-        try { list[i].fn.apply(this, arguments); } catch (e) { reportLater(e); }
-      }
-    };
-    return dispatchers[name];
+  // Every registration is its own function, so when Userpilot holds several (the stub's, replayed,
+  // and the SDK's own), the ones after the first that fire for one emit are recognised and skipped.
+  var registrations = 0;
+  function registration(name) {
+    var id = ++registrations;
+    return function (payload) { fire(name, id, payload, this, arguments); };
+  }
+
+  // emits: per event name, the emits seen in this task and which registrations delivered each. An
+  // emit calls each registration once, so a delivery is one already handled when an emit with the
+  // same payload has not been delivered by this registration yet; otherwise it is a new emit.
+  var emits = Object.create(null), emitsTask = 0;
+  function fire(name, id, payload, self, args) {
+    var t = currentTask();
+    if (t !== emitsTask) { emits = Object.create(null); emitsTask = t; }
+    var list = emits[name] || (emits[name] = []);
+    for (var i = list.length - 1; i >= 0; i--) {
+      if (!list[i].seen[id] && Object.is(list[i].payload, payload)) { list[i].seen[id] = true; return; }
+    }
+    var seen = Object.create(null);
+    seen[id] = true;
+    list.push({ payload: payload, seen: seen });
+    send('event', name, [payload], payload);
+    var hosts = handlers[name].slice();
+    for (i = 0; i < hosts.length; i++) {
+      if (hosts[i].once) removeHandler(name, hosts[i]);
+      try { hosts[i].fn.apply(self, args); } catch (e) { reportLater(e); }
+    }
   }
 
   function removeHandler(name, h) {
@@ -181,8 +200,8 @@
     if (!up || (typeof up !== 'object' && typeof up !== 'function')) return;
     if (hooked) { if (hooked.has(up)) return; hooked.add(up); }
     var orig = {};
-    ['on', 'once', 'off', 'identify', 'anonymous', 'clean'].forEach(function (m) { orig[m] = up[m]; });
-    var stub = up.initialized === -1;
+    ['on', 'once', 'off', 'identify', 'anonymous', 'clean'].forEach(function (m) { orig[m] = peek(up, m); });
+    var stub = peek(up, 'initialized') === -1;
     if (stub) adoptQueuedHandlers();
     // Host handlers for our events are kept by us; other names go to Userpilot untouched.
     ['on', 'once'].forEach(function (m) {
@@ -195,7 +214,7 @@
       var result = call(orig.off, this, arguments);
       if (isOurs(name)) {
         handlers[name].length = 0;
-        call(orig.on, this, [name, dispatcher(name)]); // off() removed ours too; put it back
+        call(orig.on, this, [name, registration(name)]); // off() removed ours too; put it back
       }
       return result;
     });
@@ -209,33 +228,23 @@
         return call(orig[m], this, arguments);
       });
     });
-    latest = { up: up, on: orig.on, stub: stub };
+    latest = { up: up, on: orig.on, off: orig.off, stub: stub };
     SUBSCRIBED.forEach(function (name) { register(latest, name); });
     if (late) recoverIdentity(stub);
   }
 
   var latest = null; // the Userpilot object hooked last: the stub, or the SDK that replaced it
-  var queuedOnStub = Object.create(null); // event name -> our dispatcher waits in a stub's queue
 
-  // register subscribes our dispatcher once per Userpilot object. When the SDK replaces the stub,
-  // it registers directly only if our queued entry was not consumed, so no emit reaches us twice.
+  // register subscribes a registration of ours on a Userpilot object. On an SDK, names whose host
+  // handlers we took from the stub are cleared first: an SDK that replayed the stub's calls from its
+  // own log may hold those handlers directly, and they run from our registration instead.
   function register(target, name) {
-    if (!target.stub && queuedOnStub[name] && !takeQueued(name)) {
-      queuedOnStub[name] = false; // the SDK replayed the queue: it already holds ours
-      return;
+    try {
+      if (!target.stub && adopted[name]) call(target.off, target.up, [name]);
+      call(target.on, target.up, [name, registration(name)]);
+    } catch (e) {
+      reportLater(e);
     }
-    call(target.on, target.up, [name, dispatcher(name)]);
-    queuedOnStub[name] = target.stub;
-  }
-
-  // takeQueued removes our dispatcher's entry from the stub's queue, reporting if it was there.
-  function takeQueued(name) {
-    var q = win.userpilotCallMethods && win.userpilotCallMethods.on;
-    if (!Array.isArray(q)) return false;
-    for (var i = 0; i < q.length; i++) {
-      if (q[i] && q[i].name === name && q[i].fn === dispatchers[name]) { q.splice(i, 1); return true; }
-    }
-    return false;
   }
 
   // subscribe adds `on` event names after start (configure's extraEvents).
@@ -244,12 +253,17 @@
       if (isOurs(name)) return;
       SUBSCRIBED.push(name);
       handlers[name] = handlers[name] || [];
-      if (latest) { try { register(latest, name); } catch (e) { reportLater(e); } }
+      if (latest) register(latest, name);
     });
   }
 
   function call(fn, self, args) {
     if (typeof fn === 'function') return fn.apply(self, args);
+  }
+
+  // peek reads a page object's property; a getter that throws reads as undefined.
+  function peek(obj, key) {
+    try { return obj[key]; } catch (e) { return undefined; }
   }
 
   function replace(obj, method, fn) {
@@ -258,24 +272,29 @@
     }
   }
 
-  // adoptQueuedHandlers moves host handlers queued in the stub before this tag ran into our list,
-  // so an SDK that keeps one handler per event cannot replace them with ours.
+  // adoptQueuedHandlers takes host handlers queued in the stub before this tag ran into our list.
+  // Their queue entries are neutralised in place, not removed, so an SDK that replays the queue (or
+  // a copy sharing its entries) registers nothing of theirs, and one handler per name stays ours.
   function adoptQueuedHandlers() {
-    var calls = win.userpilotCallMethods;
+    var calls = peek(win, 'userpilotCallMethods');
     if (!calls) return;
     [['on', false], ['once', true]].forEach(function (kind) {
-      var q = calls[kind[0]];
+      var q = peek(calls, kind[0]);
       if (!Array.isArray(q)) return;
       for (var i = 0; i < q.length; i++) {
         var item = q[i];
-        if (item && isOurs(item.name) && typeof item.fn === 'function' && item.fn !== dispatchers[item.name]) {
-          dispatcher(item.name);
+        if (item && isOurs(item.name) && typeof item.fn === 'function' && !item.fn.userpilotHeapBridge) {
           handlers[item.name].push({ fn: item.fn, once: kind[1] });
-          q.splice(i--, 1);
+          adopted[item.name] = true;
+          item.fn = adoptedMark;
         }
       }
     });
   }
+
+  // adoptedMark stands in a stub's queue entry for a host handler the bridge now runs.
+  function adoptedMark() {}
+  adoptedMark.userpilotHeapBridge = true;
 
   // recoverIdentity finds the user identified before this tag ran: from the stub's queue, or,
   // once the SDK has loaded, from the id Userpilot keeps in localStorage.
@@ -346,12 +365,13 @@
     });
     HEAP_PASSTHROUGH.forEach(function (m) {
       iface[m] = function () {
-        var h = liveHeap();
-        if (h && typeof h[m] === 'function') return h[m].apply(h, arguments);
+        var h = peek(win, 'heap'), fn = h && peek(h, m);
+        if (heapTarget) { h = heapTarget; fn = peek(h, m); }
+        if (typeof fn === 'function') return fn.apply(h, arguments);
       };
     });
     ['loaded', 'appid', 'envId', 'userId', 'identity', 'config', 'clientConfig'].forEach(function (p) {
-      Object.defineProperty(iface, p, { enumerable: true, get: function () { var h = liveHeap(); return h ? h[p] : undefined; } });
+      Object.defineProperty(iface, p, { enumerable: true, get: function () { var h = heapTarget || peek(win, 'heap'); return h ? peek(h, p) : undefined; } });
     });
     return iface;
   })();
@@ -383,6 +403,9 @@
   // No later call is made before they come again, or an answer written after that message no
   // longer holds them ("h": they went to the relay).
   var owed = Object.create(null), lowest = Infinity;
+  // Calls that failed or went back, counted by the module as made until it hears so: stats() counts
+  // them as not made (their events pending) until the answer to the message that told it.
+  var unsettled = [], outcomes = [], abandoned = [];
   var lastState = -1, need = 1, readyAt = 0, lastStats = null;
   var standby = [], beaconedIds = Object.create(null);
 
@@ -407,6 +430,19 @@
     } while (outbox.length && transport);
   }
 
+  // A Worker that stops answering (killed by the browser, say) would leave events pending forever:
+  // after STALL_MS without an answer while messages wait, the module is taken as stopped.
+  var STALL_MS = 10000, lastProgress = 0, watchdog = 0;
+  function watch() {
+    if (watchdog || thread !== 'worker' || !inFlight.length) return;
+    watchdog = setTimeout(function () {
+      watchdog = 0;
+      if (!inFlight.length) return;
+      if (now() - lastProgress >= STALL_MS) return fail(new Error(PREFIX + 'the module stopped: the Web Worker has not answered for ' + STALL_MS / 1000 + ' s'));
+      watch();
+    }, STALL_MS);
+  }
+
   function post(entries) {
     var events = 0, i;
     for (i = 0; i < entries.length; i++) if (isEvent(entries[i])) events++;
@@ -414,9 +450,16 @@
     var msg = [1, events, applied, now(), lastState, bounced, failed, skipped].concat(entries);
     posted++;
     for (i = 0; i < bounced.length; i++) owed[bounced[i]] = posted;
+    if (outcomes.length) { unsettled.push({ upto: posted, calls: outcomes }); outcomes = []; }
     bounced = []; failed = []; skipped = [];
+    if (!inFlight.length) lastProgress = now();
     inFlight.push(events);
-    transport.post(JSON.stringify(msg));
+    try {
+      transport.post(JSON.stringify(msg));
+    } catch (e) {
+      return fail(new Error(PREFIX + 'the module stopped: ' + errorText(e)));
+    }
+    watch();
   }
 
   // heapState tells the module what window.heap offers now (bridge.HeapState bits).
@@ -449,6 +492,7 @@
 
   function onAnswer(text) {
     var events = inFlight.shift() || 0, number = applied + 1, a;
+    lastProgress = now();
     try { a = JSON.parse(text); } catch (e) { a = { x: 'unreadable answer' }; }
     if (a.x) {
       applied = number;
@@ -474,8 +518,10 @@
       owed[seq] = 0; // numbered when the message telling the module is posted
       lowest = Math.min(lowest, seq);
       bounced.push(seq);
+      outcomes.push(calls[i]);
     }
     applied = number;
+    unsettled = unsettled.filter(function (u) { return u.upto > applied; });
     for (i = 0; i < a.m.length; i++) say(a.m[i][0], a.m[i][1]);
     for (i = 0; i < a.r.length; i++) relay.apply(null, a.r[i]);
     if (a.b) standby = a.b;
@@ -509,19 +555,22 @@
       fn = h && (typeof h === 'object' || typeof h === 'function') ? h[method] : undefined;
       if (typeof fn !== 'function' || (need & 2 && !heapLoaded(h))) {
         if (method === 'track' || !h || (need & 2 && !heapLoaded(h))) return false;
-        failed.push([c[0], 'it is not a function in this Heap snippet']);
-        return true;
+        return failedCall(c, 'it is not a function in this Heap snippet');
       }
     } catch (e) {
-      failed.push([c[0], errorText(e)]);
-      return true;
+      return failedCall(c, e);
     }
     var args = method === 'track' ? [c[2], c[3]] : c.slice(2);
     try { fn.apply(h, args); } catch (e) {
-      failed.push([c[0], errorText(e)]);
-      return true;
+      return failedCall(c, e);
     }
     delivered(method, args);
+    return true;
+  }
+
+  function failedCall(c, e) {
+    failed.push([c[0], typeof e === 'string' ? e : errorText(e)]);
+    outcomes.push(c);
     return true;
   }
 
@@ -557,6 +606,8 @@
     for (var i = 0; i < waiting.length; i++) if (isEvent(waiting[i])) lost++;
     for (i = 0; i < inFlight.length; i++) lost += inFlight[i];
     queue = []; outbox = []; inFlight = [];
+    abandoned = unsettled.concat([{ calls: outcomes }]); // the module will never settle these
+    unsettled = []; outcomes = [];
     poll(false);
     wake(0);
     console.error(err.message);
@@ -578,6 +629,17 @@
       duplicates: 0, identifies: 0, resets: 0, pending: 0, relayed: 0, relaying: 0, identityRejected: 0,
       truncated: 0, dropReasons: {}, propertyDrops: {}, events: {}, interfaceIgnored: {} };
     var waiting = waitingEvents();
+    function unmade(list, track) {
+      list.forEach(function (u) {
+        u.calls.forEach(function (c) {
+          if (c[1] === 'track') { s.forwarded--; track(); add(s.events, c[2], -1); if (!s.events[c[2]]) delete s.events[c[2]]; }
+          if (c[1] === 'identify') s.identifies--;
+          if (c[1] === 'resetIdentity') s.resets--;
+        });
+      });
+    }
+    unmade(unsettled.concat([{ calls: outcomes }]), function () { s.pending++; });
+    unmade(abandoned, function () { s.dropped++; add(s.dropReasons, 'module_unavailable', 1); });
     s.received += waiting + overflow + lost + broken;
     s.pending += waiting;
     s.dropped += overflow + lost + broken;
@@ -723,6 +785,9 @@
 
   try {
     win.addEventListener('pagehide', pageHidden);
+    // A page back from the back/forward cache, or unfrozen, was not waiting on a stopped module.
+    win.addEventListener('pageshow', function () { lastProgress = now(); });
+    document.addEventListener('resume', function () { lastProgress = now(); });
   } catch (e) { /* no window events: nothing to send on leaving */ }
 
   // ---- loading the Go module: in a Worker, else on the main thread ----

@@ -57,11 +57,11 @@ test('two occurrences with the same primitive payload in one task are both recei
   assert.equal(st.dropReasons.invalid_payload, 2, JSON.stringify(st));
 });
 
-test('the stub and the SDK that replaced it hold one registration: each emit reaches the bridge once', async () => {
-  // List mode: the SDK replays the stub's queue, which holds the bridge's dispatcher, so the
-  // bridge must not register it a second time on the SDK.
+test('the stub and the SDK that replaced it: each emit reaches the bridge once', async () => {
+  // List mode: the SDK replays the stub's queue, which holds the bridge's registration, and the
+  // bridge registers on the SDK too; the second delivery of one emit is recognised and skipped.
   const s = await openAnonymous('list');
-  assert.equal(await s.page.evaluate(() => userpilotStandIn.handlers('started')), 1, 'one registration');
+  assert.ok(await s.page.evaluate(() => userpilotStandIn.handlers('started')) >= 1, 'registered');
   await heap.runFlow7(s.page);
   assert.deepStrictEqual(await finalCalls(s.page, 3), heap.flow7());
   const st = await assertIdle(s.page);

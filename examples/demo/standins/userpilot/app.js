@@ -118,8 +118,11 @@
     getNoConflictKey: function () { return ""; }
   };
 
-  // Replay what the stub queued, method by method, then empty the queue like the real SDK.
+  // Replay what the stub queued, method by method, then empty the queue like the real SDK. Tests
+  // can ask for other SDK behaviours (userpilotSettings.standInReplay): "log" replays the shim's
+  // ordered log of copies of each call, "none" replays nothing.
   var q = window.userpilotCallMethods || {};
+  var replayMode = settings.standInReplay || "arrays";
   var replay = {
     identify: function (e) { full.identify(e.userid, e.data); },
     on: function (e) { full.on(e.name, e.fn); },
@@ -137,9 +140,14 @@
     group: function (e) { full.group(e.companyId, e.data); },
     locale: function (e) { full.locale(e.data); }
   };
-  Object.keys(replay).forEach(function (name) {
-    (Array.isArray(q[name]) ? q[name] : []).forEach(replay[name]);
-  });
+  if (replayMode === "log") {
+    (control.callLog || []).forEach(function (c) { if (replay[c[0]]) replay[c[0]](c[1]); });
+  } else if (replayMode === "arrays") {
+    Object.keys(replay).forEach(function (name) {
+      (Array.isArray(q[name]) ? q[name] : []).forEach(replay[name]);
+    });
+  }
+  control.callLog = [];
   Object.keys(q).forEach(function (name) { if (Array.isArray(q[name])) q[name].length = 0; });
 
   // Test and demo controls live on userpilotStandIn, never on userpilot itself.
@@ -195,6 +203,15 @@
   control.nativeTrack = function (name, props) { nativeHeapCall("track", [name, props]); };
   control.nativeCall = function (method) { return nativeHeapCall(method, Array.prototype.slice.call(arguments, 1)); };
   control.integrationHeap = integrationHeap;
+  // reloadSdk runs app.js again: a new SDK object with no handlers replaces this one (a hot reload).
+  control.reloadSdk = function () {
+    return new Promise(function (resolve) {
+      var s = document.createElement("script");
+      s.src = control.appUrl + "?reload=" + Date.now();
+      s.onload = resolve;
+      (document.head || document.documentElement).appendChild(s);
+    });
+  };
   control.currentFlow = function () { return flow && { id: flow.id, token: flow.token, step: flow.step, totalSteps: flow.totalSteps }; };
 
   window.userpilot = full;

@@ -46,7 +46,13 @@
   control.hashOf = hashOf;
   control.storageKey = storageKey;
 
-  function push(name, entry) { window.userpilotCallMethods[name].push(entry); }
+  // The queue by method, as the real shim keeps it, and an ordered log of copies of each call, for
+  // tests of an SDK that replays its own record instead of the queue (userpilotSettings.standInReplay).
+  control.callLog = [];
+  function push(name, entry) {
+    window.userpilotCallMethods[name].push(entry);
+    control.callLog.push([name, Object.assign({}, entry)]);
+  }
   window.userpilot = {
     initialized: -1,
     initializing: function () { return true; },
