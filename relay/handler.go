@@ -21,7 +21,7 @@ const (
 
 // Deps are the relay's outside dependencies; nil fields get real defaults.
 type Deps struct {
-	Client *http.Client
+	Client Sender // sends Heap's requests; nil: http.DefaultClient natively (see defaultSender)
 	Store  Store
 	Now    func() time.Time
 	Sleep  func(time.Duration)
@@ -43,7 +43,7 @@ func NewHandler(cfg Config, deps Deps) http.Handler {
 	}
 	cfg = withDefaults(cfg)
 	if deps.Client == nil {
-		deps.Client = http.DefaultClient
+		deps.Client = defaultSender()
 	}
 	if deps.Store == nil {
 		deps.Store = NewMemoryStore()
