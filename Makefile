@@ -62,7 +62,7 @@ clean:
 # workers-assets-gen empties its output folder, so the three steps always run together.
 RELAY_DIR := build/relay
 
-relay-build: $(RELAY_DIR)/app.wasm $(RELAY_DIR)/entry.mjs
+relay-build: $(RELAY_DIR)/app.wasm $(RELAY_DIR)/entry.mjs $(RELAY_DIR)/serve.mjs
 
 $(RELAY_DIR)/app.wasm: $(shell find relay bridge wasm/edge -name '*.go' -not -name '*_test.go' 2>/dev/null) go.mod go.sum
 	$(GO) run github.com/syumai/workers/cmd/workers-assets-gen -mode=go -o $(RELAY_DIR)
@@ -70,6 +70,9 @@ $(RELAY_DIR)/app.wasm: $(shell find relay bridge wasm/edge -name '*.go' -not -na
 
 $(RELAY_DIR)/entry.mjs: edge/entry.mjs $(RELAY_DIR)/app.wasm
 	cp edge/entry.mjs $@
+
+$(RELAY_DIR)/serve.mjs: edge/serve.mjs $(RELAY_DIR)/app.wasm
+	cp edge/serve.mjs $@
 
 # RELAY_ADDR (default 127.0.0.1:8787), HEAP_APP_ID (required) and the other Worker variables
 # (CONTRACT §6) come from the environment.

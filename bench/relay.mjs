@@ -29,7 +29,7 @@ const CONFIG = {
 };
 // Cloudflare's Worker size limits, after compression (free and paid plans).
 const LIMITS = { free: 3 * 1024 * 1024, paid: 10 * 1024 * 1024 };
-const GO_FILES = ['app.wasm', 'entry.mjs', 'worker.mjs', 'runtime.mjs', 'wasm_exec.js'];
+const GO_FILES = ['app.wasm', 'entry.mjs', 'serve.mjs', 'runtime.mjs', 'wasm_exec.js'];
 
 const progress = (msg) => process.stderr.write(`bench-relay: ${msg}\n`);
 

@@ -21,13 +21,13 @@ export const BUILD_DIR = path.join(ROOT, 'build/relay');
 export const BASELINE_WORKER = path.join(ROOT, 'edge/baseline/worker.mjs');
 export const DEFAULT_ADDR = '127.0.0.1:8787';
 export const VARS = ['HEAP_APP_ID', 'HEAP_API_URL', 'ALLOWED_ORIGINS', 'IDENTITY_SECRET', 'MAX_BODY_BYTES',
-  'RATE_CLIENT_PER_MINUTE', 'RATE_IDENTITY_EVENTS_PER_MINUTE'];
+  'RATE_CLIENT_PER_MINUTE', 'RATE_IDENTITY_EVENTS_PER_MINUTE', 'INSTANCE_MAX_REQUESTS', 'INSTANCE_MAX_MEMORY_BYTES'];
 // The same date as examples/edge-relay/wrangler.toml; workerd refuses dates after its own.
 export const COMPATIBILITY_DATE = '2026-11-01';
 // The Go Worker's modules, in build/relay/ after `make relay-build`; entry.mjs is the main module.
 const GO_MODULES = [
   ['entry.mjs', 'esModule'],
-  ['worker.mjs', 'esModule'],
+  ['serve.mjs', 'esModule'],
   ['runtime.mjs', 'esModule'],
   ['wasm_exec.js', 'esModule'],
   ['app.wasm', 'wasm']
