@@ -44,9 +44,10 @@ export async function startFakeHeap(appID = APP_ID) {
   };
   return {
     url,
-    events: () => control('GET', '/_events'),
+    // scope (optional) names the fake Heap's scope: events whose ids start "sc_<scope>:".
+    events: (scope = '') => control('GET', `/_events?scope=${encodeURIComponent(scope)}`),
     reset: () => control('POST', '/_reset', {}),
-    fail: (statuses, retryAfter = '') => control('POST', '/_fail', { statuses, retryAfter }),
+    fail: (statuses, retryAfter = '', scope = '') => control('POST', `/_fail?scope=${encodeURIComponent(scope)}`, { statuses, retryAfter }),
     stop: () => new Promise((resolve) => {
       if (child.exitCode !== null || child.signalCode !== null) return resolve();
       child.removeAllListeners('exit');
