@@ -324,7 +324,6 @@ class Instance {
       req.fail(this.failure ? `the Go instance stopped: ${describe(this.failure)}` : 'Go could not take the request');
     } else {
       req.id = id;
-      request.signal?.addEventListener?.('abort', () => this.cancel(req));
     }
     return req.response;
   }
