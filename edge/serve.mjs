@@ -305,7 +305,21 @@ class Instance {
     if (req.id >= 0) this.call(req, () => this.binding.cancel(req.id));
   }
 
+  // sweep forgets requests whose context the runtime has cancelled: their keep-alive would have
+  // ended them by now, so their code no longer runs (a request may not run over its time limits).
+  sweep() {
+    const now = performance.now();
+    for (const req of this.live) {
+      if (now - req.started > GIVE_UP_MS + 2 * KEEPALIVE_MS) {
+        req.ended = true;
+        this.live.delete(req);
+        this.info.requestsAbandoned++;
+      }
+    }
+  }
+
   async serve(request, env, ctx) {
+    this.sweep();
     const req = new Req(this, request);
     this.live.add(req);
     this.served++;
@@ -441,7 +455,8 @@ export function createServer() {
       maxMemoryBytes: limits.maxMemoryBytes,
       timersHandedOver: 0, // Go timeouts moved to another request in flight when their host ended
       timersAdopted: 0, // Go timeouts armed by the next request, none being in flight
-      timersLate: 0 // Go timeouts fired late by a request's keep-alive: their host's timer was lost
+      timersLate: 0, // Go timeouts fired late by a request's keep-alive: their host's timer was lost
+      requestsAbandoned: 0 // requests forgotten because the runtime stopped running their code
     }));
   };
 

@@ -21,6 +21,7 @@ type Stats struct {
 	Generation   int `json:"generation"` // this isolate's instance number, from 1
 	Requests     int `json:"requests"`   // requests this instance has taken
 	InFlight     int `json:"inFlight"`   // of those, being served now
+	Abandoned    int `json:"abandoned"`  // requests the glue forgot: the runtime stopped running their code
 	Panics       int `json:"panics"`     // handlers or WaitUntil work that panicked
 	Replacements struct {
 		AfterRequests int `json:"afterRequests"` // instances replaced after ReplaceAfter.Requests
@@ -54,6 +55,7 @@ func ReadStats() Stats {
 	s.mu.Unlock()
 	if info.Type() == js.TypeObject {
 		st.Generation = intOf(info, "generation")
+		st.Abandoned = intOf(info, "requestsAbandoned")
 		st.Replacements.AfterRequests = intOf(info, "replacedAfterRequests")
 		st.Replacements.AfterMemory = intOf(info, "replacedAfterMemory")
 		st.Replacements.AfterFailure = intOf(info, "replacedAfterFailure")
