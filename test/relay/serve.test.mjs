@@ -96,6 +96,21 @@ test('a Go timer armed while serving one request wakes a sleeper after that requ
   assert.equal(after.timers.late, 0, 'no timeout was lost and fired late by a keep-alive');
 });
 
+test('a request waiting on Go with nothing of its own pending is kept, not taken for hung', async () => {
+  // /await blocks on a channel that only a later request closes. A sleeper in flight holds Go's
+  // nearest timeout in its own context, so the waiting request has no fetch, no body read and no
+  // timer of its own: workerd cancels such a request as hung unless the glue arms a keep-alive.
+  const sleeper = get('/sleep?ms=1500');
+  await new Promise((r) => setTimeout(r, 100));
+  const waiting = get('/await?key=k1');
+  await new Promise((r) => setTimeout(r, 300));
+  assert.equal((await get('/signal?key=k1')).status, 200);
+  const w = await waiting;
+  assert.equal(w.status, 200, w.text);
+  assert.deepEqual(w.json, { woken: true });
+  assert.equal((await sleeper).status, 200);
+});
+
 test('a goroutine left sleeping when no request is in flight wakes on the next request', async () => {
   // /background answers at once and leaves a goroutine sleeping 100 ms outside any request: Go's
   // timeout is armed in a request that then ends with none other in flight, and workerd cancels

@@ -9,6 +9,8 @@
 //	                                        fetches URL?event=work&label=L
 //	GET /background?ms=N                    answers at once, leaving a goroutine that sleeps N ms
 //	                                        outside any request, then counts itself in "woken"
+//	GET /await?key=K                        waits until a later GET /signal?key=K (another request)
+//	GET /signal?key=K                       wakes the request waiting on K
 //	GET /crash                              a goroutine panics: the Go program exits
 //	POST /echo                              answers the body it read, and its length
 //	GET /fetch?url=URL&redirect=manual      fetches URL and answers its status and Location
@@ -22,6 +24,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"sync"
 	"sync/atomic"
 	"syscall/js"
 	"time"
@@ -31,6 +34,24 @@ import (
 
 // woken counts /background goroutines that woke.
 var woken atomic.Int64
+
+// signals are the channels /await waits on and /signal closes, by key.
+var signals = struct {
+	sync.Mutex
+	m map[string]chan struct{}
+}{m: map[string]chan struct{}{}}
+
+// signal returns key's channel, making it on first use.
+func signal(key string) chan struct{} {
+	signals.Lock()
+	defer signals.Unlock()
+	ch := signals.m[key]
+	if ch == nil {
+		ch = make(chan struct{})
+		signals.m[key] = ch
+	}
+	return ch
+}
 
 func main() {
 	serve.Serve(js.Global().Get("context").Get("binding"), func(js.Value) http.Handler { return http.HandlerFunc(route) })
@@ -65,6 +86,12 @@ func route(w http.ResponseWriter, r *http.Request) {
 			}()
 		}
 		reply(w, map[string]any{"started": ms > 0, "woken": woken.Load()})
+	case "/await":
+		<-signal(q.Get("key"))
+		reply(w, map[string]any{"woken": true})
+	case "/signal":
+		close(signal(q.Get("key")))
+		reply(w, map[string]any{"signalled": true})
 	case "/crash":
 		go func() { panic("probe: crash on request") }()
 		time.Sleep(time.Second)
