@@ -6,7 +6,7 @@ DIST      := dist
 GOFLAGS_WASM := -trimpath -ldflags='-s -w'
 CHROMIUM  ?= /usr/bin/chromium
 
-.PHONY: build test demo bench deps deps-node deps-chromium test-budgets test-go test-wasm test-browser test-examples clean relay-build relay test-relay bench-relay
+.PHONY: build test demo bench deps deps-node deps-chromium test-budgets test-go test-wasm test-browser test-examples clean relay-build relay-probe-build relay test-relay bench-relay
 
 build: deps-node $(DIST)/userpilot-heap-bridge.wasm $(DIST)/userpilot-heap-bridge.js
 
@@ -71,7 +71,7 @@ clean:
 # workers-assets-gen empties its output folder, so the three steps always run together.
 RELAY_DIR := build/relay
 
-relay-build: $(RELAY_DIR)/app.wasm $(RELAY_DIR)/entry.mjs
+relay-build: $(RELAY_DIR)/app.wasm $(RELAY_DIR)/entry.mjs $(RELAY_DIR)/serve.mjs
 
 $(RELAY_DIR)/app.wasm: $(shell find relay bridge wasm/edge -name '*.go' -not -name '*_test.go' 2>/dev/null) go.mod go.sum
 	$(GO) run github.com/syumai/workers/cmd/workers-assets-gen -mode=go -o $(RELAY_DIR)
@@ -80,12 +80,30 @@ $(RELAY_DIR)/app.wasm: $(shell find relay bridge wasm/edge -name '*.go' -not -na
 $(RELAY_DIR)/entry.mjs: edge/entry.mjs $(RELAY_DIR)/app.wasm
 	cp edge/entry.mjs $@
 
+$(RELAY_DIR)/serve.mjs: edge/serve.mjs $(RELAY_DIR)/app.wasm
+	cp edge/serve.mjs $@
+
 # RELAY_ADDR (default 127.0.0.1:8787), HEAP_APP_ID (required) and the other Worker variables
 # (CONTRACT §6) come from the environment.
 relay: deps-node relay-build
 	node edge/run.mjs
 
-test-relay: deps-node relay-build
+# The serving glue's test Worker: wasm/edge/serve/probe behind edge/serve.mjs and test/relay/probe-entry.mjs.
+PROBE_DIR := build/relay-probe
+
+relay-probe-build: $(PROBE_DIR)/app.wasm $(PROBE_DIR)/entry.mjs $(PROBE_DIR)/serve.mjs
+
+$(PROBE_DIR)/app.wasm: $(shell find wasm/edge/serve -name '*.go' -not -name '*_test.go' 2>/dev/null) go.mod go.sum
+	$(GO) run github.com/syumai/workers/cmd/workers-assets-gen -mode=go -o $(PROBE_DIR)
+	GOOS=js GOARCH=wasm $(GO) build $(GOFLAGS_WASM) -o $@ ./wasm/edge/serve/probe
+
+$(PROBE_DIR)/entry.mjs: test/relay/probe-entry.mjs $(PROBE_DIR)/app.wasm
+	cp test/relay/probe-entry.mjs $@
+
+$(PROBE_DIR)/serve.mjs: edge/serve.mjs $(PROBE_DIR)/app.wasm
+	cp edge/serve.mjs $@
+
+test-relay: deps-node relay-build relay-probe-build
 	node --test --test-concurrency=1 test/relay/
 
 bench-relay: deps-node relay-build

@@ -1,9 +1,12 @@
 // bench/relay.mjs measures the edge relay in workerd: the Go relay (wasm/edge + package relay,
-// built by `make relay-build`) beside edge/baseline/worker.mjs, the same job in plain JavaScript,
-// in the same run, against the same fake Heap API, with the same batches. It reports events per
-// second and p50/p99 request latency for each and the ratio Go/JS, the start-up of each, and the
-// Go Worker's upload size against Cloudflare's limits. It prints a plain-text report and writes
-// the figures to bench-out/relay.json. Timings on a shared machine are noisy: nothing fails on time.
+// built by `make relay-build`; one Go instance per isolate) beside edge/baseline/worker.mjs, the
+// same job in plain JavaScript, in the same run, against the same fake Heap API, with the same
+// batches. It reports events per second, p50/p99 request latency and CPU per request for each and
+// the ratio Go/JS; the cold start (the first request on a fresh isolate, which for Go starts the
+// instance); memory over the run (workerd's RSS for both, Go's linear memory and live heap); the
+// Go Worker's upload size against Cloudflare's limits and where its code goes, by Go package; and
+// the issue's targets beside the figures. It prints a plain-text report and writes the figures to
+// bench-out/relay.json. Timings on a shared machine are noisy: nothing fails on time.
 // Usage: make bench-relay   (BENCH_RELAY_REQUESTS, BENCH_RELAY_ROUNDS, BENCH_RELAY_CONCURRENCY,
 // BENCH_RELAY_BATCH override the sizes)
 import fs from 'node:fs';
@@ -13,6 +16,7 @@ import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import workerd from 'workerd';
 import { envInt, median, sizesOf, times, row } from './measure.mjs';
+import { attribution, linked } from './wasmsize.mjs';
 import { startRelay, BUILD_DIR, BASELINE_WORKER, COMPATIBILITY_DATE } from '../edge/run.mjs';
 import { startFakeHeap, APP_ID } from '../test/relay/helpers.mjs';
 
@@ -25,11 +29,14 @@ const CONFIG = {
   concurrency: envInt('BENCH_RELAY_CONCURRENCY', 8, 1), // requests in flight
   requests: envInt('BENCH_RELAY_REQUESTS', 300, 50), // requests per timed round per relay
   rounds: envInt('BENCH_RELAY_ROUNDS', 6, 2), // timed rounds per relay, interleaved, ABBA order
-  warmup: 60 // untimed requests per relay first
+  warmup: 500 // untimed requests per relay first
 };
 // Cloudflare's Worker size limits, after compression (free and paid plans).
 const LIMITS = { free: 3 * 1024 * 1024, paid: 10 * 1024 * 1024 };
-const GO_FILES = ['app.wasm', 'entry.mjs', 'worker.mjs', 'runtime.mjs', 'wasm_exec.js'];
+const GO_FILES = ['app.wasm', 'entry.mjs', 'serve.mjs', 'runtime.mjs', 'wasm_exec.js'];
+const MODULE = 'github.com/userpilot-heap-bridge/userpilot-heap-bridge';
+// The issue's targets (issue 11), checked against this run's figures in the report.
+const TARGETS = { eventsRatio: 0.5, cpuMs: 5, cpuRatio: 5, p99Ratio: 3, gzipBytes: Math.floor(0.6 * 3 * 1024 * 1024), heapGrowth: 0.1 };
 
 const progress = (msg) => process.stderr.write(`bench-relay: ${msg}\n`);
 
@@ -51,7 +58,7 @@ function batch() {
 
 // drive sends n requests (bodies made beforehand) with CONFIG.concurrency in flight; it returns the
 // wall time and each request's latency, and throws on any answer other than all events accepted.
-async function drive(url, n) {
+async function drive(url, n, lanes = CONFIG.concurrency) {
   const bodies = Array.from({ length: n }, batch);
   const latencies = new Array(n);
   let next = 0;
@@ -67,7 +74,7 @@ async function drive(url, n) {
     }
   };
   const t0 = performance.now();
-  await Promise.all(Array.from({ length: Math.min(CONFIG.concurrency, n) }, worker));
+  await Promise.all(Array.from({ length: Math.min(lanes, n) }, worker));
   return { ms: performance.now() - t0, latencies };
 }
 
@@ -84,8 +91,8 @@ function cpuMs(pid) {
   }
 }
 
-// healthOnly times GET /v1/health, which for the Go relay is a Go instance's start and nothing
-// else, with the same concurrency and count as a round.
+// healthOnly times GET /v1/health, a request that makes no Heap call, with the same concurrency
+// and count as a round: the relay's cost around its work.
 async function healthOnly(relay) {
   const latencies = [];
   let next = 0;
@@ -103,6 +110,48 @@ async function healthOnly(relay) {
   return { p50: quantile(latencies, 0.5), cpuMsPerRequest: c0 === null || c1 === null ? null : (c1 - c0) / latencies.length };
 }
 
+// rssBytes is a process's resident memory, from /proc, or null elsewhere.
+function rssBytes(pid) {
+  try {
+    return Number(/VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))[1]) * 1024;
+  } catch {
+    return null;
+  }
+}
+
+// goInstance reads the Go relay's instance figures from GET /v1/health.
+async function goInstance(url) {
+  const res = await fetch(`${url}/v1/health`);
+  return (await res.json()).instance;
+}
+
+// memorySample reads both relays' memory: workerd's RSS, and the Go instance's figures after a
+// garbage collection (GET /v1/health?gc), so its live heap is what is really live rather than what
+// the requests in flight held at the last collection.
+async function memorySample(relays) {
+  await (await fetch(`${relays.go.url}/v1/health`)).arrayBuffer(); // the first health answer allocates runtime/metrics' tables
+  const res = await fetch(`${relays.go.url}/v1/health?gc`);
+  const instance = (await res.json()).instance;
+  return { go: { rss: rssBytes(relays.go.pid), instance }, js: { rss: rssBytes(relays.js.pid) } };
+}
+
+// coldStart starts workerd for one relay without a probe request, then times its first request
+// (on the fresh isolate; for Go it starts the instance) and its second, each with workerd's CPU.
+async function coldStart(baseline, vars) {
+  const t0 = performance.now();
+  const relay = await startRelay({ addr: '127.0.0.1:0', vars, baseline, probe: false });
+  const upMs = performance.now() - t0;
+  const timed = async () => {
+    const c0 = cpuMs(relay.pid);
+    const { latencies } = await drive(relay.url, 1);
+    const c1 = cpuMs(relay.pid);
+    return { ms: latencies[0], cpuMs: c0 === null || c1 === null ? null : c1 - c0 };
+  };
+  const first = await timed();
+  const second = await timed();
+  return { relay, startup: { workerdUpMs: upMs, first, second } };
+}
+
 // ---- statistics ----
 
 function quantile(xs, q) {
@@ -112,6 +161,37 @@ function quantile(xs, q) {
 
 // ---- sizes ----
 
+// codeByPackage builds a copy of the Worker that keeps the wasm name section (no -s; the same code)
+// and sums its code by Go package; it also counts what a lean build must not link.
+function codeByPackage() {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'relay-named-'));
+  try {
+    const named = path.join(dir, 'app.wasm');
+    execFileSync(GO, ['build', '-trimpath', '-ldflags=-w', '-o', named, './wasm/edge'], { cwd: ROOT, env: { ...process.env, GOOS: 'js', GOARCH: 'wasm' } });
+    const buf = fs.readFileSync(named);
+    const a = attribution(buf, MODULE);
+    return {
+      code: a.code, data: a.data, other: a.other, named: a.named, top: a.packages.slice(0, 15),
+      groups: Object.fromEntries(Object.entries({
+        'crypto/*, math/big, encoding/asn1': /^(crypto\/|math\/big$|encoding\/asn1$)/,
+        'net/http': /^net\/http$/,
+        'net, net/url, net/netip, mime': /^(net|net\/url|net\/netip|mime|mime\/multipart|net\/textproto)$/,
+        'encoding/json, reflect': /^(encoding\/json|reflect)$/,
+        'runtime, internal/*': /^(runtime|internal\/)/,
+        'this module (./...)': /^\./
+      }).map(([k, re]) => [k, a.packages.filter((p) => re.test(p.name)).reduce((n, p) => n + p.bytes, 0)])),
+      guards: {
+        transport: linked(buf, /__Transport_|net_http\.__Client_/).length,
+        http2: linked(buf, /net_http\.(__)?http2/).length,
+        tlsConnections: linked(buf, /^crypto_tls\.(__)?(Conn|Config|Client|Dial|Server|clientHandshake|serverHandshake)/).length,
+        tlsFunctions: linked(buf, /^crypto_tls\./).length
+      }
+    };
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 function measureSizes() {
   const files = {};
   const total = { raw: 0, gzip: 0, brotli: 0 };
@@ -119,7 +199,7 @@ function measureSizes() {
     files[f] = sizesOf(fs.readFileSync(path.join(BUILD_DIR, f)));
     for (const k of Object.keys(total)) total[k] += files[f][k];
   }
-  return { files, total, baseline: sizesOf(fs.readFileSync(BASELINE_WORKER)), limits: LIMITS };
+  return { files, total, baseline: sizesOf(fs.readFileSync(BASELINE_WORKER)), limits: LIMITS, code: codeByPackage() };
 }
 
 // ---- the run ----
@@ -141,15 +221,12 @@ async function main() {
   const startup = {};
   try {
     for (const [name, baseline] of [['go', false], ['js', true]]) {
-      const t0 = performance.now();
-      relays[name] = await startRelay({ addr: '127.0.0.1:0', vars, baseline });
-      const upMs = performance.now() - t0;
-      const first = await drive(relays[name].url, 1);
-      startup[name] = { workerdUpMs: upMs, firstRequestMs: first.latencies[0] };
+      ({ relay: relays[name], startup: startup[name] } = await coldStart(baseline, vars));
     }
 
     progress(`warm-up: ${CONFIG.warmup} requests per relay`);
     for (const name of ['go', 'js']) await drive(relays[name].url, CONFIG.warmup);
+    const before = await memorySample(relays);
     await heap.reset();
 
     const rounds = { go: [], js: [] };
@@ -167,13 +244,16 @@ async function main() {
       }
       progress(`round ${r + 1}/${CONFIG.rounds}: go ${rounds.go.at(-1).toFixed(0)} events/s, js ${rounds.js.at(-1).toFixed(0)} events/s`);
     }
-    progress(`Go start alone: ${CONFIG.requests} GET /v1/health`);
-    const goStart = await healthOnly(relays.go);
+    progress(`no Heap call: ${CONFIG.requests} GET /v1/health per relay`);
+    const goHealth = await healthOnly(relays.go);
+    const jsHealth = await healthOnly(relays.js);
     const got = await heap.events();
     const expected = 2 * CONFIG.rounds * CONFIG.requests * CONFIG.batch;
     if (got.received !== expected || got.duplicates !== 0) {
       throw new Error(`the fake Heap received ${got.received} events (${got.duplicates} duplicates), expected ${expected} and none`);
     }
+    const after = await memorySample(relays);
+    const memory = { go: { before: before.go, after: after.go }, js: { before: before.js, after: after.js } };
 
     const stats = (name) => ({
       eventsPerSecond: { median: median(rounds[name]), min: Math.min(...rounds[name]), max: Math.max(...rounds[name]), samples: rounds[name] },
@@ -185,7 +265,7 @@ async function main() {
     const result = {
       date: new Date().toISOString(), node: process.version, go: goVersion, workerd: workerd.version,
       compatibilityDate: COMPATIBILITY_DATE, cpus: os.cpus().length, config: CONFIG,
-      goRelay: { ...go, startup: startup.go, healthOnly: goStart }, jsBaseline: { ...js, startup: startup.js },
+      goRelay: { ...go, startup: startup.go, healthOnly: goHealth, memory: memory.go }, jsBaseline: { ...js, startup: startup.js, healthOnly: jsHealth, memory: memory.js },
       ratios: {
         eventsPerSecond: go.eventsPerSecond.median / js.eventsPerSecond.median,
         p50: go.latencyMs.p50 / js.latencyMs.p50,
@@ -195,6 +275,7 @@ async function main() {
       checks: { heapRequests: got.requests, eventsReceived: got.received, duplicates: got.duplicates },
       sizes
     };
+    result.targets = targets(result);
     fs.writeFileSync(path.join(OUT, 'relay.json'), JSON.stringify(result, null, 2) + '\n');
     console.log(report(result));
   } finally {
@@ -207,11 +288,14 @@ async function main() {
 
 const fmt = (x, d = 1) => x.toFixed(d);
 const int = (n) => Math.round(n).toLocaleString('en-US');
-const mb = (n) => `${(n / 1024 / 1024).toFixed(2)} MiB`;
+const mb = (n) => (n === null || n === undefined ? 'n/a' : `${(n / 1024 / 1024).toFixed(2)} MiB`);
+const kib = (n) => (n === null || n === undefined ? 'n/a' : `${(n / 1024).toFixed(0)} KiB`);
 
 function report(r) {
   const c = r.config, g = r.goRelay, j = r.jsBaseline, s = r.sizes, L = [];
-  L.push('edge relay benchmark: Go relay (syumai/workers) vs plain JavaScript Worker, both in workerd');
+  const cpuText = (x) => (x === null || x === undefined ? 'n/a' : fmt(x, 2));
+  const ratio = (a, b) => (a === null || b === null || !b ? null : a / b);
+  L.push('edge relay benchmark: Go relay (one Go instance per isolate) vs plain JavaScript Worker, both in workerd');
   L.push(`${r.date} | workerd ${r.workerd} (compatibility date ${r.compatibilityDate}) | Node ${r.node} | ${r.go} | ${r.cpus} CPUs (shared)`);
   L.push(`${c.batch} events per request, ${c.concurrency} requests in flight, ${c.warmup} warm-up requests, then ${c.rounds} interleaved rounds`);
   L.push(`(ABBA order) of ${int(c.requests)} requests per relay; one fake Heap API (Go, 127.0.0.1) for both; every answer checked.`);
@@ -219,37 +303,85 @@ function report(r) {
 
   L.push('', '1. Throughput and latency');
   const w = [34, 16, 12, 12, 12, 16];
-  const cpuText = (x) => (x === null ? 'n/a' : fmt(x, 2));
   L.push(row(['   relay', 'events/s (med)', 'p50 ms', 'p99 ms', 'max ms', 'CPU ms/request'], w));
   const line = (label, x) => row([`   ${label}`, int(x.eventsPerSecond.median), fmt(x.latencyMs.p50, 2), fmt(x.latencyMs.p99, 2), fmt(x.latencyMs.max, 1), cpuText(x.workerdCpuMsPerRequest)], w);
   L.push(line('Go (wasm/edge, build/relay)', g));
   L.push(line('JavaScript (edge/baseline)', j));
-  L.push(row(['   ratio Go/JS', times(r.ratios.eventsPerSecond), times(r.ratios.p50), times(r.ratios.p99), '', r.ratios.cpuPerRequest === null ? 'n/a' : times(r.ratios.cpuPerRequest)], w));
+  L.push(row(['   ratio Go/JS', times(r.ratios.eventsPerSecond), times(r.ratios.p50), times(r.ratios.p99), '', times(r.ratios.cpuPerRequest)], w));
   L.push(`   events/s per round, Go: ${g.eventsPerSecond.samples.map((x) => int(x)).join(' ')}; JS: ${j.eventsPerSecond.samples.map((x) => int(x)).join(' ')}`);
   L.push(`   latencies over ${int(g.latencyMs.requests)} timed requests per relay. Checks: the fake Heap got ${int(r.checks.eventsReceived)} events in ${int(r.checks.heapRequests)} requests, ${r.checks.duplicates} duplicates.`);
   L.push('   CPU ms/request: the workerd process\'s user + system CPU during its timed rounds (/proc, 10 ms ticks),');
   L.push('   divided by its requests; Cloudflare\'s free plan allows 10 ms of CPU per request.');
-  L.push('   The Go relay starts a new Go instance for every request (syumai/workers\' worker.mjs). GET /v1/health,');
-  L.push(`   that start and nothing else: p50 ${fmt(g.healthOnly.p50, 2)} ms, ${g.healthOnly.cpuMsPerRequest === null ? 'n/a' : fmt(g.healthOnly.cpuMsPerRequest, 2)} CPU ms/request` +
-    (g.healthOnly.cpuMsPerRequest && g.workerdCpuMsPerRequest ? ` (${(100 * g.healthOnly.cpuMsPerRequest / g.workerdCpuMsPerRequest).toFixed(0)}% of a POST's CPU).` : '.'));
+  L.push(`   GET /v1/health (no Heap call), same load: Go p50 ${fmt(g.healthOnly.p50, 2)} ms, ${cpuText(g.healthOnly.cpuMsPerRequest)} CPU ms/request; ` +
+    `JS p50 ${fmt(j.healthOnly.p50, 2)} ms, ${cpuText(j.healthOnly.cpuMsPerRequest)} CPU ms/request.`);
 
-  L.push('', '2. Start-up (workerd started, module compiled, until GET /v1/health answers; then the first POST)');
-  const w2 = [34, 16, 18];
-  L.push(row(['   relay', 'workerd up ms', 'first request ms'], w2));
-  L.push(row(['   Go', fmt(g.startup.workerdUpMs, 0), fmt(g.startup.firstRequestMs, 1)], w2));
-  L.push(row(['   JavaScript', fmt(j.startup.workerdUpMs, 0), fmt(j.startup.firstRequestMs, 1)], w2));
+  L.push('', '2. Cold start: workerd started without a request, then its first request (a fresh isolate; for Go it');
+  L.push('   instantiates the module and starts the Go instance) and its second; latency and workerd CPU (10 ms ticks)');
+  const w2 = [34, 14, 12, 14, 12, 14];
+  L.push(row(['   relay', 'workerd up ms', '1st ms', '1st CPU ms', '2nd ms', '2nd CPU ms'], w2));
+  const sline = (label, x) => row([`   ${label}`, fmt(x.startup.workerdUpMs, 0), fmt(x.startup.first.ms, 1), cpuText(x.startup.first.cpuMs), fmt(x.startup.second.ms, 1), cpuText(x.startup.second.cpuMs)], w2);
+  L.push(sline('Go', g));
+  L.push(sline('JavaScript', j));
+  L.push(row(['   ratio Go/JS', times(ratio(g.startup.workerdUpMs, j.startup.workerdUpMs)), times(ratio(g.startup.first.ms, j.startup.first.ms)), '', times(ratio(g.startup.second.ms, j.startup.second.ms)), ''], w2));
 
-  L.push('', '3. Worker upload size in bytes (gzip -9, brotli quality 11), build/relay/');
-  const w3 = [34, 14, 14, 14];
-  L.push(row(['   file', 'raw', 'gzip', 'brotli'], w3));
-  for (const [f, x] of Object.entries(s.files)) L.push(row([`   ${f}`, int(x.raw), int(x.gzip), int(x.brotli)], w3));
-  L.push(row(['   total', int(s.total.raw), int(s.total.gzip), int(s.total.brotli)], w3));
-  L.push(row(['   edge/baseline/worker.mjs', int(s.baseline.raw), int(s.baseline.gzip), int(s.baseline.brotli)], w3));
+  L.push('', '3. Memory over the timed rounds (after the warm-up, then after the last round; Go\'s live heap after a');
+  L.push('   collection, GET /v1/health?gc)');
+  const gm = g.memory, jm = j.memory;
+  const grow = (a, b) => (a && b ? `${b >= a ? '+' : ''}${(100 * (b - a) / a).toFixed(1)}%` : 'n/a');
+  const w3 = [34, 16, 16, 12];
+  L.push(row(['   figure', 'before', 'after', 'growth'], w3));
+  L.push(row(['   workerd RSS, Go relay', mb(gm.before.rss), mb(gm.after.rss), grow(gm.before.rss, gm.after.rss)], w3));
+  L.push(row(['   workerd RSS, JavaScript', mb(jm.before.rss), mb(jm.after.rss), grow(jm.before.rss, jm.after.rss)], w3));
+  L.push(row(['   Go linear memory', mb(gm.before.instance.memoryBytes), mb(gm.after.instance.memoryBytes), grow(gm.before.instance.memoryBytes, gm.after.instance.memoryBytes)], w3));
+  L.push(row(['   Go live heap', kib(gm.before.instance.goHeapLiveBytes), kib(gm.after.instance.goHeapLiveBytes), grow(gm.before.instance.goHeapLiveBytes, gm.after.instance.goHeapLiveBytes)], w3));
+  L.push(`   The Go instance: generation ${gm.after.instance.generation}, ${int(gm.after.instance.requests)} requests served (one instance for the whole run: ` +
+    `${gm.after.instance.generation === gm.before.instance.generation ? 'yes' : 'NO'}); Go heap goal ${mb(gm.after.instance.goHeapGoalBytes)}.`);
+  L.push('   workerd\'s RSS grows locally for any Worker, the JavaScript one included (test/relay/memory.test.mjs: 5,000 requests).');
+
+  L.push('', '4. Worker upload size in bytes (gzip -9, brotli quality 11), build/relay/');
+  const w4 = [34, 14, 14, 14];
+  L.push(row(['   file', 'raw', 'gzip', 'brotli'], w4));
+  for (const [f, x] of Object.entries(s.files)) L.push(row([`   ${f}`, int(x.raw), int(x.gzip), int(x.brotli)], w4));
+  L.push(row(['   total', int(s.total.raw), int(s.total.gzip), int(s.total.brotli)], w4));
+  L.push(row(['   edge/baseline/worker.mjs', int(s.baseline.raw), int(s.baseline.gzip), int(s.baseline.brotli)], w4));
   const verdict = (limit) => (s.total.gzip <= limit ? `fits (${(100 * s.total.gzip / limit).toFixed(0)}% of it)` : `DOES NOT FIT (${(100 * s.total.gzip / limit).toFixed(0)}% of it)`);
   L.push(`   Cloudflare limits, compressed: free plan ${mb(s.limits.free)}: ${verdict(s.limits.free)}; paid plan ${mb(s.limits.paid)}: ${verdict(s.limits.paid)}`);
   L.push(`   (gzip total ${mb(s.total.gzip)}; wrangler reports the gzip size it uploads).`);
+  const k = s.code;
+  L.push(`   app.wasm by section: code ${int(k.code)}, data ${int(k.data)}, other ${int(k.other)} bytes. Code by Go package (wasm name`);
+  L.push('   section of a copy built without -s, the same code), the 15 largest:');
+  const w5 = [46, 12, 8];
+  for (const p of k.top) L.push(row([`     ${p.name}`, int(p.bytes), `${(100 * p.bytes / k.code).toFixed(1)}%`], w5));
+  L.push('   Grouped:');
+  for (const [name, bytes] of Object.entries(k.groups)) L.push(row([`     ${name}`, int(bytes), `${(100 * bytes / k.code).toFixed(1)}%`], w5));
+  L.push(`   Linked functions of http.Transport / http.Client: ${k.guards.transport}; http2: ${k.guards.http2}; TLS connections: ${k.guards.tlsConnections};`);
+  L.push(`   crypto/tls in all: ${k.guards.tlsFunctions} (its package init, kept because net/http imports it; the crypto above is what that init and`);
+  L.push('   crypto/x509\'s reach, FIPS self-tests included, not a TLS client).');
+
+  L.push('', '5. Targets (issue 11) against this run');
+  const t = r.targets;
+  const w6 = [44, 22, 18, 8];
+  L.push(row(['   figure', 'target', 'this run', 'met'], w6));
+  for (const x of t) L.push(row([`   ${x.figure}`, x.target, x.value, x.met ? 'yes' : 'NO'], w6));
   L.push('', `Figures as JSON: ${path.relative(ROOT, path.join(OUT, 'relay.json'))}`);
   return L.join('\n');
+}
+
+// targets lists the issue's targets with this run's figures.
+function targets(r) {
+  const g = r.goRelay, gm = g.memory;
+  const heapGrowth = (gm.after.instance.memoryBytes - gm.before.instance.memoryBytes) / gm.before.instance.memoryBytes;
+  const liveGrowth = (gm.after.instance.goHeapLiveBytes - gm.before.instance.goHeapLiveBytes) / gm.before.instance.goHeapLiveBytes;
+  const cpu = g.workerdCpuMsPerRequest;
+  return [
+    { figure: 'events/s, Go / JavaScript', target: `>= ${TARGETS.eventsRatio}x`, value: times(r.ratios.eventsPerSecond), met: r.ratios.eventsPerSecond >= TARGETS.eventsRatio },
+    { figure: 'CPU ms per request, Go', target: `<= ${TARGETS.cpuMs} ms`, value: cpu === null ? 'n/a' : `${fmt(cpu, 2)} ms`, met: cpu !== null && cpu <= TARGETS.cpuMs },
+    { figure: 'CPU per request, Go / JavaScript', target: `<= ${TARGETS.cpuRatio}x`, value: times(r.ratios.cpuPerRequest), met: r.ratios.cpuPerRequest !== null && r.ratios.cpuPerRequest <= TARGETS.cpuRatio },
+    { figure: 'p99 latency, Go / JavaScript', target: `<= ${TARGETS.p99Ratio}x`, value: times(r.ratios.p99), met: r.ratios.p99 <= TARGETS.p99Ratio },
+    { figure: 'Worker upload, gzip', target: `<= ${int(TARGETS.gzipBytes)} B`, value: `${int(r.sizes.total.gzip)} B`, met: r.sizes.total.gzip <= TARGETS.gzipBytes },
+    { figure: 'Go linear memory growth, timed rounds', target: `<= ${100 * TARGETS.heapGrowth}%`, value: `${(100 * heapGrowth).toFixed(1)}%`, met: heapGrowth <= TARGETS.heapGrowth },
+    { figure: 'Go live heap growth, timed rounds', target: `<= ${100 * TARGETS.heapGrowth}%`, value: `${(100 * liveGrowth).toFixed(1)}%`, met: liveGrowth <= TARGETS.heapGrowth }
+  ];
 }
 
 main().catch((err) => {

@@ -1,17 +1,18 @@
-// edge/entry.mjs is the relay Worker's entry module. It wraps the default export of the
-// worker.mjs that github.com/syumai/workers generates (cmd/workers-assets-gen) and adds one
-// binding to the env that Go reads: RELAY_LIMITS, the store of the relay's rate-limit buckets.
+// edge/entry.mjs is the relay Worker's entry module. It serves every request from one Go instance
+// per isolate (edge/serve.mjs, the glue around the build assets github.com/syumai/workers
+// generates) and adds one binding to the env that Go reads: RELAY_LIMITS, the store of the
+// relay's rate-limit buckets.
 //
-// syumai/workers starts a new Go instance for every request, so Go memory does not outlive a
-// request. This module's scope lives as long as the isolate, so the buckets are kept here, in a
-// Map bounded to MAX_KEYS keys. A bucket is forgotten only once it is full again (its fullAt has
-// passed), which gives nothing away; when no bucket may go, a new key is refused (the relay
-// answers 429) rather than a limited one forgotten. Limits are therefore per isolate, and an
-// isolate is per Cloudflare location (like Cloudflare's own rate-limiting binding): best effort,
-// not a global count. `make relay-build` copies this file next to worker.mjs in build/relay/.
-// workerd takes every named export of the main module for an entrypoint, so this module exports
-// nothing but the default handler.
-import worker from './worker.mjs';
+// The buckets are kept here, in module scope, rather than in Go memory, so that they outlive a Go
+// instance the glue replaces (edge/serve.mjs: after many requests, at a memory cap, or on a
+// failure). They sit in a Map bounded to MAX_KEYS keys. A bucket is forgotten only once it is full
+// again (its fullAt has passed), which gives nothing away; when no bucket may go, a new key is
+// refused (the relay answers 429) rather than a limited one forgotten. Limits are therefore per
+// isolate, and an isolate is per Cloudflare location (like Cloudflare's own rate-limiting binding):
+// best effort, not a global count. `make relay-build` copies this file and serve.mjs next to the
+// generated assets in build/relay/. workerd takes every named export of the main module for an
+// entrypoint, so this module exports nothing but the default handler.
+import { createServer } from './serve.mjs';
 
 const MAX_KEYS = 10000;
 
@@ -56,15 +57,24 @@ function createLimitStore(maxKeys = MAX_KEYS) {
 const limits = createLimitStore();
 
 // withLimits returns an env that reads through to the Worker's own env and adds RELAY_LIMITS,
-// without changing the env object the runtime passed in.
+// without changing the env object the runtime passed in. The runtime passes the same env object
+// to every request, and Go rebuilds its handler only for a new one, so each env is wrapped once.
+const wrapped = new WeakMap();
 function withLimits(env, store = limits) {
-  const e = Object.create(env ?? null);
-  Object.defineProperty(e, 'RELAY_LIMITS', { value: store, enumerable: true });
+  const key = env ?? wrapped; // any object: a WeakMap key cannot be undefined
+  let e = wrapped.get(key);
+  if (e === undefined) {
+    e = Object.create(env ?? null);
+    Object.defineProperty(e, 'RELAY_LIMITS', { value: store, enumerable: true });
+    wrapped.set(key, e);
+  }
   return e;
 }
 
+const server = createServer();
+
 export default {
   fetch(request, env, ctx) {
-    return worker.fetch(request, withLimits(env), ctx);
+    return server.fetch(request, withLimits(env), ctx);
   }
 };

@@ -21,13 +21,13 @@ export const BUILD_DIR = path.join(ROOT, 'build/relay');
 export const BASELINE_WORKER = path.join(ROOT, 'edge/baseline/worker.mjs');
 export const DEFAULT_ADDR = '127.0.0.1:8787';
 export const VARS = ['HEAP_APP_ID', 'HEAP_API_URL', 'ALLOWED_ORIGINS', 'IDENTITY_SECRET', 'MAX_BODY_BYTES',
-  'RATE_CLIENT_PER_MINUTE', 'RATE_IDENTITY_EVENTS_PER_MINUTE'];
+  'RATE_CLIENT_PER_MINUTE', 'RATE_IDENTITY_EVENTS_PER_MINUTE', 'INSTANCE_MAX_REQUESTS', 'INSTANCE_MAX_MEMORY_BYTES'];
 // The same date as examples/edge-relay/wrangler.toml; workerd refuses dates after its own.
 export const COMPATIBILITY_DATE = '2026-11-01';
 // The Go Worker's modules, in build/relay/ after `make relay-build`; entry.mjs is the main module.
 const GO_MODULES = [
   ['entry.mjs', 'esModule'],
-  ['worker.mjs', 'esModule'],
+  ['serve.mjs', 'esModule'],
   ['runtime.mjs', 'esModule'],
   ['wasm_exec.js', 'esModule'],
   ['app.wasm', 'wasm']
@@ -127,9 +127,11 @@ function modulesFor({ dir, baseline }) {
 
 // startRelay starts workerd serving the Go relay (or, with baseline, edge/baseline/worker.mjs)
 // and resolves once GET /v1/health answers at all (a misconfigured relay answers 500, and that
-// still counts as started). It resolves to {url, port, status, stop(), logs(), exited}.
+// still counts as started). It resolves to {url, port, status, stop(), logs(), exited, pid}.
+// With probe false it resolves as soon as workerd listens, having sent no request (status is
+// then undefined): the next request is the isolate's first.
 export async function startRelay({ addr = process.env.RELAY_ADDR || DEFAULT_ADDR, vars = {}, dir = BUILD_DIR,
-  baseline = false, env = process.env, inherit = false, timeout = START_TIMEOUT } = {}) {
+  baseline = false, env = process.env, inherit = false, timeout = START_TIMEOUT, probe = true } = {}) {
   if (COMPATIBILITY_DATE > workerd.compatibilityDate) {
     throw new Error(`workerd ${workerd.version} supports compatibility dates up to ${workerd.compatibilityDate}, not ${COMPATIBILITY_DATE}: update the workerd package`);
   }
@@ -176,6 +178,7 @@ export async function startRelay({ addr = process.env.RELAY_ADDR || DEFAULT_ADDR
   if (port.timeout) return fail(`did not listen within ${timeout} ms`);
 
   const url = `http://${urlHost(host)}:${port}`;
+  if (!probe) return { url, port, status: undefined, stop, logs: () => log, exited, pid: child.pid };
   const deadline = Date.now() + timeout;
   for (;;) {
     if (child.exitCode !== null || child.signalCode !== null) return fail('exited while starting');

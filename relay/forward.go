@@ -44,10 +44,16 @@ type outcome struct {
 	retryAfter time.Duration // when failure is set, when the page may try again
 }
 
+// Sender sends one HTTP request and returns the answer, as *http.Client does. The Worker passes
+// one over the runtime's fetch, so that its build links no http.Transport, TLS or http2.
+type Sender interface {
+	Do(*http.Request) (*http.Response, error)
+}
+
 // forwarder posts batches to Heap, retrying within a deadline.
 type forwarder struct {
 	cfg    Config
-	client *http.Client
+	client Sender
 	now    func() time.Time
 	sleep  func(time.Duration)
 }

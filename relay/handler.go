@@ -21,7 +21,9 @@ const (
 
 // Deps are the relay's outside dependencies; nil fields get real defaults.
 type Deps struct {
-	Client *http.Client // used through a copy that follows no redirect (noRedirects)
+	// Client sends Heap's requests; nil: http.DefaultClient natively (see defaultSender). An
+	// *http.Client is used through a copy that follows no redirect (noRedirects).
+	Client Sender
 	Store  Store
 	Now    func() time.Time
 	Sleep  func(time.Duration)
@@ -43,7 +45,7 @@ func NewHandler(cfg Config, deps Deps) http.Handler {
 	}
 	cfg = withDefaults(cfg)
 	if deps.Client == nil {
-		deps.Client = http.DefaultClient
+		deps.Client = defaultSender()
 	}
 	deps.Client = noRedirects(deps.Client)
 	if deps.Store == nil {
@@ -62,15 +64,6 @@ func NewHandler(cfg Config, deps Deps) http.Handler {
 		forward: forwarder{cfg: cfg, client: deps.Client, now: deps.Now, sleep: deps.Sleep},
 	}
 	return recoverPanics(h)
-}
-
-// noRedirects returns a copy of c that hands every 3xx answer back instead of following it, so the
-// relay decides (forwarder.post): a followed 301 turns the POST into a GET, whose 200 says nothing
-// about the events.
-func noRedirects(c *http.Client) *http.Client {
-	out := *c
-	out.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
-	return &out
 }
 
 // withDefaults fills zero tunables, for a Config built by hand rather than by ConfigFromEnv.

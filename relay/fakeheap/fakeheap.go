@@ -7,6 +7,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"strings"
 	"sync"
 )
 
@@ -39,10 +40,23 @@ type Failure struct {
 }
 
 // Server is the fake Heap API; it is safe for concurrent use.
+//
+// It keeps one record per scope, so that tests running at once against one fake Heap each see
+// only their own traffic: a track request belongs to the scope named by its first event's
+// idempotency key when that key reads ScopePrefix + scope + ":" + rest, else to the default
+// scope "". The methods without a scope argument work on the default scope, except Reset.
 type Server struct {
 	appID string
 
-	mu         sync.Mutex
+	mu     sync.Mutex
+	scopes map[string]*record
+}
+
+// ScopePrefix starts an idempotency key that names a scope ("sc_<scope>:<rest>").
+const ScopePrefix = "sc_"
+
+// record is one scope's events, counters and queued failures.
+type record struct {
 	snap       Snapshot
 	keys       map[string]bool
 	fail       []int
@@ -52,48 +66,91 @@ type Server struct {
 
 // New returns a fake Heap that accepts only appID.
 func New(appID string) *Server {
-	return &Server{appID: appID, keys: map[string]bool{}, snap: Snapshot{Events: []Event{}}}
+	return &Server{appID: appID, scopes: map[string]*record{}}
+}
+
+// in returns scope's record, creating it; the caller holds the lock.
+func (s *Server) in(scope string) *record {
+	r := s.scopes[scope]
+	if r == nil {
+		r = &record{keys: map[string]bool{}, snap: Snapshot{Events: []Event{}}}
+		s.scopes[scope] = r
+	}
+	return r
 }
 
 // Fail queues statuses to answer the next track requests with, each with Retry-After retryAfter
 // when it is not empty.
-func (s *Server) Fail(retryAfter string, statuses ...int) {
+func (s *Server) Fail(retryAfter string, statuses ...int) { s.FailIn("", retryAfter, statuses...) }
+
+// FailIn is Fail for the track requests of scope.
+func (s *Server) FailIn(scope, retryAfter string, statuses ...int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.fail = append(s.fail, statuses...)
-	s.retryAfter = retryAfter
+	r := s.in(scope)
+	r.fail = append(r.fail, statuses...)
+	r.retryAfter = retryAfter
 }
 
 // Redirect queues statuses (3xx) to answer the next track requests with, each with Location
 // location.
-func (s *Server) Redirect(location string, statuses ...int) {
+func (s *Server) Redirect(location string, statuses ...int) { s.RedirectIn("", location, statuses...) }
+
+// RedirectIn is Redirect for the track requests of scope.
+func (s *Server) RedirectIn(scope, location string, statuses ...int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.fail = append(s.fail, statuses...)
-	s.location = location
+	r := s.in(scope)
+	r.fail = append(r.fail, statuses...)
+	r.location = location
 }
 
 // Snapshot returns a copy of what the fake Heap received and stored.
-func (s *Server) Snapshot() Snapshot {
+func (s *Server) Snapshot() Snapshot { return s.SnapshotOf("") }
+
+// SnapshotOf is Snapshot for scope.
+func (s *Server) SnapshotOf(scope string) Snapshot {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	out := s.snap
-	out.Events = append([]Event{}, s.snap.Events...)
+	r := s.in(scope)
+	out := r.snap
+	out.Events = append([]Event{}, r.snap.Events...)
 	return out
 }
 
-// Reset forgets all events, counters and queued failures.
+// Reset forgets all events, counters and queued failures, of every scope.
 func (s *Server) Reset() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.snap = Snapshot{Events: []Event{}}
-	s.keys = map[string]bool{}
-	s.fail = nil
-	s.retryAfter = ""
-	s.location = ""
+	s.scopes = map[string]*record{}
 }
 
-// ServeHTTP serves POST /api/track and the control endpoints /_fail, /_events and /_reset.
+// scopeOf names the scope of a track body: that of its first idempotency key, "" when none names one.
+func scopeOf(raw []byte) string {
+	var body struct {
+		Events []struct {
+			IdempotencyKey string `json:"idempotency_key"`
+		} `json:"events"`
+		IdempotencyKey string `json:"idempotency_key"`
+	}
+	json.Unmarshal(raw, &body) // a body that does not parse belongs to the default scope
+	key := body.IdempotencyKey
+	if len(body.Events) > 0 {
+		key = body.Events[0].IdempotencyKey
+	}
+	rest, ok := strings.CutPrefix(key, ScopePrefix)
+	if !ok {
+		return ""
+	}
+	scope, _, ok := strings.Cut(rest, ":")
+	if !ok {
+		return ""
+	}
+	return scope
+}
+
+// ServeHTTP serves POST /api/track and the control endpoints /_fail, /_events and /_reset; the
+// first two take ?scope= (default: the default scope), /_reset resets every scope.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case r.URL.Path == "/api/track" && r.Method == http.MethodPost:
@@ -104,14 +161,15 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			http.Error(w, "bad /_fail body: "+err.Error(), http.StatusBadRequest)
 			return
 		}
-		s.Fail(f.RetryAfter, f.Statuses...)
+		scope := r.URL.Query().Get("scope")
+		s.FailIn(scope, f.RetryAfter, f.Statuses...)
 		if f.Location != "" {
-			s.Redirect(f.Location)
+			s.RedirectIn(scope, f.Location)
 		}
 		w.WriteHeader(http.StatusNoContent)
 	case r.URL.Path == "/_events" && r.Method == http.MethodGet:
 		w.Header().Set("Content-Type", "application/json")
-		json.NewEncoder(w).Encode(s.Snapshot())
+		json.NewEncoder(w).Encode(s.SnapshotOf(r.URL.Query().Get("scope")))
 	case r.URL.Path == "/_reset" && r.Method == http.MethodPost:
 		s.Reset()
 		w.WriteHeader(http.StatusNoContent)
@@ -124,37 +182,42 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // track answers a track request: a queued failure, 400 "Bad request", or 200 with an empty body.
 func (s *Server) track(w http.ResponseWriter, r *http.Request) {
+	raw, err := io.ReadAll(r.Body)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.snap.Requests++
-	if len(s.fail) > 0 {
-		status := s.fail[0]
-		s.fail = s.fail[1:]
-		if s.retryAfter != "" {
-			w.Header().Set("Retry-After", s.retryAfter)
+	rec := s.in(scopeOf(raw))
+	rec.snap.Requests++
+	if len(rec.fail) > 0 {
+		status := rec.fail[0]
+		rec.fail = rec.fail[1:]
+		if rec.retryAfter != "" {
+			w.Header().Set("Retry-After", rec.retryAfter)
 		}
-		if s.location != "" {
-			w.Header().Set("Location", s.location)
+		if rec.location != "" {
+			w.Header().Set("Location", rec.location)
 		}
 		http.Error(w, http.StatusText(status), status)
 		return
 	}
-	events, err := s.parse(r)
+	var events []Event
+	if err == nil {
+		events, err = s.parse(r.Header.Get("Content-Type"), raw)
+	}
 	if err != nil {
 		w.Header().Set("X-Fake-Heap-Reason", err.Error()) // Heap says only "Bad request"; tests want why
 		http.Error(w, "Bad request", http.StatusBadRequest)
 		return
 	}
 	for _, e := range events {
-		s.snap.Received++
-		if e.IdempotencyKey != "" && s.keys[e.IdempotencyKey] {
-			s.snap.Duplicates++ // "subsequent calls with the same idempotency key will not update data"
+		rec.snap.Received++
+		if e.IdempotencyKey != "" && rec.keys[e.IdempotencyKey] {
+			rec.snap.Duplicates++ // "subsequent calls with the same idempotency key will not update data"
 			continue
 		}
 		if e.IdempotencyKey != "" {
-			s.keys[e.IdempotencyKey] = true
+			rec.keys[e.IdempotencyKey] = true
 		}
-		s.snap.Events = append(s.snap.Events, e)
+		rec.snap.Events = append(rec.snap.Events, e)
 	}
 	w.WriteHeader(http.StatusOK)
 }
@@ -176,13 +239,9 @@ type single struct {
 }
 
 // parse reads the events of a track request, or says why Heap would answer 400.
-func (s *Server) parse(r *http.Request) ([]Event, error) {
-	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != "application/json" {
-		return nil, fmt.Errorf("content type %q is not application/json", r.Header.Get("Content-Type"))
-	}
-	raw, err := io.ReadAll(r.Body)
-	if err != nil {
-		return nil, err
+func (s *Server) parse(contentType string, raw []byte) ([]Event, error) {
+	if mt, _, _ := mime.ParseMediaType(contentType); mt != "application/json" {
+		return nil, fmt.Errorf("content type %q is not application/json", contentType)
 	}
 	var body trackBody
 	if err := json.Unmarshal(raw, &body); err != nil {

@@ -191,3 +191,71 @@ func TestConcurrentUse(t *testing.T) {
 		t.Errorf("snapshot requests %d events %d duplicates %d", snap.Requests, len(snap.Events), snap.Duplicates)
 	}
 }
+
+// TestScopes tests that a track request counts, fails and stores only in the scope its first
+// idempotency key names, so tests running at once each see their own traffic.
+func TestScopes(t *testing.T) {
+	s := New("7")
+	body := func(keys ...string) string {
+		var evs []string
+		for _, k := range keys {
+			evs = append(evs, fmt.Sprintf(`{"identity":"u","event":"e","idempotency_key":%q}`, k))
+		}
+		return `{"app_id":"7","events":[` + strings.Join(evs, ",") + `]}`
+	}
+	s.FailIn("a", "3", 503)
+	if rec := track(s, body("sc_b:1")); rec.Code != 200 {
+		t.Fatalf("scope b got %d: a failure queued for scope a reached it", rec.Code)
+	}
+	if rec := track(s, body("plain")); rec.Code != 200 {
+		t.Fatalf("the default scope got %d", rec.Code)
+	}
+	rec := track(s, body("sc_a:1", "sc_a:2"))
+	if rec.Code != 503 || rec.Header().Get("Retry-After") != "3" {
+		t.Fatalf("scope a got %d, Retry-After %q; want its queued 503", rec.Code, rec.Header().Get("Retry-After"))
+	}
+	track(s, body("sc_a:1", "sc_a:2"))
+	track(s, body("sc_a:2"))
+	a, b, def := s.SnapshotOf("a"), s.SnapshotOf("b"), s.Snapshot()
+	if a.Requests != 3 || a.Received != 3 || a.Duplicates != 1 || len(a.Events) != 2 {
+		t.Errorf("scope a: %+v", a)
+	}
+	if b.Requests != 1 || len(b.Events) != 1 || b.Events[0].IdempotencyKey != "sc_b:1" {
+		t.Errorf("scope b: %+v", b)
+	}
+	if def.Requests != 1 || len(def.Events) != 1 || def.Events[0].IdempotencyKey != "plain" {
+		t.Errorf("default scope: %+v", def)
+	}
+	for key, want := range map[string]string{"sc_x:1": "x", "sc_:1": "", "sc_x": "", "x:sc_y:1": "", "": ""} {
+		if got := scopeOf([]byte(body(key))); got != want {
+			t.Errorf("scopeOf(key %q) = %q, want %q", key, got, want)
+		}
+	}
+	s.Reset()
+	if a := s.SnapshotOf("a"); a.Requests != 0 || len(a.Events) != 0 {
+		t.Errorf("after Reset scope a holds %+v", a)
+	}
+}
+
+// TestScopedControlEndpoints tests /_fail?scope= and /_events?scope=.
+func TestScopedControlEndpoints(t *testing.T) {
+	s := New("7")
+	do := func(method, path, body string) *httptest.ResponseRecorder {
+		rec := httptest.NewRecorder()
+		s.ServeHTTP(rec, httptest.NewRequest(method, path, strings.NewReader(body)))
+		return rec
+	}
+	if rec := do("POST", "/_fail?scope=t1", `{"statuses":[502]}`); rec.Code != 204 {
+		t.Fatalf("/_fail?scope=t1: %d", rec.Code)
+	}
+	if rec := track(s, `{"app_id":"7","identity":"u","event":"e","idempotency_key":"k"}`); rec.Code != 200 {
+		t.Errorf("the default scope got %d", rec.Code)
+	}
+	if rec := track(s, `{"app_id":"7","identity":"u","event":"e","idempotency_key":"sc_t1:k"}`); rec.Code != 502 {
+		t.Errorf("scope t1 got %d, want its queued 502", rec.Code)
+	}
+	var snap Snapshot
+	if err := json.Unmarshal(do("GET", "/_events?scope=t1", "").Body.Bytes(), &snap); err != nil || snap.Requests != 1 || len(snap.Events) != 0 {
+		t.Errorf("/_events?scope=t1: %+v %v", snap, err)
+	}
+}

@@ -1,6 +1,7 @@
-// edge/entry.mjs in Node, over a stand-in for syumai's worker.mjs that hands back what it was given:
-// the env Go reads gains RELAY_LIMITS, the runtime's env is left alone, and the bucket store keeps
-// at most 10,000 keys, forgetting only buckets that are full again and otherwise refusing new keys.
+// edge/entry.mjs in Node, over a stand-in for edge/serve.mjs whose server hands back what it was
+// given: the env Go reads gains RELAY_LIMITS, the runtime's env is left alone and wrapped once
+// (Go rebuilds its handler only for a new env object), and the bucket store keeps at most 10,000
+// keys, forgetting only buckets that are full again and otherwise refusing new keys.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -15,7 +16,7 @@ let entry;
 before(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'relay-entry-'));
   fs.copyFileSync(path.join(ROOT, 'edge/entry.mjs'), path.join(dir, 'entry.mjs'));
-  fs.writeFileSync(path.join(dir, 'worker.mjs'), 'export default { fetch(request, env, ctx) { return { request, env, ctx }; } };\n');
+  fs.writeFileSync(path.join(dir, 'serve.mjs'), 'export function createServer() { return { fetch(request, env, ctx) { return { request, env, ctx }; } }; }\n');
   entry = (await import(pathToFileURL(path.join(dir, 'entry.mjs')).href)).default;
 });
 after(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -33,6 +34,15 @@ test('the env handed to Go reads through to the Worker env and adds RELAY_LIMITS
   assert.equal(typeof got.env.RELAY_LIMITS.put, 'function');
   assert.equal(Object.hasOwn(env, 'RELAY_LIMITS'), false, 'the runtime env is not changed');
   assert.notEqual(got.env, env);
+});
+
+test('the same runtime env gives the same env to Go, a new one a new one', () => {
+  const env = { HEAP_APP_ID: '42' };
+  assert.equal(call(env).env, call(env).env);
+  const other = { HEAP_APP_ID: '43' };
+  assert.notEqual(call(other).env, call(env).env);
+  assert.equal(call(other).env.HEAP_APP_ID, '43');
+  assert.equal(call(undefined).env.RELAY_LIMITS, call(env).env.RELAY_LIMITS, 'one store for every env');
 });
 
 test('the store outlives a request: every request sees the same buckets', () => {

@@ -44,9 +44,10 @@ export async function startFakeHeap(appID = APP_ID) {
   };
   return {
     url,
-    events: () => control('GET', '/_events'),
+    // scope (optional) names the fake Heap's scope: events whose ids start "sc_<scope>:".
+    events: (scope = '') => control('GET', `/_events?scope=${encodeURIComponent(scope)}`),
     reset: () => control('POST', '/_reset', {}),
-    fail: (statuses, retryAfter = '') => control('POST', '/_fail', { statuses, retryAfter }),
+    fail: (statuses, retryAfter = '', scope = '') => control('POST', `/_fail?scope=${encodeURIComponent(scope)}`, { statuses, retryAfter }),
     stop: () => new Promise((resolve) => {
       if (child.exitCode !== null || child.signalCode !== null) return resolve();
       child.removeAllListeners('exit');
@@ -59,7 +60,8 @@ export async function startFakeHeap(appID = APP_ID) {
 // relayWith starts the Go relay in workerd with vars, on a port workerd picks.
 export function relayWith(vars, options = {}) {
   return startRelay({ addr: '127.0.0.1:0', vars: { IDENTITY_SECRET: null, ALLOWED_ORIGINS: null, MAX_BODY_BYTES: null,
-    RATE_CLIENT_PER_MINUTE: null, RATE_IDENTITY_EVENTS_PER_MINUTE: null, HEAP_API_URL: null, HEAP_APP_ID: null, ...vars }, ...options });
+    RATE_CLIENT_PER_MINUTE: null, RATE_IDENTITY_EVENTS_PER_MINUTE: null, HEAP_API_URL: null, HEAP_APP_ID: null,
+    INSTANCE_MAX_REQUESTS: null, INSTANCE_MAX_MEMORY_BYTES: null, ...vars }, ...options });
 }
 
 // sign is the X-Bridge-Signature for identity under secret.

@@ -28,7 +28,7 @@ test('variables come from the options first, then the environment; null unsets',
   assert.deepEqual(resolveVars({ HEAP_APP_ID: 'from-options', IDENTITY_SECRET: null, MAX_BODY_BYTES: 100 }, env),
     { HEAP_APP_ID: 'from-options', HEAP_API_URL: 'http://127.0.0.1:1', MAX_BODY_BYTES: '100' });
   assert.throws(() => resolveVars({ HEAP_APPID: '1' }, env), /unknown relay variable HEAP_APPID/);
-  assert.equal(VARS.length, 7);
+  assert.equal(VARS.length, 9);
 });
 
 test('addresses are host:port', () => {
@@ -40,7 +40,7 @@ test('addresses are host:port', () => {
 
 test('startRelay says to build first when the build folder is missing', async () => {
   await assert.rejects(startRelay({ addr: '127.0.0.1:0', dir: path.join(ROOT, 'build/no-such-dir'), vars: { HEAP_APP_ID: '1' } }),
-    /lacks entry\.mjs, worker\.mjs, runtime\.mjs, wasm_exec\.js, app\.wasm: run `make relay-build` first/);
+    /lacks entry\.mjs, serve\.mjs, runtime\.mjs, wasm_exec\.js, app\.wasm: run `make relay-build` first/);
 });
 
 test('two relays with different variables run side by side on ports workerd picks', async () => {

@@ -1,17 +1,19 @@
 // The relay suite: a relay in workerd, over real HTTP, forwarding to the fake Heap API (CONTRACT §6):
 // what reaches Heap, every refusal and status, retries, duplicates, CORS, limits kept across
-// requests (each request runs a new Go instance, so for the Go relay this checks edge/entry.mjs's
-// RELAY_LIMITS store), and a misconfigured relay. relay.test.mjs runs it on the Go relay,
+// requests (for the Go relay, in edge/entry.mjs's RELAY_LIMITS store), and a misconfigured relay. relay.test.mjs runs it on the Go relay,
 // baseline.test.mjs on edge/baseline/worker.mjs, so the benchmark compares relays doing one job.
-import { test, before, after, beforeEach } from 'node:test';
+import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startFakeHeap, relayWith, post, event, sign, APP_ID } from './helpers.mjs';
+import { startFakeHeap, relayWith, post, event as anyEvent, sign, APP_ID } from './helpers.mjs';
 
 const ORIGIN = 'https://app.example.com';
 const SECRET = 'relay-test-secret';
 const HIGH = '100000'; // a rate no test reaches
 
-export function relaySuite({ baseline = false } = {}) {
+// relaySuite registers the cases on the Go relay or, with baseline, on the JavaScript one. With
+// underLoad they run at once (8 at a time) while 8 lanes of steady load keep requests in flight on
+// the main relay, some of them retried after Heap failures.
+export function relaySuite({ baseline = false, underLoad = false } = {}) {
   const start = (vars) => relayWith(vars, { baseline });
   let heap;
   const relays = {};
@@ -35,17 +37,30 @@ export function relaySuite({ baseline = false } = {}) {
     await heap?.stop();
   });
 
-  beforeEach(() => heap.reset());
+  // Each case gets its own scope of the fake Heap (ids "sc_<scope>:..."): its own events,
+  // counters and queued failures, so the cases can also run at once.
+  const cases = [];
+  const scoped = (scope) => ({
+    heap: { events: () => heap.events(scope), fail: (statuses, retryAfter) => heap.fail(statuses, retryAfter, scope) },
+    event: (fields = {}) => {
+      const e = anyEvent(fields);
+      if (!Object.hasOwn(fields, 'id')) e.id = `sc_${scope}:${e.id}`;
+      return e;
+    }
+  });
 
   const reasonCode = (r) => r.reason.slice(0, r.reason.indexOf(':'));
 
-  test('health answers 200', async () => {
+  cases.push(['health answers 200', async ({ heap, event }) => {
     const res = await fetch(`${relays.main.url}/v1/health`);
     assert.equal(res.status, 200);
-    assert.deepEqual(await res.json(), { ok: true });
-  });
+    const body = await res.json();
+    assert.equal(body.ok, true);
+    if (baseline) assert.deepEqual(body, { ok: true });
+    else assert.equal(typeof body.instance?.generation, 'number', 'the Go relay reports its instance');
+  }]);
 
-  test('happy path: events reach Heap with identity, name, properties, timestamp, idempotency key = id, the relay\'s app id', async () => {
+  cases.push(['happy path: events reach Heap with identity, name, properties, timestamp, idempotency key = id, the relay\'s app id', async ({ heap, event }) => {
     const a = event({ properties: { flow_id: 7, ratio: 0.5, label: 'intro', done: true } });
     const b = event({ name: 'Userpilot Checklist (completed)', identity: 'bob', properties: {} });
     const res = await post(relays.main.url, { events: [a, b] }, { headers: { origin: ORIGIN } });
@@ -59,25 +74,25 @@ export function relaySuite({ baseline = false } = {}) {
       { identity: a.identity, event: a.name, properties: { flow_id: 7, ratio: 0.5, label: 'intro', done: 'true' }, timestamp: a.timestamp, idempotency_key: a.id },
       { identity: 'bob', event: b.name, timestamp: b.timestamp, idempotency_key: b.id }
     ]);
-  });
+  }]);
 
-  test('the app id comes from the Worker config: a relay for another app is refused by Heap (heap_rejected)', async () => {
+  cases.push(['the app id comes from the Worker config: a relay for another app is refused by Heap (heap_rejected)', async ({ heap, event }) => {
     const e = event();
     const res = await post(relays.otherApp.url, { events: [e] });
     assert.equal(res.status, 200, res.text);
     assert.deepEqual(res.json.accepted, []);
     assert.deepEqual(res.json.refused, [{ id: e.id, reason: 'heap_rejected: HTTP 400' }]);
     assert.deepEqual((await heap.events()).events, []);
-  });
+  }]);
 
-  test('text/plain bodies (sendBeacon) are taken like JSON ones', async () => {
+  cases.push(['text/plain bodies (sendBeacon) are taken like JSON ones', async ({ heap, event }) => {
     const e = event();
     const res = await post(relays.main.url, { events: [e] }, { contentType: 'text/plain;charset=UTF-8' });
     assert.equal(res.status, 200, res.text);
     assert.deepEqual(res.json.accepted, [e.id]);
-  });
+  }]);
 
-  test('every refusal code, each event refused on its own while the rest go through', async () => {
+  cases.push(['every refusal code, each event refused on its own while the rest go through', async ({ heap, event }) => {
     const good = event();
     const twin = event();
     const cases = {
@@ -97,18 +112,18 @@ export function relaySuite({ baseline = false } = {}) {
     assert.match(res.json.refused.find((r) => r.reason.startsWith('invalid_identity')).reason, /"guest"/);
     const got = await heap.events();
     assert.deepEqual(got.events.map((e) => e.idempotency_key), [good.id]);
-  });
+  }]);
 
-  test('a timestamp far in the future or older than a week is invalid_timestamp', async () => {
+  cases.push(['a timestamp far in the future or older than a week is invalid_timestamp', async ({ heap, event }) => {
     const future = event({ timestamp: new Date(Date.now() + 3600_000).toISOString() });
     const old = event({ timestamp: new Date(Date.now() - 8 * 86400_000).toISOString() });
     const res = await post(relays.main.url, { events: [future, old] });
     assert.equal(res.status, 200, res.text);
     assert.deepEqual(res.json.refused.map(reasonCode), ['invalid_timestamp', 'invalid_timestamp']);
     assert.equal((await heap.events()).requests, 0, 'nothing valid: Heap is not called');
-  });
+  }]);
 
-  test('400 for a body that is not the shape: not JSON, unknown fields, no events', async () => {
+  cases.push(['400 for a body that is not the shape: not JSON, unknown fields, no events', async ({ heap, event }) => {
     for (const [body, what] of [
       ['hello', /JSON|invalid/i],
       [{ events: [event()], app_id: 'x' }, /unknown field "app_id"/],
@@ -122,17 +137,17 @@ export function relaySuite({ baseline = false } = {}) {
       assert.match(res.json.error, what);
     }
     assert.equal((await heap.events()).requests, 0);
-  });
+  }]);
 
-  test('403 for an origin not in ALLOWED_ORIGINS, with no CORS grant', async () => {
+  cases.push(['403 for an origin not in ALLOWED_ORIGINS, with no CORS grant', async ({ heap, event }) => {
     const res = await post(relays.main.url, { events: [event()] }, { headers: { origin: 'https://evil.example.com' } });
     assert.equal(res.status, 403);
     assert.match(res.json.error, /origin https:\/\/evil\.example\.com is not allowed/);
     assert.equal(res.headers.get('access-control-allow-origin'), null);
     assert.equal((await heap.events()).requests, 0);
-  });
+  }]);
 
-  test('CORS preflight from an allowed origin', async () => {
+  cases.push(['CORS preflight from an allowed origin', async ({ heap, event }) => {
     const res = await fetch(`${relays.main.url}/v1/events`, {
       method: 'OPTIONS',
       headers: { origin: 'https://other.example.com', 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type, x-bridge-signature' }
@@ -144,9 +159,9 @@ export function relaySuite({ baseline = false } = {}) {
     assert.match(res.headers.get('access-control-allow-headers'), /Content-Type/i);
     const bad = await fetch(`${relays.main.url}/v1/events`, { method: 'OPTIONS', headers: { origin: 'https://evil.example.com', 'access-control-request-method': 'POST' } });
     assert.equal(bad.status, 403);
-  });
+  }]);
 
-  test('with IDENTITY_SECRET: 403 for a missing, wrong or mixed-identity signature; header or ?signature= both work', async () => {
+  cases.push(['with IDENTITY_SECRET: 403 for a missing, wrong or mixed-identity signature; header or ?signature= both work', async ({ heap, event }) => {
     const e = () => event({ identity: 'carol' });
     const missing = await post(relays.signed.url, { events: [e()] });
     assert.equal(missing.status, 403);
@@ -168,18 +183,18 @@ export function relaySuite({ baseline = false } = {}) {
     assert.equal(ok2.status, 200, ok2.text);
     assert.deepEqual(ok2.json.accepted, [byQuery.id]);
     assert.equal((await heap.events()).events.length, 2);
-  });
+  }]);
 
-  test('413 for a body over MAX_BODY_BYTES', async () => {
+  cases.push(['413 for a body over MAX_BODY_BYTES', async ({ heap, event }) => {
     const big = event({ properties: { text: 'x'.repeat(1000), more: 'y'.repeat(1000) } });
     const res = await post(relays.small.url, { events: [big] });
     assert.equal(res.status, 413, res.text);
     assert.match(res.json.error, /2000 bytes/);
     const fits = await post(relays.small.url, { events: [event()] });
     assert.equal(fits.status, 200, fits.text);
-  });
+  }]);
 
-  test('415 for a content type other than JSON or plain text', async () => {
+  cases.push(['415 for a content type other than JSON or plain text', async ({ heap, event }) => {
     for (const ct of ['application/x-www-form-urlencoded', 'text/xml', null]) {
       // Bytes, so that fetch adds no content type of its own when ct is null.
       const res = await post(relays.main.url, new TextEncoder().encode(JSON.stringify({ events: [event()] })), { contentType: ct });
@@ -188,9 +203,9 @@ export function relaySuite({ baseline = false } = {}) {
     assert.equal((await heap.events()).requests, 0);
     const res = await post(relays.main.url, { events: [event()] }, { contentType: 'application/json; charset=utf-8' });
     assert.equal(res.status, 200, res.text);
-  });
+  }]);
 
-  test('429 with Retry-After past RATE_CLIENT_PER_MINUTE, per client address, kept across requests', async () => {
+  cases.push(['429 with Retry-After past RATE_CLIENT_PER_MINUTE, per client address, kept across requests', async ({ heap, event }) => {
     const from = (ip) => ({ headers: { 'cf-connecting-ip': ip } });
     for (let i = 0; i < 2; i++) {
       const res = await post(relays.limited.url, { events: [event({ identity: `client-${i}` })] }, from('198.51.100.7'));
@@ -204,9 +219,9 @@ export function relaySuite({ baseline = false } = {}) {
     const other = await post(relays.limited.url, { events: [event({ identity: 'client-4' })] }, from('198.51.100.8'));
     assert.equal(other.status, 200, 'another address has its own bucket');
     assert.equal((await heap.events()).events.length, 3);
-  });
+  }]);
 
-  test('429 with Retry-After past RATE_IDENTITY_EVENTS_PER_MINUTE for one identity, kept across requests', async () => {
+  cases.push(['429 with Retry-After past RATE_IDENTITY_EVENTS_PER_MINUTE for one identity, kept across requests', async ({ heap, event }) => {
     const from = (ip) => ({ headers: { 'cf-connecting-ip': ip } }); // a fresh address each time: only the identity limit applies
     const batch = (identity, n) => ({ events: Array.from({ length: n }, () => event({ identity })) });
     const first = await post(relays.limited.url, batch('erin', 3), from('203.0.113.1'));
@@ -218,9 +233,9 @@ export function relaySuite({ baseline = false } = {}) {
     const other = await post(relays.limited.url, batch('frank', 5), from('203.0.113.3'));
     assert.equal(other.status, 200, 'another identity has its own bucket');
     assert.equal((await heap.events()).events.length, 8);
-  });
+  }]);
 
-  test('Heap answering 503 twice: the relay retries and the events are accepted once', async () => {
+  cases.push(['Heap answering 503 twice: the relay retries and the events are accepted once', async ({ heap, event }) => {
     await heap.fail([503, 503]);
     const e = event();
     const res = await post(relays.main.url, { events: [e] });
@@ -229,18 +244,18 @@ export function relaySuite({ baseline = false } = {}) {
     const got = await heap.events();
     assert.equal(got.requests, 3, 'two failed requests and the one that went through');
     assert.deepEqual(got.events.map((x) => x.idempotency_key), [e.id]);
-  });
+  }]);
 
-  test('Heap answering 429 with Retry-After: the relay waits and retries', async () => {
+  cases.push(['Heap answering 429 with Retry-After: the relay waits and retries', async ({ heap, event }) => {
     await heap.fail([429], '1');
     const e = event();
     const res = await post(relays.main.url, { events: [e] });
     assert.equal(res.status, 200, res.text);
     assert.deepEqual(res.json.accepted, [e.id]);
     assert.equal((await heap.events()).requests, 2);
-  });
+  }]);
 
-  test('Heap failing on every retry: 503 with Retry-After, nothing stored', async () => {
+  cases.push(['Heap failing on every retry: 503 with Retry-After, nothing stored', async ({ heap, event }) => {
     await heap.fail(Array(30).fill(503));
     const res = await post(relays.main.url, { events: [event()] });
     assert.equal(res.status, 503, res.text);
@@ -249,9 +264,9 @@ export function relaySuite({ baseline = false } = {}) {
     const got = await heap.events();
     assert.ok(got.requests >= 3, `retried: ${got.requests} requests`);
     assert.deepEqual(got.events, []);
-  });
+  }]);
 
-  test('the same batch posted twice is stored once (idempotency key = id)', async () => {
+  cases.push(['the same batch posted twice is stored once (idempotency key = id)', async ({ heap, event }) => {
     const batch = { events: [event(), event()] };
     const first = await post(relays.main.url, batch);
     const second = await post(relays.main.url, batch);
@@ -262,9 +277,9 @@ export function relaySuite({ baseline = false } = {}) {
     assert.equal(got.received, 4);
     assert.equal(got.duplicates, 2);
     assert.deepEqual(got.events.map((e) => e.idempotency_key), batch.events.map((e) => e.id));
-  });
+  }]);
 
-  test('a relay without HEAP_APP_ID answers 500 naming it, and forwards nothing', async () => {
+  cases.push(['a relay without HEAP_APP_ID answers 500 naming it, and forwards nothing', async ({ heap, event }) => {
     assert.equal(relays.noAppID.status, 500, 'health reports the misconfiguration too');
     const res = await post(relays.noAppID.url, { events: [event()] });
     assert.equal(res.status, 500);
@@ -273,9 +288,9 @@ export function relaySuite({ baseline = false } = {}) {
     assert.equal(bad.status, 500);
     assert.match(bad.json.error, /MAX_BODY_BYTES "lots" must be a whole number/);
     assert.equal((await heap.events()).requests, 0);
-  });
+  }]);
 
-  test('the relay answers under a first-party route prefix such as example.com/heap-relay/*', async () => {
+  cases.push(['the relay answers under a first-party route prefix such as example.com/heap-relay/*', async ({ heap, event }) => {
     const health = await fetch(`${relays.main.url}/heap-relay/v1/health`);
     assert.equal(health.status, 200);
     const e = event();
@@ -283,10 +298,78 @@ export function relaySuite({ baseline = false } = {}) {
     assert.equal(res.status, 200, res.text);
     assert.deepEqual(res.json.accepted, [e.id]);
     assert.deepEqual((await heap.events()).events.map((x) => x.idempotency_key), [e.id]);
-  });
+  }]);
 
-  test('unknown paths answer 404 and other methods 405', async () => {
+  cases.push(['unknown paths answer 404 and other methods 405', async ({ heap, event }) => {
     assert.equal((await fetch(`${relays.main.url}/v1/nope`)).status, 404);
     assert.equal((await fetch(`${relays.main.url}/v1/events`)).status, 405);
+  }]);
+
+  if (!underLoad) {
+    cases.forEach(([name, fn], i) => test(name, () => fn(scoped(`t${i}`))));
+    return;
+  }
+
+  test(`the ${cases.length} cases at once, ${LOAD_LANES} lanes of load in flight beside them, Heap failing 1 in ${FAIL_EVERY} of those`, { concurrency: LOAD_LANES }, async (t) => {
+    const load = startLoad(relays.main.url, heap);
+    let healthBefore;
+    if (!baseline) healthBefore = (await (await fetch(`${relays.main.url}/v1/health`)).json()).instance;
+    try {
+      await Promise.all(cases.map(([name, fn], i) => t.test(name, () => fn(scoped(`t${i}`)))));
+    } finally {
+      await load.stop();
+    }
+    const { posts, failures, accepted } = await load.drain();
+    const got = await heap.events('load');
+    t.diagnostic(`load: ${posts} requests of 5 events, ${failures} Heap failures retried; the cases ran beside them`);
+    assert.ok(posts >= LOAD_LANES && failures > 0, `load: ${posts} requests, ${failures} Heap failures`);
+    assert.equal(got.duplicates, 0);
+    assert.equal(got.requests, posts + failures, 'every Heap failure was retried, nothing else was');
+    assert.deepEqual(got.events.map((e) => e.idempotency_key).sort(), accepted.sort(), 'every accepted event stored once');
+    if (!baseline) {
+      const h = (await (await fetch(`${relays.main.url}/v1/health`)).json()).instance;
+      assert.equal(h.generation, healthBefore.generation, 'one Go instance served it all');
+      assert.ok(h.requests >= healthBefore.requests + posts, `the instance counted ${h.requests - healthBefore.requests} requests`);
+      assert.equal(h.timers.late, 0, 'no Go timeout was lost');
+    }
   });
+}
+
+const LOAD_LANES = 8;
+const FAIL_EVERY = 8; // each lane queues one Heap failure before every 8th of its requests
+
+// startLoad keeps LOAD_LANES requests in flight on url, each a batch of 5 events in the fake Heap's
+// "load" scope, every one of which must be accepted; it queues a Heap failure now and then.
+function startLoad(url, heap) {
+  let stopping = false;
+  let posts = 0;
+  let failures = 0;
+  const accepted = [];
+  const send = async () => {
+    const events = Array.from({ length: 5 }, (_, i) => {
+      const e = anyEvent({ identity: `load-${i}@example.com` });
+      e.id = `sc_load:${e.id}`;
+      return e;
+    });
+    posts++;
+    const res = await post(url, { events });
+    assert.equal(res.status, 200, `a load request: ${res.text}`);
+    assert.deepEqual(res.json, { accepted: events.map((e) => e.id), refused: [] });
+    accepted.push(...res.json.accepted);
+  };
+  const lane = async () => {
+    for (let n = 1; !stopping; n++) {
+      if (n % FAIL_EVERY === 0) {
+        failures++;
+        await heap.fail([503], '', 'load');
+      }
+      await send();
+    }
+  };
+  const lanes = Array.from({ length: LOAD_LANES }, lane);
+  return {
+    stop: async () => { stopping = true; await Promise.all(lanes); },
+    // drain sends one more request, which takes any failure still queued, and returns the counts.
+    drain: async () => { await send(); return { posts, failures, accepted }; }
+  };
 }

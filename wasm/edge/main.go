@@ -1,46 +1,54 @@
 //go:build js && wasm
 
-// Command edge is the relay's Cloudflare Worker: package relay's handler served by
-// github.com/syumai/workers. Build it with `make relay-build`, run it locally in workerd with
-// `make relay`; examples/edge-relay shows how to deploy it with wrangler.
+// Command edge is the relay's Cloudflare Worker: package relay's handler, served by package serve
+// from one Go instance per isolate. Build it with `make relay-build`, run it locally in workerd
+// with `make relay`; examples/edge-relay shows how to deploy it with wrangler.
 //
-// syumai/workers runs a new Go instance for every request (the program ends after its response),
-// so nothing in Go memory survives a request: the rate-limit buckets live in the entry module's
-// JavaScript scope (edge/entry.mjs) and reach Go as the RELAY_LIMITS binding.
+// The entry module (edge/entry.mjs, with edge/serve.mjs) starts this program on an isolate's
+// first request and hands it every request after that. The build assets around it (wasm_exec.js
+// and runtime.mjs) come from github.com/syumai/workers' workers-assets-gen. The rate-limit
+// buckets live in the entry module's scope and reach Go as the RELAY_LIMITS binding, so they
+// outlive an instance that the glue replaces.
 package main
 
 import (
 	"net/http"
 	"syscall/js"
 
-	"github.com/syumai/workers"
-	"github.com/syumai/workers/cloudflare"
-	"github.com/syumai/workers/cloudflare/fetch"
-
 	"github.com/userpilot-heap-bridge/userpilot-heap-bridge/relay"
+	"github.com/userpilot-heap-bridge/userpilot-heap-bridge/wasm/edge/serve"
 )
 
+// maxHeapAnswerBytes is how much of Heap's answer the Worker reads; Heap answers with an empty body.
+const maxHeapAnswerBytes = 64 << 10
+
 func main() {
-	workers.Serve(newHandler())
+	// syumai's wasm_exec.js hands Go the runtime context as the global "context".
+	serve.Serve(js.Global().Get("context").Get("binding"), newHandler)
+	select {}
 }
 
-// newHandler reads the Worker's variables and bindings; a configuration error answers 500 to
-// every request, naming what is wrong.
-func newHandler() http.Handler {
-	cfg, err := relay.ConfigFromEnv(cloudflare.Getenv)
+// newHandler reads the Worker's variables and bindings from env; a configuration error answers
+// 500 to every request, naming what is wrong.
+func newHandler(env js.Value) http.Handler {
+	cfg, err := relay.ConfigFromEnv(getenv(env))
 	if err != nil {
-		return relay.ConfigErrorHandler(err)
+		return withInstanceHealth(relay.ConfigErrorHandler(err))
 	}
 	cfg.TrustCFConnectingIP = true // on Cloudflare it is the address that connected to Cloudflare
-	return relay.NewHandler(cfg, relay.Deps{
-		Client: fetch.NewClient(fetch.WithBinding(realGlobal())).HTTPClient(fetch.RedirectModeManual),
-		Store:  storeFrom(cloudflare.GetBinding("RELAY_LIMITS")),
-	})
+	return withInstanceHealth(relay.NewHandler(cfg, relay.Deps{
+		// Manual: Heap's answer comes back as it is; the relay does not follow redirects.
+		Client: serve.Fetch{Redirect: serve.RedirectManual, MaxResponseBytes: maxHeapAnswerBytes},
+		Store:  storeFrom(env.Get("RELAY_LIMITS")),
+	}))
 }
 
-// realGlobal returns the runtime's own globalThis. syumai's wasm_exec.js hands Go a Proxy of it
-// (to add "context"), and fetch.NewClient() calls fetch with that Proxy as this, which workerd
-// refuses ("Illegal invocation: function called with incorrect this reference").
-func realGlobal() js.Value {
-	return js.Global().Get("globalThis")
+// getenv reads a Worker variable (a text binding) from env; anything else reads as unset.
+func getenv(env js.Value) func(string) string {
+	return func(name string) string {
+		if v := env.Get(name); v.Type() == js.TypeString {
+			return v.String()
+		}
+		return ""
+	}
 }

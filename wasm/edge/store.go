@@ -11,8 +11,7 @@ import (
 
 // storeFrom returns the rate-limit store the Worker's entry module binds as RELAY_LIMITS, or an
 // in-memory store when there is none (a Worker deployed without edge/entry.mjs). The in-memory
-// store lives only as long as this Go instance, which is one request: limits then hold within a
-// request's batch only.
+// store lives as long as this Go instance: limits then restart when the glue replaces it.
 func storeFrom(binding js.Value) relay.Store {
 	if s, ok := jsstore.New(binding); ok {
 		return s

@@ -1,16 +1,16 @@
 //go:build js && wasm
 
 // Package jsstore lets the edge relay keep its rate-limit buckets in a JavaScript object that
-// outlives one Go instance. syumai/workers starts a new Go program for every request, so the
-// Worker's entry module (edge/entry.mjs) holds the buckets in module scope and hands this object
-// to Go as the RELAY_LIMITS binding:
+// outlives one Go instance. One Go instance serves an isolate, but the glue may replace it (after
+// many requests, at a memory cap, or on a failure), so the Worker's entry module (edge/entry.mjs)
+// holds the buckets in module scope and hands this object to Go as the RELAY_LIMITS binding:
 //
 //	get(key) → {tokens, at, fullAt} | undefined
 //	put(key, {tokens, at, fullAt})          never forgets another key to make room
 //	admit(n, now) → true | unix ms          room for n new keys, forgetting only buckets full again
 //
 // Take is atomic within the isolate: relay.TableStore's lock orders the goroutines of this Go
-// instance, and any other code in the isolate (another request's Go instance included) runs only
+// instance, and any other code in the isolate (a replacement Go instance included) runs only
 // when this one yields to the JavaScript event loop, which a Take never does: its calls into
 // JavaScript are synchronous and nothing in it blocks.
 //

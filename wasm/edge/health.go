@@ -1,0 +1,66 @@
+//go:build js && wasm
+
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"runtime"
+	"strings"
+
+	"github.com/userpilot-heap-bridge/userpilot-heap-bridge/wasm/edge/serve"
+)
+
+// withInstanceHealth adds the Go instance's figures to the relay's healthy GET /v1/health answer:
+// {"ok": true, "instance": serve.Stats}. Any other answer (a misconfigured relay's 500) passes as it
+// is. With ?gc a garbage collection runs first, so goHeapLiveBytes is the heap live now rather
+// than at the last collection, when requests in flight held part of it (it costs about as much
+// CPU as an event batch).
+func withInstanceHealth(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodGet || !strings.HasSuffix(r.URL.Path, "/v1/health") {
+			next.ServeHTTP(w, r)
+			return
+		}
+		rec := &recorder{header: http.Header{}}
+		next.ServeHTTP(rec, r)
+		if rec.code == 0 || rec.code == http.StatusOK {
+			if r.URL.Query().Has("gc") {
+				// Values that wait for their finalizers survive one collection: let those run, then collect again.
+				runtime.GC()
+				runtime.Gosched()
+				runtime.GC()
+			}
+			body, err := json.Marshal(struct {
+				OK       bool        `json:"ok"`
+				Instance serve.Stats `json:"instance"`
+			}{true, serve.ReadStats()})
+			if err == nil {
+				rec.body.Reset()
+				rec.body.Write(append(body, '\n'))
+			}
+		}
+		for k, v := range rec.header {
+			w.Header()[k] = v
+		}
+		w.Header().Del("Content-Length")
+		w.WriteHeader(max(rec.code, http.StatusOK))
+		w.Write(rec.body.Bytes())
+	})
+}
+
+// recorder keeps an answer to pass on or replace.
+type recorder struct {
+	header http.Header
+	code   int
+	body   bytes.Buffer
+}
+
+func (r *recorder) Header() http.Header { return r.header }
+func (r *recorder) WriteHeader(code int) {
+	if r.code == 0 {
+		r.code = code
+	}
+}
+func (r *recorder) Write(p []byte) (int, error) { return r.body.Write(p) }

@@ -1,0 +1,112 @@
+//go:build js && wasm
+
+package serve
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+)
+
+// Redirect modes of the runtime's fetch.
+const (
+	RedirectFollow = "follow"
+	RedirectManual = "manual" // a 3xx answer comes back as it is
+	RedirectError  = "error"
+)
+
+// DefaultMaxResponseBytes is how much of an answer's body Fetch reads when MaxResponseBytes is 0.
+const DefaultMaxResponseBytes = 1 << 20
+
+// Fetch sends requests with the runtime's fetch, on behalf of the request the request's context
+// comes from (a handler's r.Context(), or the context WaitUntil gives): the glue makes the call
+// in that request's JavaScript context, so the runtime ties it to that request. It has the Do
+// method of *http.Client and links none of net/http's client, TLS or http2.
+type Fetch struct {
+	Redirect         string // RedirectFollow when empty
+	MaxResponseBytes int64  // an answer's body is cut here, and reading it past the cut fails
+}
+
+// ErrNoRequest is returned for a context that belongs to no request being served.
+var ErrNoRequest = errors.New("serve: fetch needs the context of a request being served (r.Context() or WaitUntil's)")
+
+// Do sends req and returns the answer with its body read (up to MaxResponseBytes). It returns
+// when the answer came, or when req's context ends, after asking the glue to abort the fetch.
+func (f Fetch) Do(req *http.Request) (*http.Response, error) {
+	r := fromContext(req.Context())
+	if r == nil {
+		return nil, ErrNoRequest
+	}
+	var body []byte
+	if req.Body != nil {
+		b, err := io.ReadAll(req.Body)
+		req.Body.Close()
+		if err != nil {
+			return nil, fmt.Errorf("serve: reading the request body: %w", err)
+		}
+		body = b
+	}
+	redirect := f.Redirect
+	if redirect == "" {
+		redirect = RedirectFollow
+	}
+	limit := f.MaxResponseBytes
+	if limit <= 0 {
+		limit = DefaultMaxResponseBytes
+	}
+	header := req.Header.Clone()
+	header.Del("Content-Length") // fetch sets it from the body
+	head := headOf(req.Method+"\n"+req.URL.String(), header)
+	var sent int
+	res, err := await(req.Context(), func(call int) {
+		sent = call
+		r.post("fetch", call, head, bytesToJS(body), redirect, float64(limit))
+	})
+	if err != nil {
+		r.post("abort", sent)
+		return nil, err
+	}
+	if res.err != "" {
+		return nil, errors.New(res.err)
+	}
+	return &http.Response{
+		Status:        strconv.Itoa(res.status) + " " + http.StatusText(res.status),
+		StatusCode:    res.status,
+		Proto:         "HTTP/1.1",
+		ProtoMajor:    1,
+		ProtoMinor:    1,
+		Header:        headerOf(strings.Split(strings.TrimPrefix(res.head, "\n"), "\n")),
+		Body:          &cutBody{Reader: bytes.NewReader(res.body), cut: res.more, limit: limit},
+		ContentLength: contentLength(res),
+		Request:       req,
+	}, nil
+}
+
+// contentLength is the answer's length when its whole body came, else -1 (unknown).
+func contentLength(res result) int64 {
+	if res.more {
+		return -1
+	}
+	return int64(len(res.body))
+}
+
+// cutBody reads an answer's body; one cut at the limit fails after the bytes that came.
+type cutBody struct {
+	*bytes.Reader
+	cut   bool
+	limit int64
+}
+
+func (b *cutBody) Read(p []byte) (int, error) {
+	n, err := b.Reader.Read(p)
+	if err == io.EOF && b.cut {
+		err = fmt.Errorf("serve: the answer's body is over %d bytes", b.limit)
+	}
+	return n, err
+}
+
+func (b *cutBody) Close() error { return nil }
