@@ -93,7 +93,7 @@ func ParseSettings(v Value) (Settings, []string) {
 		val := v.Items[i]
 		want, known := settingKinds[key]
 		if !known {
-			p.bad("unknown setting " + label(key) + " ignored; allowed settings are " + allowedSettings())
+			p.bad("unknown setting " + label(key) + " ignored" + didYouMean(key, settingNames()) + "; allowed settings are " + allowedSettings())
 			continue
 		}
 		if val.Kind == KindUndefined {
@@ -233,7 +233,7 @@ func (p *settingsParser) fields(key string, v Value, known map[string]func(Value
 			f(v.Items[i])
 			continue
 		}
-		p.bad("unknown key " + label(k) + " in setting " + quote(key) + " ignored; allowed keys are " + strings.Join(allowed, ", "))
+		p.bad("unknown key " + label(k) + " in setting " + quote(key) + " ignored" + didYouMean(k, allowed) + "; allowed keys are " + strings.Join(allowed, ", "))
 	}
 }
 
@@ -241,7 +241,7 @@ func (p *settingsParser) choice(key, got string, allowed []string, fallback stri
 	if contains(allowed, got) {
 		return got
 	}
-	p.bad("setting " + quote(key) + " is " + label(got) + "; expected one of " + strings.Join(quoteAll(allowed), ", ") + ", using " + quote(fallback))
+	p.bad("setting " + quote(key) + " is " + label(got) + didYouMean(got, allowed) + "; expected one of " + strings.Join(quoteAll(allowed), ", ") + ", using " + quote(fallback))
 	return fallback
 }
 
@@ -253,13 +253,15 @@ func quoteAll(list []string) []string {
 	return out
 }
 
-func allowedSettings() string {
+func allowedSettings() string { return strings.Join(settingNames(), ", ") }
+
+func settingNames() []string {
 	keys := make([]string, 0, len(settingKinds))
 	for k := range settingKinds {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
-	return strings.Join(keys, ", ")
+	return keys
 }
 
 func kindName(k Kind) string {

@@ -127,6 +127,7 @@ test('wasmUrl fetches the module from the given URL', async () => {
 const ALLOWED = 'consent, debug, events, extraEvents, identity, load, properties, record, relayAfter, relaySignature, relayUrl, rename, thread, userProperties, wasmUrl, workerUrl';
 const WRONG = [
   ['unknown key', { colour: 'red' }, `unknown setting "colour" ignored; allowed settings are ${ALLOWED}`],
+  ['unknown key near a known one', { wasmURL: '/broken/404.wasm' }, `unknown setting "wasmURL" ignored (did you mean "wasmUrl"?); allowed settings are ${ALLOWED}`],
   ['a string instead of an object', 'debug', 'window.userpilotHeapBridgeSettings is a string; expected an object, using the defaults'],
   ['an array instead of an object', ['debug'], 'window.userpilotHeapBridgeSettings is an array; expected an object, using the defaults'],
   ['wasmUrl: a number', { wasmUrl: 42 }, 'setting "wasmUrl" is the number 42; expected a string, using the default'],
