@@ -40,8 +40,14 @@
     return out;
   }
 
-  function errorText(e) {
-    try { return String((e && e.message) || e).slice(0, 200); } catch (_) { return 'unknown error'; }
+  // errorText is an error's message, cut after a whole word (with …) when longer than max (200).
+  function errorText(e, max) {
+    var text;
+    try { text = String((e && e.message) || e); } catch (_) { return 'unknown error'; }
+    max = max || 200;
+    if (text.length <= max) return text;
+    var cut = text.lastIndexOf(' ', max - 1);
+    return text.slice(0, cut > max / 2 ? cut : max - 1) + '…';
   }
 
   // ---- snapshots: bounded, acyclic JSON copies Go reads without touching page objects ----
@@ -827,8 +833,9 @@
     started = true;
     var mode = setting(rawSettings, 'thread');
     if (mode === 'main' || typeof Worker !== 'function') return startMain('');
+    var url = fileUrl('workerUrl', WORKER_FILE);
     startWorker(function (cause) {
-      if (mode === 'worker') return fail(new Error(PREFIX + 'could not run the module in a Web Worker: ' + cause + '; Userpilot events are not forwarded to Heap on this page'));
+      if (mode === 'worker') return fail(new Error(PREFIX + 'could not run the module in a Web Worker: ' + cause + '; Userpilot events are not forwarded to Heap on this page' + advice(cause, fileUrl('wasmUrl', WASM_FILE), url)));
       console.info(PREFIX + 'running on the main thread: ' + cause);
       startMain(cause);
     });
@@ -855,7 +862,7 @@
     }
     timer = setTimeout(function () { giveUp('the worker did not start within ' + WORKER_START_MS + ' ms'); }, WORKER_START_MS);
     w.onerror = function (e) {
-      var why = (e && e.message) || 'the page may not allow workers (Content-Security-Policy worker-src)';
+      var why = (e && e.message) || 'the worker script did not run (is ' + url + ' served? does the Content-Security-Policy allow it in worker-src?)';
       if (!up) { if (e && e.preventDefault) e.preventDefault(); return giveUp('the worker failed to start: ' + why); }
       fail(new Error(PREFIX + 'the module stopped: ' + why));
     };
@@ -898,7 +905,7 @@
           fail: function (message) { failed(new Error(message)); }
         }, function () { fail(new Error(PREFIX + 'the module exited')); }).catch(failed);
       });
-      tag.onerror = function () { failed(new Error('could not load the worker script ' + url)); };
+      tag.onerror = function () { failed(new Error('could not load the worker script ' + url + ' (missing, refused by the Content-Security-Policy, or not the file this loader was built with)')); };
       (document.head || document.documentElement).appendChild(tag);
     } catch (e) {
       failed(e);
@@ -915,15 +922,26 @@
   }
 
   function loadError(url, e, workerCause) {
-    var msg = errorText(e);
+    var msg = errorText(e, 400);
     if (/Content Security Policy|unsafe-eval|wasm-eval/i.test(msg)) {
       msg += " (the page's Content-Security-Policy must allow script-src 'wasm-unsafe-eval')";
     } else if (/Failed to fetch/i.test(msg) && new URL(url).origin !== location.origin) {
       msg += ' (a module on another origin must be served with Access-Control-Allow-Origin; CORS)';
     }
     return new Error(PREFIX + 'could not load the module from ' + url + ': ' + msg +
-      (workerCause ? ' (in a worker: ' + workerCause + ')' : '') + '; Userpilot events are not forwarded to Heap on this page');
+      (workerCause ? ' (in a worker: ' + workerCause + ')' : '') + '; Userpilot events are not forwarded to Heap on this page' +
+      advice(msg + ' ' + workerCause, url, fileUrl('workerUrl', WORKER_FILE)));
   }
+
+  // advice says what to do about a module or worker script that is not where the loader looks.
+  function advice(msg, wasm, worker) {
+    var whole = ': copy dist/ whole (the .js, .worker.js and .wasm side by side), or set userpilotHeapBridgeSettings.';
+    if (/text\/html/.test(msg)) return '. ' + wasm + " answers with a web page, as a single-page app's fallback does: serve the .wasm there, or set userpilotHeapBridgeSettings.wasmUrl to where it is";
+    if (/HTTP 404/.test(msg)) return '. Nothing is served at ' + wasm + whole + 'wasmUrl to where the .wasm is';
+    if (/could not load the worker script/.test(msg)) return '. Check that ' + worker + ' is served' + whole + 'workerUrl to where the .worker.js is';
+    return '';
+  }
+
 
   // scheduleStart applies the load setting: "eager" now, "idle" when the browser is idle,
   // "first-event" when the first Userpilot event arrives (see deliver).

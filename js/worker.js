@@ -8,14 +8,27 @@
   // it is given, and returns its Go class.
   var runtime = /*__WASM_EXEC__*/null;
 
+  // errorText is an error's message, cut after a whole word (with …) past 400 characters.
   function errorText(e) {
-    try { return String((e && e.message) || e).slice(0, 300); } catch (_) { return 'unknown error'; }
+    var text;
+    try { text = String((e && e.message) || e); } catch (_) { return 'unknown error'; }
+    if (text.length <= 400) return text;
+    var cut = text.lastIndexOf(' ', 399);
+    return text.slice(0, cut > 200 ? cut : 399) + '…';
+  }
+
+  // notModule names a response that is a web page rather than the module (a single-page app's
+  // fallback page for paths it does not know), or is '' for anything else.
+  function notModule(resp) {
+    var type = (resp.headers.get('Content-Type') || '').split(';')[0].trim().toLowerCase();
+    return type === 'text/html' || type === 'application/xhtml+xml' ? 'the server answered with ' + type + ', not the WebAssembly module' : '';
   }
 
   // load fetches the module (its bytes checked against integrity) and instantiates it.
   function load(url, integrity, imports) {
     return fetch(url, { credentials: 'same-origin', integrity: integrity }).catch(diagnose(url)).then(function (resp) {
       if (!resp.ok) throw new Error('HTTP ' + resp.status + ' ' + resp.statusText);
+      if (notModule(resp)) throw new Error(notModule(resp));
       var type = resp.headers.get('Content-Type') || '';
       if (WebAssembly.instantiateStreaming && type.split(';')[0].trim() === 'application/wasm') {
         return WebAssembly.instantiateStreaming(resp, imports);
@@ -30,6 +43,7 @@
     return function (err) {
       return fetch(url, { credentials: 'same-origin' }).then(function (resp) {
         if (!resp.ok) throw new Error('HTTP ' + resp.status + ' ' + resp.statusText);
+        if (notModule(resp)) throw new Error(notModule(resp));
         throw new Error('its content does not match the sha384 integrity hash this loader was built with; serve the module from the same build as the loader');
       }, function () { throw err; });
     };

@@ -33,11 +33,24 @@ async function assertHostUnharmed(s) {
   await assertNoPageErrors(s);
 }
 
+// What a 404 and an HTML answer say to do.
+const COPY_OR_WASM_URL = /\. Nothing is served at http:\/\/127\.0\.0\.1:\d+\/broken\/404\.wasm: copy dist\/ whole \(the \.js, \.worker\.js and \.wasm side by side\), or set userpilotHeapBridgeSettings\.wasmUrl to where the \.wasm is$/;
+const NOT_A_PAGE = /: the server answered with text\/html, not the WebAssembly module.*\. http:\/\/127\.0\.0\.1:\d+\/broken\/spa\.wasm answers with a web page, as a single-page app's fallback does: serve the \.wasm there, or set userpilotHeapBridgeSettings\.wasmUrl to where it is$/;
+
 const FAILURES = [
   { name: 'a 404 wasm', settings: { wasmUrl: '/broken/404.wasm' }, reason: /404\.wasm: HTTP 404/ },
+  { name: 'a 404 wasm (what to do)', settings: { wasmUrl: '/broken/404.wasm' }, reason: COPY_OR_WASM_URL },
+  { name: 'a 404 wasm in thread "worker" (what to do)', settings: { wasmUrl: '/broken/404.wasm', thread: 'worker' }, reason: COPY_OR_WASM_URL },
+  { name: "an HTML page instead of the wasm (a single-page app's fallback)", settings: { wasmUrl: '/broken/spa.wasm' }, reason: NOT_A_PAGE },
+  { name: 'an HTML page instead of the wasm in thread "worker"', settings: { wasmUrl: '/broken/spa.wasm', thread: 'worker' }, reason: NOT_A_PAGE },
+  { name: 'a missing worker script', settings: { workerUrl: '/broken/missing.worker.js' },
+    reason: /could not load the worker script http:\/\/127\.0\.0\.1:\d+\/broken\/missing\.worker\.js .*\. Check that http:\/\/127\.0\.0\.1:\d+\/broken\/missing\.worker\.js is served: copy dist\/ whole .*, or set userpilotHeapBridgeSettings\.workerUrl to where the \.worker\.js is$/ },
   { name: 'a corrupt wasm', settings: { wasmUrl: '/broken/corrupt.wasm' }, reason: /corrupt\.wasm/ },
   // In a Worker the module runs under the worker script's own policy; on the main thread, the page's.
   { name: "a CSP without 'wasm-unsafe-eval' (thread main)", settings: { thread: 'main' }, headers: { 'content-security-policy': "script-src 'self' 'unsafe-inline'" }, reason: /wasm-unsafe-eval/ },
+  // The browser's own words come whole, up to the directive it names, never cut inside a word.
+  { name: "a CSP without 'wasm-unsafe-eval' (thread main; the browser's message whole)", settings: { thread: 'main' }, headers: { 'content-security-policy': "script-src 'self' 'unsafe-inline'" },
+    reason: /'unsafe-eval' is not an allowed source of script in the following Content Security Policy directive: "script-src 'self' 'unsafe-inline'"\.? \(the page's Content-Security-Policy must allow script-src 'wasm-unsafe-eval'\)/ },
 ];
 
 for (const f of FAILURES) {

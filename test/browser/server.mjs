@@ -41,6 +41,8 @@ export async function startServer({ cors } = {}) {
         return res.end(html);
       }
       if (p === '/broken/404.wasm') return send(res, 404, 'text/plain', 'not found');
+      // A single-page app's fallback: every unknown path answers with the app's HTML.
+      if (p === '/broken/spa.wasm') return send(res, 200, MIME['.html'], '<!doctype html><html><head><title>app</title></head><body><div id="root"></div></body></html>');
       if (p === '/broken/corrupt.wasm') return send(res, 200, MIME['.wasm'], Buffer.from('this is not a wasm module'));
       if (p === '/broken/wrong-mime.wasm') {
         const body = await fs.readFile(path.join(DIST, 'userpilot-heap-bridge.wasm'));
