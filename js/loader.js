@@ -961,6 +961,20 @@
     if (setting(rawSettings, 'load') !== 'first-event') start();
   }
 
+  // The pre-tag stub (README) queued calls made before this tag ran: replay them in order, and
+  // take any a page still makes through a reference it kept to the stub.
+  var stubQueue = existing && Array.isArray(existing._q) ? existing._q : null;
+  function replay(c) {
+    try {
+      var result = api[c[0]].apply(api, c[1]);
+      if (c[2]) result.then(c[2], c[3]);
+    } catch (e) { reportLater(e); }
+  }
+  if (stubQueue) {
+    stubQueue.splice(0).forEach(replay);
+    stubQueue.push = function (c) { replay(c); return 0; };
+  }
+
   trapGlobal('userpilotSettings', offerInterface);
   trapGlobal('userpilot', hook);
   // A microtask later, so configure() called in the same task (a bundle's import) applies first.
