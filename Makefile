@@ -6,7 +6,7 @@ DIST      := dist
 GOFLAGS_WASM := -trimpath -ldflags='-s -w'
 CHROMIUM  ?= /usr/bin/chromium
 
-.PHONY: build test demo bench deps deps-node deps-chromium test-budgets test-go test-wasm test-browser test-examples clean relay-build relay-probe-build relay test-relay bench-relay
+.PHONY: build test demo bench deps deps-node deps-chromium test-budgets test-package test-go test-wasm test-browser test-examples clean relay-build relay-probe-build relay test-relay bench-relay
 
 build: deps-node $(DIST)/userpilot-heap-bridge.wasm $(DIST)/userpilot-heap-bridge.js
 
@@ -16,7 +16,7 @@ $(DIST)/userpilot-heap-bridge.wasm: $(shell find bridge wasm -name '*.go' -not -
 
 # The loader carries the module's and the worker script's names and SRI hashes, so it is built
 # after the module; esbuild (npm) minifies both scripts.
-$(DIST)/userpilot-heap-bridge.js: js/loader.js js/worker.js js/build.mjs js/index.mjs js/wasm-url.mjs js/index.d.ts js/package.json $(WASM_EXEC)/wasm_exec.js $(DIST)/userpilot-heap-bridge.wasm
+$(DIST)/userpilot-heap-bridge.js: js/loader.js js/worker.js js/build.mjs js/index.mjs js/index.cjs js/server.cjs js/wasm-url.mjs js/index.d.ts js/index.d.cts js/package.json README.md LICENSE CHANGELOG.md $(WASM_EXEC)/wasm_exec.js $(DIST)/userpilot-heap-bridge.wasm
 	@mkdir -p $(DIST)
 	node js/build.mjs --wasm-exec $(WASM_EXEC)/wasm_exec.js --wasm $(DIST)/userpilot-heap-bridge.wasm --out $(DIST)
 
@@ -27,13 +27,19 @@ deps-chromium:
 	@test -x $(CHROMIUM) || { echo "installing chromium with apt-get"; apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } || { echo "could not install chromium with apt-get; install it so that $(CHROMIUM) exists" >&2; exit 1; }
 
 deps-node:
-	@test -d node_modules/playwright-core -a -d node_modules/userpilot -a -d node_modules/workerd -a -d node_modules/esbuild || npm ci --no-audit --no-fund
+	@test -d node_modules/playwright-core -a -d node_modules/userpilot -a -d node_modules/workerd -a -d node_modules/esbuild \
+		-a -d node_modules/vite -a -d node_modules/webpack -a -d node_modules/typescript || npm ci --no-audit --no-fund
 
-test: deps build test-budgets test-go test-wasm test-browser test-examples test-relay
+test: deps build test-budgets test-package test-go test-wasm test-browser test-examples test-relay
 
 # Brotli byte budgets (budgets.json) for the files a page downloads.
 test-budgets: build
 	node --test test/budgets/
+
+# The npm package in Node, without a browser: installed from its tarball, imported and required as
+# server-side rendering does, and type-checked by TypeScript for both module systems.
+test-package: build
+	node --test test/package/
 
 test-go:
 	$(GO) vet ./bridge/... ./relay/... ./examples/...

@@ -1,8 +1,10 @@
 // build.mjs turns dist/ into the shippable package: the worker script with Go's wasm_exec.js (from
 // the Go release that built the module) inside it; the loader, which carries the module's and the
 // worker script's names and SRI hashes; both minified with esbuild; content-hashed copies for
-// long-lived CDN caching; the ES module entry and type declarations for bundlers; package.json; and
-// manifest.json with every file's size and sha384.
+// long-lived CDN caching; the package's entries (ES module and CommonJS for pages and bundlers,
+// inert ones for Node and server-side rendering) and type declarations; package.json with the
+// README, LICENSE and CHANGELOG; and manifest.json with every file's size and sha384. The version
+// comes from js/package.json alone.
 import { createHash } from 'node:crypto';
 import { copyFileSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
@@ -84,11 +86,25 @@ const hashedLoaderText = loaderFor(hashedWasm, hashedWorker);
 const hashedLoader = `${base}.${short(Buffer.from(hashedLoaderText))}.js`;
 writeFileSync(join(out, hashedLoader), hashedLoaderText);
 
-for (const f of ['index.mjs', 'wasm-url.mjs', 'index.d.ts']) copyFileSync(join(here, f), join(out, f));
+const entries = ['index.mjs', 'index.cjs', 'server.mjs', 'server.cjs', 'wasm-url.mjs', 'index.d.ts', 'index.d.cts'];
+const server = fill(readFileSync(join(here, 'server.cjs'), 'utf8'), ['__VERSION__', "'use strict';\n", 'module.exports = Object.freeze('], { __VERSION__: pkg.version });
+writeFileSync(join(out, 'server.cjs'), server);
+// server.mjs is the same code as an ES module, which browsers can load too (index.mjs imports it).
+writeFileSync(join(out, 'server.mjs'), `// Written by build.mjs from server.cjs: the same inert API as an ES module.\n${server
+  .replace("'use strict';\n", '').replace('module.exports = Object.freeze(', 'const bridge = Object.freeze(')}
+export default bridge;
+export const { version, ready, stats, configure, setConsent, history, clearHistory, whenForwarded } = bridge;
+`);
+for (const f of entries.filter((f) => !f.startsWith('server.'))) {
+  writeFileSync(join(out, f), readFileSync(join(here, f), 'utf8'));
+}
+for (const f of ['README.md', 'LICENSE', 'CHANGELOG.md']) copyFileSync(join(here, '..', f), join(out, f));
+const changelogVersion = (readFileSync(join(here, '..', 'CHANGELOG.md'), 'utf8').match(/^## (\S+)/m) || [])[1];
+if (changelogVersion !== pkg.version) die(`CHANGELOG.md's latest entry is ${changelogVersion}, js/package.json says ${pkg.version}; write the entry for this version`);
 writeFileSync(join(out, 'package.json'), JSON.stringify(pkg, null, 2) + '\n');
 
 const files = {};
-for (const f of [`${base}.js`, wasmName, workerName, hashedLoader, hashedWasm, hashedWorker, 'index.mjs', 'wasm-url.mjs', 'index.d.ts']) {
+for (const f of [`${base}.js`, wasmName, workerName, hashedLoader, hashedWasm, hashedWorker, ...entries]) {
   const bytes = readFileSync(join(out, f));
   files[f] = { bytes: statSync(join(out, f)).size, integrity: sri(bytes) };
 }

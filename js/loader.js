@@ -7,6 +7,7 @@
   'use strict';
   var VERSION = '__VERSION__';
   var PREFIX = 'userpilot-heap-bridge: ';
+  if (typeof window === 'undefined') return; // outside a page (server-side rendering): nothing to hook
   var win = window;
   var existing = win.UserpilotHeapBridge;
   if (existing && typeof existing.ready === 'function' && existing.version) {

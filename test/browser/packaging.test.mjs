@@ -17,7 +17,7 @@ const sri = (bytes) => 'sha384-' + createHash('sha384').update(bytes).digest('ba
 
 test('manifest.json lists every shipped file with its true size and sha384', () => {
   assert.deepEqual(Object.keys(manifest.files).sort(), [
-    'index.d.ts', 'index.mjs', manifest.loader, manifest.module, manifest.worker,
+    'index.cjs', 'index.d.cts', 'index.d.ts', 'index.mjs', 'server.cjs', 'server.mjs', manifest.loader, manifest.module, manifest.worker,
     'userpilot-heap-bridge.js', 'userpilot-heap-bridge.wasm', 'userpilot-heap-bridge.worker.js', 'wasm-url.mjs'].sort());
   for (const [f, entry] of Object.entries(manifest.files)) {
     const bytes = dist(f);
