@@ -32,7 +32,8 @@ deps-node:
 
 test: deps build test-budgets test-package test-go test-wasm test-browser test-examples test-relay
 
-# Brotli byte budgets (budgets.json) for the files a page downloads.
+# Brotli byte budgets (budgets.json) for the files a page downloads, and the README's first screen
+# (its sizes against them, its costs against the README's bench table, its links).
 test-budgets: build
 	node --test test/budgets/
 
