@@ -46,6 +46,13 @@ export function useBrowser() {
     await s.page.goto(h.server.page(html, { headers }), { waitUntil: 'domcontentloaded' });
     return s;
   };
+  // visit navigates a fresh context to any URL (an app another server serves), with the CDN routes.
+  h.visit = async (url, { hold = [] } = {}) => {
+    const s = await newSession(h.browser, hold);
+    h.sessions.push(s);
+    await s.page.goto(url, { waitUntil: 'domcontentloaded' });
+    return s;
+  };
   return h;
 }
 

@@ -25,9 +25,10 @@ const ALIASES = [
   [/^\/heap-cdn\/config\/[^/]+\/heap_config\.js$/, 'examples/demo/standins/heap/heap-sdk.js'],
 ];
 
-// startServer serves the repository on 127.0.0.1. cors: 'all' sends Access-Control-Allow-Origin: *
-// with every file, 'scripts' only with .js files (a CDN that forgot the .wasm), none by default.
-export async function startServer({ cors } = {}) {
+// startServer serves the repository (or root) on 127.0.0.1. cors: 'all' sends
+// Access-Control-Allow-Origin: * with every file, 'scripts' only with .js files (a CDN that forgot
+// the .wasm), none by default.
+export async function startServer({ cors, root = ROOT } = {}) {
   const pages = new Map();
   let nextPage = 0;
 
@@ -49,7 +50,7 @@ export async function startServer({ cors } = {}) {
         return send(res, 200, 'application/octet-stream', body);
       }
       const alias = ALIASES.find(([re]) => re.test(p));
-      const [base, rel] = p.startsWith('/dist/') ? [DIST, p.slice(5)] : [ROOT, alias ? '/' + alias[1] : p];
+      const [base, rel] = p.startsWith('/dist/') && root === ROOT ? [DIST, p.slice(5)] : [root, alias ? '/' + alias[1] : p];
       const file = path.resolve(base, '.' + rel);
       if (!file.startsWith(base + path.sep)) return send(res, 403, 'text/plain', 'forbidden');
       const body = await fs.readFile(file);
