@@ -41,6 +41,73 @@
   $("complete").onclick = function () { sdk(function (up) { up.complete(); }); };
   $("dismiss").onclick = function () { sdk(function (up) { up.dismiss(); }); };
 
+  // Checklist, NPS and form events reach the bridge only through Userpilot's Heap integration.
+  var nextTask = 1;
+  $("checklist").onclick = function () {
+    sdk(function (up) {
+      var task = nextTask++;
+      up.checklist("task completed", { checklist_id: "onboarding", checklist_title: "Get started", task_id: "task-" + task, task_title: "Task " + task });
+    });
+  };
+  $("nps").onclick = function () { sdk(function (up) { up.nps("score", { nps_id: "nps-q4", score: 9 }); }); };
+  $("form").onclick = function () {
+    sdk(function (up) {
+      up.form({ form_id: "feedback", form_title: "Feedback", answers: [{ question_id: "role", answer: "PM" }, { question_id: "team_size", answer: 12 }] });
+    });
+  };
+
+  // The counters in a fixed order, each with what it means; counters this page does not know yet
+  // follow in name order.
+  var COUNTERS = [
+    ["thread", "where the Go module runs"],
+    ["received", "Userpilot events that reached the bridge, by either road"],
+    ["forwarded", "heap.track calls made (including those sent through the edge relay)"],
+    ["duplicates", "second deliveries of an event already counted (both roads)"],
+    ["dropped", "events not forwarded"],
+    ["dropReasons", "why, by reason"],
+    ["pending", "events waiting for Heap (or for the module's answer)"],
+    ["relayed", "forwarded through the edge relay"],
+    ["relaying", "handed to the edge relay, not yet settled"],
+    ["identifies", "heap.identify calls made"],
+    ["resets", "heap.resetIdentity calls made"],
+    ["identityRejected", "user ids the identity guard refused"],
+    ["truncated", "property values cut to Heap's limits"],
+    ["propertyDrops", "properties left out, by reason"],
+    ["events", "events forwarded, by the name Heap received"],
+    ["interfaceIgnored", "Heap methods Userpilot called that the bridge does not forward"],
+    ["failure", "why the module could not load"]
+  ];
+
+  function counterText(v) {
+    if (v === undefined) return "";
+    if (v && typeof v === "object") {
+      var keys = Object.keys(v).sort();
+      return keys.length ? keys.map(function (k) { return k + ": " + counterText(v[k]); }).join("\n") : "none";
+    }
+    return String(v);
+  }
+
+  var shownStats = "";
+  function showStats(stats) {
+    var text = JSON.stringify(stats);
+    if (text === shownStats) return;
+    shownStats = text;
+    var known = COUNTERS.map(function (c) { return c[0]; });
+    var rows = COUNTERS.filter(function (c) { return c[0] in stats || c[0] !== "failure"; });
+    Object.keys(stats).sort().forEach(function (k) { if (known.indexOf(k) < 0) rows.push([k, ""]); });
+    var body = $("bridge-stats").tBodies[0];
+    body.textContent = "";
+    rows.forEach(function (c) {
+      var row = body.insertRow();
+      row.dataset.key = c[0];
+      row.insertCell().textContent = c[0];
+      var value = row.insertCell();
+      value.className = "value";
+      value.textContent = counterText(stats[c[0]]);
+      row.insertCell().textContent = c[1];
+    });
+  }
+
   // Bridge panel: ready state once, counters every half second.
   function watchBridge() {
     var bridge = window.UserpilotHeapBridge;
@@ -55,7 +122,8 @@
       $("bridge-status").textContent = "Failed to load: " + err.message;
       $("bridge-status").className = "status error";
     });
-    setInterval(function () { $("bridge-stats").textContent = JSON.stringify(bridge.stats(), null, 2); }, 500);
+    showStats(bridge.stats());
+    setInterval(function () { showStats(bridge.stats()); }, 500);
   }
   watchBridge();
 

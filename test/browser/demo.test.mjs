@@ -1,4 +1,6 @@
-// The demo server (examples/demo) end to end: buttons in, Heap table rows and bridge stats out.
+// The demo server (examples/demo) end to end: buttons in, Heap table rows and bridge stats out; the
+// tag placed as the README says; every road of the seed (experience events by both, checklist, NPS
+// and form through Userpilot's Heap integration); the counters as a table in a fixed order.
 import { before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, execFileSync } from 'node:child_process';
@@ -58,6 +60,14 @@ async function runFlow(path, beforeIdentify = async () => {}) {
   return { context, page, errors };
 }
 
+// counter reads one row of the bridge's counters table.
+const counter = (page, key) => page.$eval(`#bridge-stats tr[data-key="${key}"] td.value`, (td) => td.textContent);
+// waitForCounter waits until a row of the counters table shows value.
+const waitForCounter = (page, key, value) => page.waitForFunction(([k, v]) => {
+  const td = document.querySelector(`#bridge-stats tr[data-key="${k}"] td.value`);
+  return td && td.textContent === v;
+}, [key, value], { timeout: TIMEOUT });
+
 test('demo: identify, run a flow, see Heap calls and bridge stats', async () => {
   const { context, page, errors } = await runFlow('/');
   await page.waitForFunction(() => document.querySelectorAll('#heap-calls tbody tr').length >= 5, null, { timeout: TIMEOUT });
@@ -65,7 +75,7 @@ test('demo: identify, run a flow, see Heap calls and bridge stats', async () => 
   assert.equal(rows.length, 5, rows.join('\n'));
   assert.match(rows[0], /^identify "alice"/);
   assert.match(rows[4], /^track "Userpilot Experience \(completed\)"/);
-  await page.waitForFunction(() => /"forwarded": 4/.test(document.getElementById('bridge-stats').textContent), null, { timeout: TIMEOUT });
+  await waitForCounter(page, 'forwarded', '4');
   assert.match(await page.textContent('#host-status'), /fired 1 time\b/);
   assert.deepEqual(errors, []);
   await context.close();
@@ -82,13 +92,15 @@ test('demo ?heap=blocked: Heap\'s CDN fails, the flow reaches the fake Heap API 
 
   const names = ['Userpilot Experience (started)', 'Userpilot Experience (step)', 'Userpilot Experience (step)', 'Userpilot Experience (completed)'];
   // Settled: every event received and none still held for Heap's SDK or in flight to the relay.
+  // Userpilot's Heap integration is on in the demo, so each experience event arrives twice (once
+  // by each road) and is sent once.
   await page.waitForFunction((n) => {
     const s = UserpilotHeapBridge.stats();
-    return s.received === n && s.pending === 0 && s.relaying === 0;
+    return s.received === 2 * n && s.pending === 0 && s.relaying === 0;
   }, names.length, { timeout: TIMEOUT });
   const st = await page.evaluate(() => UserpilotHeapBridge.stats());
-  assert.deepEqual({ received: st.received, forwarded: st.forwarded, relayed: st.relayed, dropped: st.dropped },
-    { received: names.length, forwarded: names.length, relayed: names.length, dropped: 0 }, JSON.stringify(st));
+  assert.deepEqual({ received: st.received, forwarded: st.forwarded, relayed: st.relayed, duplicates: st.duplicates, dropped: st.dropped },
+    { received: 2 * names.length, forwarded: names.length, relayed: names.length, duplicates: names.length, dropped: 0 }, JSON.stringify(st));
   const got = await heapAPI();
   // Two relay requests may be in flight at once and land in either order; the bridge numbers its events.
   const seq = (e) => Number(e.idempotency_key.split('-').pop());
@@ -102,7 +114,7 @@ test('demo ?heap=blocked: Heap\'s CDN fails, the flow reaches the fake Heap API 
   const rows = await page.$$eval('#heap-api-events tbody tr', (trs) => trs.map((tr) => [...tr.cells].map((c) => c.textContent)));
   assert.deepEqual(rows.map((r) => [r[1], r[2], r[4]]), got.events.map((e) => [e.identity, e.event, e.idempotency_key]));
 
-  await page.waitForFunction((n) => new RegExp(`"relayed": ${n}\\b`).test(document.getElementById('bridge-stats').textContent), names.length, { timeout: TIMEOUT });
+  await waitForCounter(page, 'relayed', String(names.length));
   const heapSDK = await page.evaluate(() => ({
     loaded: Boolean(window.heapStandIn && window.heapStandIn.loaded),
     tracks: ((window.heapStandIn && window.heapStandIn.calls) || []).filter((c) => c.method === 'track').length,
@@ -114,5 +126,52 @@ test('demo ?heap=blocked: Heap\'s CDN fails, the flow reaches the fake Heap API 
   assert.deepEqual(errors, []);
   // Still exactly once after the bridge has settled.
   assert.equal((await heapAPI()).events.length, names.length);
+  await context.close();
+});
+
+test('demo: the bridge tag is first in <head>, without async, as the README says', async () => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(origin + '/');
+  // The page as served: the snippets add their SDKs' scripts before the first script at run time.
+  const scripts = await page.evaluate(async () => {
+    const served = new DOMParser().parseFromString(await (await fetch('/')).text(), 'text/html');
+    return [...served.querySelectorAll('script')].map((s) => ({
+      src: s.getAttribute('src'), async: s.hasAttribute('async'), defer: s.hasAttribute('defer'), inHead: s.parentNode === served.head,
+      text: s.hasAttribute('src') ? '' : s.textContent.trim().slice(0, 60),
+    }));
+  });
+  assert.match(scripts[0].text, /^window\.heapBlocked = .*/, 'the settings come first');
+  assert.ok(scripts[0].inHead);
+  assert.deepEqual(scripts[1], { src: '/dist/userpilot-heap-bridge.js', async: false, defer: false, inHead: true, text: '' }, 'then the tag, without async');
+  assert.equal(scripts.findIndex((s) => s.src && s.src.includes('userpilot/latest.js')), 3, "Userpilot's snippet after it");
+  await context.close();
+});
+
+test("demo: checklist, NPS and form buttons reach Heap through Userpilot's integration; the counters are a table in a fixed order", async () => {
+  const { context, page, errors } = await runFlow('/');
+  await page.click('#checklist');
+  await page.click('#nps');
+  await page.click('#form');
+  await page.waitForFunction(() => document.querySelectorAll('#heap-calls tbody tr').length >= 8, null, { timeout: TIMEOUT });
+  const rows = await page.$$eval('#heap-calls tbody tr', (trs) => trs.map((tr) => [tr.cells[1].textContent, JSON.parse(`[${tr.cells[2].textContent}]`)]));
+  assert.equal(rows.length, 8, JSON.stringify(rows));
+  assert.deepEqual(rows.slice(5), [
+    ['track', ['Userpilot Checklist (task completed)', { checklist_id: 'onboarding', checklist_title: 'Get started', task_id: 'task-1', task_title: 'Task 1', userpilot_user_id: 'alice' }]],
+    ['track', ['Userpilot NPS (score)', { nps_id: 'nps-q4', score: 9, userpilot_user_id: 'alice' }]],
+    ['track', ['Userpilot Form (submitted)', { form_id: 'feedback', form_title: 'Feedback', 'answer.role': 'PM', 'answer.team_size': 12, question_ids: 'role||team_size', userpilot_user_id: 'alice' }]],
+  ]);
+  // 4 experience events by both roads (4 duplicates) and 3 by the integration alone.
+  await waitForCounter(page, 'forwarded', '7');
+  assert.equal(await counter(page, 'received'), '11');
+  assert.equal(await counter(page, 'duplicates'), '4');
+  assert.equal(await counter(page, 'dropped'), '0');
+  assert.equal(await counter(page, 'thread'), 'worker');
+  assert.match(await counter(page, 'events'), /^Userpilot Checklist \(task completed\): 1\nUserpilot Experience \(completed\): 1\n/);
+  const keys = await page.$$eval('#bridge-stats tbody tr', (trs) => trs.map((tr) => tr.dataset.key));
+  assert.deepEqual(keys.slice(0, 16), ['thread', 'received', 'forwarded', 'duplicates', 'dropped', 'dropReasons', 'pending', 'relayed',
+    'relaying', 'identifies', 'resets', 'identityRejected', 'truncated', 'propertyDrops', 'events', 'interfaceIgnored']);
+  assert.ok(!keys.includes('failure'), 'no failure row while all is well');
+  assert.deepEqual(errors, []);
   await context.close();
 });
