@@ -61,7 +61,7 @@ func NewHandler(cfg Config, deps Deps) http.Handler {
 		cfg:     cfg,
 		now:     deps.Now,
 		limits:  limiter{store: deps.Store, now: deps.Now},
-		forward: forwarder{cfg: cfg, client: deps.Client, now: deps.Now, sleep: deps.Sleep},
+		forward: newForwarder(cfg, deps),
 	}
 	return recoverPanics(h)
 }
