@@ -3,18 +3,15 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
-	"net"
-	"net/http"
 	"os"
 	"os/signal"
 	"syscall"
-	"time"
 
 	"github.com/userpilot-heap-bridge/userpilot-heap-bridge/relay/fakeheap"
+	"github.com/userpilot-heap-bridge/userpilot-heap-bridge/relay/internal/fakeserve"
 )
 
 func main() {
@@ -35,26 +32,5 @@ func main() {
 
 // run serves until ctx ends (SIGINT or SIGTERM), then shuts down cleanly.
 func run(ctx context.Context, addr, appID string, out io.Writer) error {
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return err
-	}
-	srv := &http.Server{Handler: fakeheap.New(appID), ReadHeaderTimeout: 10 * time.Second}
-	fmt.Fprintf(out, "fakeheap listening on http://%s\n", ln.Addr()) // the one line scripts wait for
-	done := make(chan error, 1)
-	go func() { done <- srv.Serve(ln) }()
-	select {
-	case err := <-done:
-		return err
-	case <-ctx.Done():
-	}
-	shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	if err := srv.Shutdown(shutdown); err != nil {
-		return err
-	}
-	if err := <-done; !errors.Is(err, http.ErrServerClosed) {
-		return err
-	}
-	return nil
+	return fakeserve.Run(ctx, addr, "fakeheap", fakeheap.New(appID), out)
 }
