@@ -182,19 +182,8 @@ func (h *handler) events(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusUnsupportedMediaType, why)
 		return
 	}
-	tooLarge := fmt.Sprintf("the body is over the relay's cap of %d bytes; send fewer events per request", h.cfg.MaxBodyBytes)
-	if r.ContentLength > h.cfg.MaxBodyBytes {
-		writeError(w, http.StatusRequestEntityTooLarge, tooLarge)
-		return
-	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, h.cfg.MaxBodyBytes))
-	var maxErr *http.MaxBytesError
-	switch {
-	case errors.As(err, &maxErr):
-		writeError(w, http.StatusRequestEntityTooLarge, tooLarge)
-		return
-	case err != nil:
-		writeError(w, http.StatusBadRequest, "cannot read the body: "+err.Error())
+	body, read := readBody(w, r, h.cfg.MaxBodyBytes, "send fewer events per request")
+	if !read {
 		return
 	}
 	events, err := DecodeEvents(body)
@@ -278,6 +267,27 @@ func clientAddr(r *http.Request, trustCF bool) string {
 		return host
 	}
 	return r.RemoteAddr
+}
+
+// readBody reads r's body up to limit bytes. Over it, or unreadable, it answers 413 (the message
+// ends with hint) or 400 and returns false.
+func readBody(w http.ResponseWriter, r *http.Request, limit int64, hint string) ([]byte, bool) {
+	tooLarge := fmt.Sprintf("the body is over the relay's cap of %d bytes; %s", limit, hint)
+	if r.ContentLength > limit {
+		writeError(w, http.StatusRequestEntityTooLarge, tooLarge)
+		return nil, false
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
+	var maxErr *http.MaxBytesError
+	switch {
+	case errors.As(err, &maxErr):
+		writeError(w, http.StatusRequestEntityTooLarge, tooLarge)
+		return nil, false
+	case err != nil:
+		writeError(w, http.StatusBadRequest, "cannot read the body: "+err.Error())
+		return nil, false
+	}
+	return body, true
 }
 
 // checkContentType allows JSON and plain text (what sendBeacon sends for a string body).

@@ -2,9 +2,7 @@ package relay
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -79,19 +77,8 @@ func (s *segmenter) serve(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, s.off)
 		return
 	}
-	tooLarge := fmt.Sprintf("the body is over the relay's cap of %d bytes for Heap's segment webhook", s.maxBody)
-	if r.ContentLength > s.maxBody {
-		writeError(w, http.StatusRequestEntityTooLarge, tooLarge)
-		return
-	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.maxBody))
-	var maxErr *http.MaxBytesError
-	switch {
-	case errors.As(err, &maxErr):
-		writeError(w, http.StatusRequestEntityTooLarge, tooLarge)
-		return
-	case err != nil:
-		writeError(w, http.StatusBadRequest, "cannot read the body: "+err.Error())
+	body, ok := readBody(w, r, s.maxBody, "Heap's segment webhook pages are not expected to be larger")
+	if !ok {
 		return
 	}
 	if why := checkHeapHash(r.Header.Values(heapHashHeader), s.secret, body, start); why != "" {
