@@ -10,8 +10,9 @@ import (
 	"io"
 	"mime"
 	"net/http"
-	"strings"
 	"sync"
+
+	"github.com/userpilot-heap-bridge/userpilot-heap-bridge/relay/internal/fakeserve"
 )
 
 // Bulk Identify's path and its cap on users per request.
@@ -21,7 +22,7 @@ const (
 )
 
 // ScopePrefix starts a user id that names a scope ("sc_<scope>:<rest>"), as in package fakeheap.
-const ScopePrefix = "sc_"
+const ScopePrefix = fakeserve.ScopePrefix
 
 // User is one user of a Bulk Identify body.
 type User struct {
@@ -47,11 +48,7 @@ type Snapshot struct {
 
 // Failure is the body of POST /_fail. Location, when set, goes on each of those answers, for
 // redirects.
-type Failure struct {
-	Statuses   []int  `json:"statuses"`
-	RetryAfter string `json:"retryAfter"`
-	Location   string `json:"location"`
-}
+type Failure = fakeserve.Failure
 
 // Server is the fake Userpilot API; it is safe for concurrent use.
 //
@@ -69,10 +66,8 @@ type Server struct {
 
 // record is one scope's requests and queued failures.
 type record struct {
-	snap       Snapshot
-	fail       []int
-	retryAfter string
-	location   string
+	snap Snapshot
+	fail fakeserve.Failures
 }
 
 // New returns a fake Userpilot API that accepts only "Authorization: Token <apiKey>".
@@ -98,18 +93,14 @@ func (s *Server) Fail(retryAfter string, statuses ...int) { s.FailIn("", retryAf
 func (s *Server) FailIn(scope, retryAfter string, statuses ...int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	r := s.in(scope)
-	r.fail = append(r.fail, statuses...)
-	r.retryAfter = retryAfter
+	s.in(scope).fail.Add(retryAfter, statuses...)
 }
 
 // RedirectIn queues statuses (3xx) for the requests of scope, each with Location location.
 func (s *Server) RedirectIn(scope, location string, statuses ...int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	r := s.in(scope)
-	r.fail = append(r.fail, statuses...)
-	r.location = location
+	s.in(scope).fail.Redirect(location, statuses...)
 }
 
 // Snapshot returns a copy of what the default scope received.
@@ -130,34 +121,31 @@ func (s *Server) Reset() {
 	s.scopes = map[string]*record{}
 }
 
-// ServeHTTP serves POST /v1/users/bulk_identify and the control endpoints /_fail, /_requests and
-// /_reset; the first two take ?scope= (default: the default scope), /_reset resets every scope.
+// ServeHTTP serves POST /v1/users/bulk_identify and the control endpoints (fakeserve.Controls)
+// /_fail, /_requests and /_reset.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case r.URL.Path == BulkIdentifyPath && r.Method == http.MethodPost:
 		s.bulkIdentify(w, r)
-	case r.URL.Path == "/_fail" && r.Method == http.MethodPost:
-		var f Failure
-		if err := json.NewDecoder(r.Body).Decode(&f); err != nil {
-			http.Error(w, "bad /_fail body: "+err.Error(), http.StatusBadRequest)
-			return
-		}
-		scope := r.URL.Query().Get("scope")
-		s.FailIn(scope, f.RetryAfter, f.Statuses...)
-		if f.Location != "" {
-			s.RedirectIn(scope, f.Location)
-		}
-		w.WriteHeader(http.StatusNoContent)
-	case r.URL.Path == "/_requests" && r.Method == http.MethodGet:
-		w.Header().Set("Content-Type", "application/json")
-		json.NewEncoder(w).Encode(s.SnapshotOf(r.URL.Query().Get("scope")))
-	case r.URL.Path == "/_reset" && r.Method == http.MethodPost:
-		s.Reset()
-		w.WriteHeader(http.StatusNoContent)
-	case r.URL.Path == BulkIdentifyPath || r.URL.Path == "/_fail" || r.URL.Path == "/_requests" || r.URL.Path == "/_reset":
+	case s.controls().Serve(w, r):
+	case r.URL.Path == BulkIdentifyPath:
 		answer(w, http.StatusMethodNotAllowed, map[string]string{"error": "method not allowed"})
 	default:
 		answer(w, http.StatusNotFound, map[string]string{"error": "not found"})
+	}
+}
+
+// controls are the fake's control endpoints.
+func (s *Server) controls() fakeserve.Controls {
+	return fakeserve.Controls{
+		SnapshotPath: "/_requests",
+		Fail: func(scope string, f Failure) {
+			s.mu.Lock()
+			defer s.mu.Unlock()
+			s.in(scope).fail.Apply(f)
+		},
+		Snapshot: func(scope string) any { return s.SnapshotOf(scope) },
+		Reset:    s.Reset,
 	}
 }
 
@@ -174,15 +162,7 @@ func (s *Server) bulkIdentify(w http.ResponseWriter, r *http.Request) {
 	rec := s.in(scopeOf(users))
 	req := Request{Authorization: r.Header.Get("Authorization"), ContentType: r.Header.Get("Content-Type"), Users: users}
 	defer func() { rec.snap.Requests = append(rec.snap.Requests, req) }()
-	if len(rec.fail) > 0 {
-		req.Status = rec.fail[0]
-		rec.fail = rec.fail[1:]
-		if rec.retryAfter != "" {
-			w.Header().Set("Retry-After", rec.retryAfter)
-		}
-		if rec.location != "" {
-			w.Header().Set("Location", rec.location)
-		}
+	if req.Status = rec.fail.Next(w.Header()); req.Status != 0 {
 		answer(w, req.Status, map[string]string{"error": http.StatusText(req.Status)})
 		return
 	}
@@ -244,15 +224,7 @@ func scopeOf(users []User) string {
 	if len(users) == 0 {
 		return ""
 	}
-	rest, ok := strings.CutPrefix(users[0].UserID, ScopePrefix)
-	if !ok {
-		return ""
-	}
-	scope, _, ok := strings.Cut(rest, ":")
-	if !ok {
-		return ""
-	}
-	return scope
+	return fakeserve.ScopeOf(users[0].UserID)
 }
 
 // answer writes v as JSON with status.
