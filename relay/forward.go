@@ -3,14 +3,19 @@ package relay
 import (
 	"bytes"
 	"context"
-	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"maps"
+	"math"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/userpilot-heap-bridge/userpilot-heap-bridge/bridge"
 )
 
 // Retry timing and answer sizes for the APIs the relay posts to.
@@ -22,7 +27,7 @@ const (
 	maxRedirects          = 3                // 307 and 308 answers one post follows
 )
 
-// heapBulk is the body of Heap's bulk track request (research/heap.md §4.1).
+// heapBulk is the body of Heap's bulk track request (research/heap.md §4.1); bulkBody writes it.
 type heapBulk struct {
 	AppID  string      `json:"app_id"`
 	Events []heapEvent `json:"events"`
@@ -67,20 +72,55 @@ func newForwarder(cfg Config, deps Deps) forwarder {
 	}}
 }
 
-// bulkBody builds Heap's body; app_id always comes from the configuration, never the request.
+// bulkBody builds Heap's body (heapBulk, written by hand: reflection is slow in the Worker, and
+// this runs for every request); app_id always comes from the configuration, never the request.
+// Booleans go as "true"/"false": Heap's server API takes only strings and numbers.
 func bulkBody(appID string, events []valid) ([]byte, error) {
-	body := heapBulk{AppID: appID, Events: make([]heapEvent, len(events))}
+	b := make([]byte, 0, 64+256*len(events))
+	b = append(b, `{"app_id":`...)
+	b = append(b, bridge.JSONString(appID)...)
+	b = append(b, `,"events":[`...)
 	for i, e := range events {
-		props := make(map[string]any, len(e.properties))
-		for k, v := range e.properties {
-			if b, ok := v.(bool); ok {
-				v = strconv.FormatBool(b) // Heap's server API takes only strings and numbers
-			}
-			props[k] = v
+		if i > 0 {
+			b = append(b, ',')
 		}
-		body.Events[i] = heapEvent{Identity: e.identity, Timestamp: e.timestamp, Event: e.name, Properties: props, IdempotencyKey: e.id}
+		b = append(b, `{"identity":`...)
+		b = append(b, bridge.JSONString(e.identity)...)
+		if e.timestamp != "" {
+			b = append(b, `,"timestamp":`...)
+			b = append(b, bridge.JSONString(e.timestamp)...)
+		}
+		b = append(b, `,"event":`...)
+		b = append(b, bridge.JSONString(e.name)...)
+		if len(e.properties) > 0 {
+			b = append(b, `,"properties":{`...)
+			for j, k := range slices.Sorted(maps.Keys(e.properties)) {
+				if j > 0 {
+					b = append(b, ',')
+				}
+				b = append(b, bridge.JSONString(k)...)
+				b = append(b, ':')
+				switch v := e.properties[k].(type) {
+				case string:
+					b = append(b, bridge.JSONString(v)...)
+				case float64:
+					if math.IsNaN(v) || math.IsInf(v, 0) {
+						return nil, errors.New("property " + strconv.Quote(k) + " is not a finite number")
+					}
+					b = append(b, bridge.JSNumberString(v)...)
+				case bool:
+					b = append(b, bridge.JSONString(strconv.FormatBool(v))...)
+				default:
+					return nil, errors.New("property " + strconv.Quote(k) + " is neither a string, a number nor a boolean")
+				}
+			}
+			b = append(b, '}')
+		}
+		b = append(b, `,"idempotency_key":`...)
+		b = append(b, bridge.JSONString(e.id)...)
+		b = append(b, '}')
 	}
-	return json.Marshal(body)
+	return append(b, "]}"...), nil
 }
 
 // forward sends events to Heap (upstream.send) within cfg.HeapDeadline after start.
