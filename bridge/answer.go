@@ -9,6 +9,8 @@ import "sort"
 //	 "r": [[batch id, url, body, signature, keepalive], ...],     requests for the relay
 //	 "b": [[url, body, signature, [event id...]], ...],            standby beacons, when changed
 //	 "m": [[level, text], ...],                                    console messages
+//	 "u": [["track", name, {properties}] | ["identify", user id, {properties}], ...],  calls to make
+//	      on window.userpilot (toUserpilot), after the Heap calls
 //	 "h": [seq...],  calls the page gave back that still wait here
 //	 "s": {stats}, "w": wake at (page ms, 0 for none), "p": 1 to poll window.heap, "n": HeapState needed}
 //
@@ -18,8 +20,22 @@ import "sort"
 
 // answerWriter builds one answer's JSON text.
 type answerWriter struct {
-	calls, relays, beacons, messages []byte
-	hasStandby                       bool
+	calls, relays, beacons, messages, userpilot []byte
+	hasStandby                                  bool
+}
+
+func (a *answerWriter) userpilotCall(c UserpilotCall) {
+	b := openItem(a.userpilot)
+	b = appendJSONString(b, c.Method)
+	b = append(b, ',')
+	if c.Method == "track" {
+		b = appendJSONString(b, c.Name)
+	} else {
+		b = appendJSONString(b, c.User)
+	}
+	b = append(b, ',')
+	b = appendProperties(b, c.Properties)
+	a.userpilot = append(b, ']')
 }
 
 func (a *answerWriter) call(c Call) {
@@ -88,7 +104,7 @@ func (a *answerWriter) message(m Message) {
 }
 
 // finish returns the whole answer.
-func (a *answerWriter) finish(s Stats, held []int, wake float64, poll bool, need int) string {
+func (a *answerWriter) finish(s Stats, up *ToUserpilotStats, held []int, wake float64, poll bool, need int) string {
 	b := make([]byte, 0, 256+len(a.calls)+len(a.relays)+len(a.beacons)+len(a.messages))
 	b = append(b, `{"c":[`...)
 	b = append(b, a.calls...)
@@ -102,6 +118,8 @@ func (a *answerWriter) finish(s Stats, held []int, wake float64, poll bool, need
 	}
 	b = append(b, `,"m":[`...)
 	b = append(b, a.messages...)
+	b = append(b, `],"u":[`...)
+	b = append(b, a.userpilot...)
 	b = append(b, `],"h":[`...)
 	for i, seq := range held {
 		if i > 0 {
@@ -110,7 +128,7 @@ func (a *answerWriter) finish(s Stats, held []int, wake float64, poll bool, need
 		b = appendInt(b, seq)
 	}
 	b = append(b, `],"s":`...)
-	b = appendStats(b, s)
+	b = appendStats(b, s, up)
 	b = append(b, `,"w":`...)
 	b = append(b, JSNumberString(wake)...)
 	b = append(b, `,"p":`...)
@@ -153,7 +171,7 @@ func appendProperties(b []byte, props []Property) []byte {
 
 // appendStats writes the counters in a fixed order, each map's keys sorted, so a page that prints
 // stats() reads them the same way every time.
-func appendStats(b []byte, s Stats) []byte {
+func appendStats(b []byte, s Stats, up *ToUserpilotStats) []byte {
 	for i, f := range []struct {
 		key string
 		n   int
@@ -181,21 +199,44 @@ func appendStats(b []byte, s Stats) []byte {
 	} {
 		b = append(b, ',')
 		b = appendJSONString(b, m.key)
-		b = append(b, ":{"...)
-		keys := make([]string, 0, len(m.counts))
-		for k := range m.counts {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		for i, k := range keys {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = appendJSONString(b, k)
-			b = append(b, ':')
-			b = appendInt(b, m.counts[k])
-		}
+		b = append(b, ':')
+		b = appendCounts(b, m.counts)
+	}
+	if up != nil {
+		b = append(b, `,"toUserpilot":{"received":`...)
+		b = appendInt(b, up.Received)
+		b = append(b, `,"forwarded":`...)
+		b = appendInt(b, up.Forwarded)
+		b = append(b, `,"dropped":`...)
+		b = appendInt(b, up.Dropped)
+		b = append(b, `,"pending":`...)
+		b = appendInt(b, up.Pending)
+		b = append(b, `,"identityMismatch":`...)
+		b = appendInt(b, up.IdentityMismatch)
+		b = append(b, `,"dropReasons":`...)
+		b = appendCounts(b, up.DropReasons)
+		b = append(b, `,"propertyDrops":`...)
+		b = appendCounts(b, up.PropertyDrops)
 		b = append(b, '}')
+	}
+	return append(b, '}')
+}
+
+// appendCounts writes counts as a JSON object, keys sorted.
+func appendCounts(b []byte, counts map[string]int) []byte {
+	keys := make([]string, 0, len(counts))
+	for k := range counts {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	b = append(b, '{')
+	for i, k := range keys {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendJSONString(b, k)
+		b = append(b, ':')
+		b = appendInt(b, counts[k])
 	}
 	return append(b, '}')
 }

@@ -50,7 +50,8 @@ type Bridge struct {
 	// userProps waits to follow the next heap.identify (the userProperties setting).
 	userProps []Property
 	relay     relayState
-	seq       int // last Call.Seq given
+	seq       int    // last Call.Seq given
+	mirror    mirror // Heap to Userpilot (toUserpilot)
 }
 
 // New returns a bridge with the given settings.
@@ -63,6 +64,7 @@ func New(s Settings) *Bridge {
 		consent:  s.Consent,
 		stats:    Stats{DropReasons: map[string]int{}, PropertyDrops: map[string]int{}, Events: map[string]int{}, InterfaceIgnored: map[string]int{}},
 		noticed:  map[string]bool{},
+		mirror:   mirror{stats: ToUserpilotStats{DropReasons: map[string]int{}, PropertyDrops: map[string]int{}}},
 	}
 }
 
@@ -87,6 +89,9 @@ func (b *Bridge) Receive(in Input) {
 		b.queueIdentity(calls...)
 		if why == "" {
 			b.takeUserProperties(arg(in.Args, 1))
+			b.mirrorIdentified()
+		} else if _, ok := b.identity.User(); !ok {
+			b.mirrorEnded()
 		}
 	case InputAnonymous, InputClean:
 		b.endIdentity()
@@ -100,6 +105,10 @@ func (b *Bridge) Receive(in Input) {
 		b.relayAnswered(in)
 	case InputBeaconed:
 		b.beaconed(in)
+	case InputHeapCall:
+		b.mirrorHeapCall(in)
+	case InputUserpilotFailed:
+		b.userpilotFailed(in)
 	default:
 		b.notice("input:"+in.Kind, "warn", "internal: unknown input "+label(in.Kind))
 	}
@@ -219,6 +228,7 @@ func (b *Bridge) takeUserProperties(v Value) {
 // endIdentity handles the user leaving (anonymous, clean, or resetIdentity through the interface).
 func (b *Bridge) endIdentity() {
 	b.userProps = nil
+	b.mirrorEnded()
 	b.queueIdentity(b.identity.End()...)
 }
 

@@ -180,10 +180,17 @@ func (e *Engine) finish(now float64) string {
 			e.out.standby(sb)
 		}
 	})
+	for _, c := range core.UserpilotCalls() {
+		e.out.userpilotCall(c)
+	}
 	for _, msg := range core.Messages() {
 		e.out.message(msg)
 	}
-	return e.out.finish(core.Stats(), core.Requeued(), core.Wake(now), core.WaitingForHeap(), e.need())
+	var up *ToUserpilotStats
+	if s, on := core.ToUserpilotStats(); on {
+		up = &s
+	}
+	return e.out.finish(core.Stats(), up, core.Requeued(), core.Wake(now), core.WaitingForHeap(), e.need())
 }
 
 // standbyChanged reports whether sb differs from the standby last sent, and remembers it.

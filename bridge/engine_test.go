@@ -11,16 +11,17 @@ import (
 
 // wireAnswer is an answer as the loader reads it.
 type wireAnswer struct {
-	Calls    [][]any        `json:"c"`
-	Relays   [][]any        `json:"r"`
-	Standby  *[][]any       `json:"b"`
-	Messages [][]string     `json:"m"`
-	Held     []int          `json:"h"`
-	Stats    map[string]any `json:"s"`
-	Wake     float64        `json:"w"`
-	Poll     bool           `json:"p"`
-	Need     int            `json:"n"`
-	Raw      string         `json:"-"`
+	Calls     [][]any        `json:"c"`
+	Relays    [][]any        `json:"r"`
+	Standby   *[][]any       `json:"b"`
+	Messages  [][]string     `json:"m"`
+	Held      []int          `json:"h"`
+	Userpilot [][]any        `json:"u"`
+	Stats     map[string]any `json:"s"`
+	Wake      float64        `json:"w"`
+	Poll      bool           `json:"p"`
+	Need      int            `json:"n"`
+	Raw       string         `json:"-"`
 }
 
 func readAnswer(t testing.TB, text string) wireAnswer {
@@ -230,7 +231,7 @@ func TestEngineBadInit(t *testing.T) {
 // TestAnswerStatsOrder tests that counters come in a fixed order with sorted map keys.
 func TestAnswerStatsOrder(t *testing.T) {
 	s := Stats{Received: 3, DropReasons: map[string]int{"b": 1, "a": 2}, PropertyDrops: map[string]int{}, Events: map[string]int{"z": 1, "y": 2}, InterfaceIgnored: map[string]int{}}
-	got := string(appendStats(nil, s))
+	got := string(appendStats(nil, s, nil))
 	want := `{"received":3,"forwarded":0,"dropped":0,"duplicates":0,"identifies":0,"resets":0,"pending":0,"relayed":0,"relaying":0,"identityRejected":0,"truncated":0,"dropReasons":{"a":2,"b":1},"propertyDrops":{},"events":{"y":2,"z":1},"interfaceIgnored":{}}`
 	if got != want {
 		t.Fatalf("stats\n%s\nwant\n%s", got, want)

@@ -39,6 +39,8 @@ type Settings struct {
 	RelayAfter float64
 	// RelaySignature is the hex HMAC of the user's identity the relay checks, when it has a secret.
 	RelaySignature string
+	// ToUserpilot mirrors the page's own Heap calls to Userpilot (CONTRACT §7).
+	ToUserpilot ToUserpilotSettings
 }
 
 // Setting values with a fixed set of choices.
@@ -67,6 +69,7 @@ var settingKinds = map[string]Kind{
 	"relayUrl":       KindString,
 	"relayAfter":     KindNumber,
 	"relaySignature": KindString,
+	"toUserpilot":    KindObject,
 }
 
 // settingsParser collects problems, one message per wrong key or value.
@@ -174,6 +177,26 @@ func (p *settingsParser) apply(s *Settings, key string, val Value) {
 			return
 		}
 		s.RelayAfter = val.Num
+	case "toUserpilot":
+		t := ToUserpilotSettings{Enabled: true}
+		p.fields("toUserpilot", val, map[string]func(Value){
+			"events": func(v Value) { t.Events = p.names("toUserpilot.events", v, MaxEventNameLen) },
+			"prefix": func(v Value) {
+				if v.Kind != KindString || UTF16Len(v.Str) > 100 {
+					p.bad(`setting "toUserpilot.prefix" is ` + describe(v) + "; expected a string of at most 100 characters, using none")
+					return
+				}
+				t.Prefix = v.Str
+			},
+			"userProperties": func(v Value) {
+				if v.Kind != KindBool {
+					p.bad(`setting "toUserpilot.userProperties" is ` + describe(v) + "; expected a boolean (true or false), using false")
+					return
+				}
+				t.UserProperties = v.Bool
+			},
+		})
+		s.ToUserpilot = t
 	case "relaySignature":
 		if !isHex(val.Str, 64) {
 			p.bad(`setting "relaySignature" is ` + label(val.Str) + "; expected the 64 hex digits of an HMAC-SHA256, sending without a signature")

@@ -4,9 +4,10 @@
 // As a module:  const relay = await startRelay({ addr, vars, dir, baseline });  … await relay.stop();
 // As a command: node edge/run.mjs [--baseline]   (what `make relay` runs)
 //
-// The Worker's variables (HEAP_APP_ID, HEAP_API_URL, ALLOWED_ORIGINS, IDENTITY_SECRET,
-// MAX_BODY_BYTES, RATE_CLIENT_PER_MINUTE, RATE_IDENTITY_EVENTS_PER_MINUTE) come from `vars`, or
-// from the environment for those `vars` does not name; a variable set nowhere is left unbound.
+// The Worker's variables (VARS: HEAP_APP_ID, HEAP_API_URL, ALLOWED_ORIGINS, IDENTITY_SECRET, …,
+// and for POST /v1/heap/segments HEAP_WEBHOOK_SECRET, USERPILOT_API_KEY, USERPILOT_API_URL) come
+// from `vars`, or from the environment for those `vars` does not name; a variable set nowhere is
+// left unbound.
 // RELAY_ADDR (default 127.0.0.1:8787) is where it listens; port 0 takes a free port, which
 // workerd reports on its control descriptor.
 import { spawn } from 'node:child_process';
@@ -21,7 +22,8 @@ export const BUILD_DIR = path.join(ROOT, 'build/relay');
 export const BASELINE_WORKER = path.join(ROOT, 'edge/baseline/worker.mjs');
 export const DEFAULT_ADDR = '127.0.0.1:8787';
 export const VARS = ['HEAP_APP_ID', 'HEAP_API_URL', 'ALLOWED_ORIGINS', 'IDENTITY_SECRET', 'MAX_BODY_BYTES',
-  'RATE_CLIENT_PER_MINUTE', 'RATE_IDENTITY_EVENTS_PER_MINUTE', 'INSTANCE_MAX_REQUESTS', 'INSTANCE_MAX_MEMORY_BYTES'];
+  'RATE_CLIENT_PER_MINUTE', 'RATE_IDENTITY_EVENTS_PER_MINUTE', 'INSTANCE_MAX_REQUESTS', 'INSTANCE_MAX_MEMORY_BYTES',
+  'HEAP_WEBHOOK_SECRET', 'USERPILOT_API_KEY', 'USERPILOT_API_URL'];
 // The same date as examples/edge-relay/wrangler.toml; workerd refuses dates after its own.
 export const COMPATIBILITY_DATE = '2026-11-01';
 // The Go Worker's modules, in build/relay/ after `make relay-build`; entry.mjs is the main module.
@@ -240,7 +242,7 @@ async function main(argv) {
   for (const sig of ['SIGINT', 'SIGTERM']) {
     process.on(sig, () => { try { process.kill(relay.pid, sig); } catch { /* already gone */ } });
   }
-  console.log(`relay${baseline ? ' (JavaScript baseline)' : ''} listening on ${relay.url}  (POST /v1/events, GET /v1/health)`);
+  console.log(`relay${baseline ? ' (JavaScript baseline)' : ''} listening on ${relay.url}  (POST /v1/events, POST /v1/heap/segments, GET /v1/health)`);
   if (relay.status !== 200) console.log(`warning: GET /v1/health answered ${relay.status}; see the message above or curl ${relay.url}/v1/health`);
   const { code, signal } = await relay.exited;
   if (signal) return signal === 'SIGINT' || signal === 'SIGTERM' ? 0 : 128 + (os.constants.signals[signal] ?? 0);

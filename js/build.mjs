@@ -46,6 +46,24 @@ const decoderDecl = 'const decoder = new TextDecoder("utf-8");';
 if (runtime.split(decoderDecl).length !== 2) die('expected one TextDecoder in wasm_exec.js; check this Go release');
 runtime = runtime.replace(decoderDecl, 'const decoder = new TextDecoder("utf-8", { ignoreBOM: true });');
 
+// Both scripts are one function whose var and function declarations share a scope, where a second
+// declaration of a name silently replaces the first; refuse that at build time.
+const distinctNames = (file, text) => {
+  const seen = new Map();
+  for (const m of text.matchAll(/^ {2}(?:var ([\w$]+)|function ([\w$]+)\()/gm)) {
+    const name = m[1] || m[2];
+    if (seen.has(name)) die(`${file} declares ${name} twice at its top level (lines ${seen.get(name)} and ${text.slice(0, m.index).split('\n').length})`);
+    seen.set(name, text.slice(0, m.index).split('\n').length);
+  }
+  for (const m of text.matchAll(/^ {2}var ([\w$]+ = [^;]*(?:, [\w$]+ = [^;]*)+);/gm)) {
+    for (const part of m[1].split(/, (?=[\w$]+ = )/)) {
+      const name = part.split(' = ')[0];
+      if (seen.has(name) && !m[0].startsWith(`  var ${name} `)) die(`${file} declares ${name} twice at its top level`);
+      seen.set(name, 0);
+    }
+  }
+};
+
 const fill = (template, marks, values) => {
   for (const mark of marks) if (!template.includes(mark)) die(`a template lost its ${mark} placeholder`);
   let text = template;
@@ -55,6 +73,7 @@ const fill = (template, marks, values) => {
 
 // The worker script does not name the module (the loader passes its URL), so one copy serves both loaders.
 const workerTemplate = readFileSync(join(here, 'worker.js'), 'utf8');
+distinctNames('js/worker.js', workerTemplate);
 const worker = minify(fill(workerTemplate, ['/*__WASM_EXEC__*/null', '__VERSION__'], {
   '/*__WASM_EXEC__*/null': `function (globalThis) {\n${runtime}\nreturn globalThis.Go;\n}`,
   __VERSION__: pkg.version,
@@ -62,6 +81,7 @@ const worker = minify(fill(workerTemplate, ['/*__WASM_EXEC__*/null', '__VERSION_
 const workerName = `${base}.worker.js`;
 
 const loaderTemplate = readFileSync(join(here, 'loader.js'), 'utf8');
+distinctNames('js/loader.js', loaderTemplate);
 const loaderMarks = ['__WASM_FILE__', '__WASM_INTEGRITY__', '__WORKER_FILE__', '__WORKER_INTEGRITY__', '__VERSION__'];
 const loaderFor = (wasmFile, workerFile) => minify(fill(loaderTemplate, loaderMarks, {
   __VERSION__: pkg.version,

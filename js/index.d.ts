@@ -36,6 +36,15 @@ export interface UserpilotHeapBridgeSettings {
   relayAfter?: number;
   /** Hex HMAC-SHA256 of the user's identity, for a relay configured with IDENTITY_SECRET. */
   relaySignature?: string;
+  /** Heap to Userpilot: the page's own heap.track (and heap.addUserProperties) calls mirrored to Userpilot. */
+  toUserpilot?: {
+    /** Names of heap.track calls to mirror; `*` matches any run of characters, ["*"] mirrors every name. */
+    events?: string[];
+    /** Put in front of the name in Userpilot. */
+    prefix?: string;
+    /** Mirror heap.addUserProperties(p) as userpilot.identify(<Userpilot's user>, {heap_<key>: value}). */
+    userProperties?: boolean;
+  };
 }
 
 export type ConsentState = 'granted' | 'pending' | 'denied';
@@ -62,6 +71,16 @@ export interface UserpilotHeapBridgeStats {
   thread?: 'worker' | 'main';
   /** Why the module could not load, or stopped. */
   failure?: string;
+  /** Heap to Userpilot, when toUserpilot is set: received = forwarded + dropped + pending. */
+  toUserpilot?: {
+    received: number;
+    forwarded: number;
+    dropped: number;
+    pending: number;
+    identityMismatch: number;
+    dropReasons: Record<string, number>;
+    propertyDrops: Record<string, number>;
+  };
 }
 
 export interface HeapCall {

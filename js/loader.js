@@ -14,8 +14,8 @@
     console.info(PREFIX + 'already loaded (version ' + existing.version + '); this copy does nothing');
     return;
   }
-  var own = Object.prototype.hasOwnProperty;
-  function has(obj, key) { return obj != null && own.call(obj, key); }
+  var hasOwn = Object.prototype.hasOwnProperty;
+  function has(obj, key) { return obj != null && hasOwn.call(obj, key); }
   function setting(s, key) { try { return has(s, key) ? s[key] : undefined; } catch (e) { return undefined; } }
 
   // Userpilot `on` events to listen to; the Go core maps each one (bridge.SubscribedEvents).
@@ -132,6 +132,8 @@
 
   // isEvent tells the entries that count as received events: `on` events and interface tracks.
   function isEvent(e) { return e[0] === 'event' || (e[0] === 'interface' && e[1] === 'track'); }
+  // isMirrored tells the entries stats().toUserpilot counts as received: the page's Heap calls to mirror.
+  function isMirrored(e) { return e[0] === 'heapcall' && (e[1] === 'track' || e[1] === 'addUserProperties'); }
 
   function deliver(e) {
     if (failure) { if (isEvent(e)) lost++; return; }
@@ -226,7 +228,7 @@
       return result;
     });
     replace(up, 'identify', function (userId, properties) {
-      send('identify', '', [userId, properties], null);
+      if (!ownCall) send('identify', '', [userId, properties], null);
       return call(orig.identify, this, arguments);
     });
     ['anonymous', 'clean'].forEach(function (m) {
@@ -404,7 +406,7 @@
   // ---- messages to the module and its answers (bridge/message.go, bridge/answer.go) ----
   var outbox = [], scheduled = false;
   var posted = 0, applied = 0; // messages posted, answers applied; answer n belongs to message n
-  var inFlight = []; // events carried by each message not yet answered
+  var inFlight = [], mirrorInFlight = []; // events, and Heap calls to mirror, in each message not yet answered
   var bounced = [], failed = [], skipped = []; // what became of calls, told with the next message
   // owed: calls given back (window.heap could not take them) -> the message that told the module.
   // No later call is made before they come again, or an answer written after that message no
@@ -450,9 +452,14 @@
     }, STALL_MS);
   }
 
+  function count(entries, is) {
+    var n = 0;
+    for (var i = 0; i < entries.length; i++) if (is(entries[i])) n++;
+    return n;
+  }
+
   function post(entries) {
-    var events = 0, i;
-    for (i = 0; i < entries.length; i++) if (isEvent(entries[i])) events++;
+    var events = count(entries, isEvent), i;
     lastState = heapState();
     var msg = [1, events, applied, now(), lastState, bounced, failed, skipped].concat(entries);
     posted++;
@@ -461,6 +468,7 @@
     bounced = []; failed = []; skipped = [];
     if (!inFlight.length) lastProgress = now();
     inFlight.push(events);
+    mirrorInFlight.push(count(entries, isMirrored));
     try {
       transport.post(JSON.stringify(msg));
     } catch (e) {
@@ -488,7 +496,7 @@
   function heapLoaded(h) {
     if (!h || Array.isArray(h)) return false;
     if (h.loaded === true) return true;
-    var track = h.track;
+    var track = unwrap(h.track);
     if (typeof track !== 'function') return false;
     if (track !== seenTrack) {
       seenTrack = track;
@@ -499,6 +507,7 @@
 
   function onAnswer(text) {
     var events = inFlight.shift() || 0, number = applied + 1, a;
+    mirrorInFlight.shift();
     lastProgress = now();
     try { a = JSON.parse(text); } catch (e) { a = { x: 'unreadable answer' }; }
     if (a.x) {
@@ -529,6 +538,7 @@
     }
     applied = number;
     unsettled = unsettled.filter(function (u) { return u.upto > applied; });
+    for (i = 0; i < a.u.length; i++) toUserpilot(a.u[i]);
     for (i = 0; i < a.m.length; i++) say(a.m[i][0], a.m[i][1]);
     for (i = 0; i < a.r.length; i++) relay.apply(null, a.r[i]);
     if (a.b) standby = a.b;
@@ -568,8 +578,11 @@
       return failedCall(c, e);
     }
     var args = method === 'track' ? [c[2], c[3]] : c.slice(2);
+    ownCall = true;
     try { fn.apply(h, args); } catch (e) {
       return failedCall(c, e);
+    } finally {
+      ownCall = false;
     }
     delivered(method, args);
     return true;
@@ -599,6 +612,109 @@
 
   function tick() { if (transport && !outbox.length) post([]); else schedule(); }
 
+  // ---- Heap to Userpilot (setting toUserpilot): the page's own calls on window.heap ----
+  // ownCall is true while the bridge itself calls Heap or Userpilot, whose calls are never mirrored.
+  var ownCall = false;
+  var MIRRORED = ['track', 'addUserProperties', 'identify'];
+  var heapHooked = typeof WeakSet === 'function' ? new WeakSet() : null;
+  var wrappers = typeof WeakMap === 'function' ? new WeakMap() : null; // a Heap method -> its wrapper
+  var unwrapped = typeof WeakMap === 'function' ? new WeakMap() : null; // a wrapper -> the method
+  var mirroring = false;
+  // replays: calls made on a snippet's stub, which Heap's SDK makes again when it loads; those
+  // repeats are not the page's calls. [method, first argument, second argument, expires at]
+  var replays = [], replaysExpire = Infinity, inHeapCall = false;
+
+  function unwrap(fn) { return (unwrapped && unwrapped.get(fn)) || fn; }
+
+  // mirrorHeap starts watching window.heap once toUserpilot is set (at start, or by configure()).
+  function mirrorHeap() {
+    if (mirroring || !heapHooked || !setting(rawSettings, 'toUserpilot')) return;
+    mirroring = true;
+    trapGlobal('heap', hookHeap);
+  }
+
+  // hookHeap turns the mirrored methods of a Heap object (a snippet's stub, the SDK) into accessors
+  // that hand out a wrapper around whatever function is assigned, so methods a snippet or the SDK
+  // installs later are seen too. A classic stub's queue holds the page's calls made before this tag.
+  function hookHeap(h) {
+    if (!h || (typeof h !== 'object' && typeof h !== 'function') || heapHooked.has(h)) return;
+    heapHooked.add(h);
+    if (Array.isArray(h)) {
+      for (var i = 0; i < h.length; i++) {
+        var q = h[i];
+        if (Array.isArray(q) && MIRRORED.indexOf(q[0]) >= 0) heapCall(h, q[0], q.slice(1));
+      }
+    }
+    MIRRORED.forEach(function (m) {
+      var desc = Object.getOwnPropertyDescriptor(h, m);
+      if (desc && (!desc.configurable || !('value' in desc))) return; // not ours to change
+      var inner = desc && desc.value;
+      try {
+        Object.defineProperty(h, m, {
+          configurable: true,
+          enumerable: true,
+          get: function () { return typeof inner === 'function' ? wrapperOf(m, inner) : inner; },
+          set: function (fn) { inner = unwrap(fn); if (heapLoaded(h)) loadedNow(); }
+        });
+      } catch (e) { /* a frozen Heap: its calls are not mirrored */ }
+    });
+    if (heapLoaded(h)) loadedNow();
+  }
+
+  function wrapperOf(m, fn) {
+    var w = wrappers.get(fn);
+    if (!w) {
+      w = function () {
+        // A page that wraps heap.track itself calls one wrapper inside another: count the outer.
+        try { if (!ownCall && !inHeapCall) heapCall(this, m, arguments); } catch (e) { /* never into the page's call */ }
+        var outer = !inHeapCall;
+        inHeapCall = true;
+        try { return fn.apply(this, arguments); } finally { if (outer) inHeapCall = false; }
+      };
+      wrappers.set(fn, w);
+      unwrapped.set(w, fn);
+    }
+    return w;
+  }
+
+  // loadedNow: Heap's SDK is there; what it will replay, it replays now, so old records expire.
+  function loadedNow() {
+    if (replaysExpire === Infinity) replaysExpire = now() + 10000;
+  }
+
+  // heapCall sees a call on a Heap object: made on a stub, it is recorded (the SDK makes it again
+  // on load) and, unless the bridge made it, mirrored now; made on the SDK, it is mirrored unless it
+  // is the SDK making a recorded call again.
+  function heapCall(h, m, args) {
+    var a0 = args[0], a1 = args[1];
+    if (h && !heapLoaded(h)) {
+      if (replays.length < MAX_QUEUE) replays.push([m, a0, a1]);
+      if (!ownCall) send('heapcall', m, Array.prototype.slice.call(args, 0, 2), null);
+      return;
+    }
+    if (ownCall) return;
+    if (now() > replaysExpire) replays = [];
+    for (var i = 0; i < replays.length; i++) {
+      var r = replays[i];
+      if (r[0] === m && Object.is(r[1], a0) && Object.is(r[2], a1)) { replays.splice(i, 1); return; }
+    }
+    send('heapcall', m, Array.prototype.slice.call(args, 0, 2), null);
+  }
+
+  // toUserpilot makes a call the module answered with on whatever window.userpilot is now.
+  function toUserpilot(c) {
+    var up = peek(win, 'userpilot'), fn = up && peek(up, c[0]);
+    ownCall = true;
+    try {
+      if (typeof fn !== 'function') throw new Error('window.userpilot.' + c[0] + ' is not a function');
+      fn.apply(up, c.slice(1));
+    } catch (e) {
+      deliver(entry('upfailed', '', [c[0], errorText(e)], null));
+    } finally {
+      ownCall = false;
+    }
+  }
+
   // ---- the public API ----
   var readyResolve, readyReject;
   var readyPromise = new Promise(function (resolve, reject) { readyResolve = resolve; readyReject = reject; });
@@ -612,7 +728,7 @@
     var waiting = queue.concat(outbox);
     for (var i = 0; i < waiting.length; i++) if (isEvent(waiting[i])) lost++;
     for (i = 0; i < inFlight.length; i++) lost += inFlight[i];
-    queue = []; outbox = []; inFlight = [];
+    queue = []; outbox = []; inFlight = []; mirrorInFlight = [];
     abandoned = unsettled.concat([{ calls: outcomes }]); // the module will never settle these
     unsettled = []; outcomes = [];
     poll(false);
@@ -622,10 +738,8 @@
   }
 
   function waitingEvents() {
-    var n = 0, i;
-    for (i = 0; i < queue.length; i++) if (isEvent(queue[i])) n++;
-    for (i = 0; i < outbox.length; i++) if (isEvent(outbox[i])) n++;
-    for (i = 0; i < inFlight.length; i++) n += inFlight[i];
+    var n = count(queue, isEvent) + count(outbox, isEvent);
+    for (var i = 0; i < inFlight.length; i++) n += inFlight[i];
     return n;
   }
 
@@ -653,6 +767,13 @@
     add(s.dropReasons, 'queue_full', overflow);
     add(s.dropReasons, 'module_unavailable', lost);
     add(s.dropReasons, 'internal_error', broken);
+    var t = s.toUserpilot;
+    if (t && !failure) {
+      var mirrored = count(queue, isMirrored) + count(outbox, isMirrored);
+      for (var i = 0; i < mirrorInFlight.length; i++) mirrored += mirrorInFlight[i];
+      t.received += mirrored;
+      t.pending += mirrored;
+    }
     if (thread) s.thread = thread;
     if (failure) s.failure = failure.message;
     return s;
@@ -717,9 +838,11 @@
           settings = Object.assign({}, settings, keep);
         }
         rawSettings = settings;
+        mirrorHeap();
         return;
       }
       deliver(entry('settings', '', [settings], null));
+      if (setting(settings, 'toUserpilot')) { rawSettings = settings; mirrorHeap(); }
     },
     setConsent: function (state) { deliver(entry('consent', String(state), [], null)); },
     history: function () { return JSON.parse(JSON.stringify(history)); },
@@ -978,6 +1101,7 @@
 
   trapGlobal('userpilotSettings', offerInterface);
   trapGlobal('userpilot', hook);
+  mirrorHeap();
   // A microtask later, so configure() called in the same task (a bundle's import) applies first.
   Promise.resolve().then(scheduleStart);
 })();

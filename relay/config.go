@@ -16,6 +16,9 @@ const (
 	DefaultClientPerMinute         = 120
 	DefaultIdentityEventsPerMinute = 1000 // Heap's own bulk limit per identity (research/heap.md §4.1)
 	DefaultHeapDeadline            = 8 * time.Second
+	DefaultUserpilotAPIURL         = "https://analytex.userpilot.io"
+	DefaultUserpilotDeadline       = 8 * time.Second
+	DefaultSegmentsMaxBodyBytes    = 4 << 20 // Heap's page size is not documented; about 100,000 ids
 )
 
 // Config is the relay's configuration, read from Worker variables (CONTRACT §6).
@@ -33,15 +36,28 @@ type Config struct {
 	// anywhere else a caller can send any address in it and get a fresh budget each time. Unset,
 	// the connection's address is used.
 	TrustCFConnectingIP bool
+
+	// POST /v1/heap/segments (CONTRACT §8) answers 404 unless both WebhookSecret and
+	// UserpilotAPIKey are set; /v1/events does not need them.
+	WebhookSecret        string // HEAP_WEBHOOK_SECRET: the key of Heap's Heap-Hash signature
+	UserpilotAPIKey      string // USERPILOT_API_KEY
+	UserpilotAPIURL      string // USERPILOT_API_URL
+	UserpilotDeadline    time.Duration
+	SegmentsMaxBodyBytes int64
 }
 
 // ConfigFromEnv reads the relay's configuration with getenv, naming the variable in any error.
 func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	cfg := Config{
-		AppID:          strings.TrimSpace(getenv("HEAP_APP_ID")),
-		HeapAPIURL:     strings.TrimSpace(getenv("HEAP_API_URL")),
-		IdentitySecret: getenv("IDENTITY_SECRET"),
-		HeapDeadline:   DefaultHeapDeadline,
+		AppID:                strings.TrimSpace(getenv("HEAP_APP_ID")),
+		HeapAPIURL:           strings.TrimSpace(getenv("HEAP_API_URL")),
+		IdentitySecret:       getenv("IDENTITY_SECRET"),
+		HeapDeadline:         DefaultHeapDeadline,
+		WebhookSecret:        getenv("HEAP_WEBHOOK_SECRET"),
+		UserpilotAPIKey:      strings.TrimSpace(getenv("USERPILOT_API_KEY")),
+		UserpilotAPIURL:      strings.TrimSpace(getenv("USERPILOT_API_URL")),
+		UserpilotDeadline:    DefaultUserpilotDeadline,
+		SegmentsMaxBodyBytes: DefaultSegmentsMaxBodyBytes,
 	}
 	var errs []error
 	if cfg.AppID == "" {
@@ -54,6 +70,16 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		errs = append(errs, fmt.Errorf("HEAP_API_URL %q %s", cfg.HeapAPIURL, why))
 	}
 	cfg.HeapAPIURL = strings.TrimRight(cfg.HeapAPIURL, "/")
+	if cfg.UserpilotAPIURL == "" {
+		cfg.UserpilotAPIURL = DefaultUserpilotAPIURL
+	}
+	if why := checkAPIURL(cfg.UserpilotAPIURL); why != "" {
+		errs = append(errs, fmt.Errorf("USERPILOT_API_URL %q %s", cfg.UserpilotAPIURL, why))
+	}
+	cfg.UserpilotAPIURL = strings.TrimRight(cfg.UserpilotAPIURL, "/")
+	if strings.ContainsFunc(cfg.UserpilotAPIKey, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
+		errs = append(errs, errors.New("USERPILOT_API_KEY holds a control character, which no HTTP header may carry"))
+	}
 	for _, o := range strings.Split(getenv("ALLOWED_ORIGINS"), ",") {
 		o = strings.TrimSpace(o)
 		if o == "" {

@@ -3,25 +3,31 @@ package relay
 import (
 	"bytes"
 	"context"
-	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"maps"
+	"math"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/userpilot-heap-bridge/userpilot-heap-bridge/bridge"
 )
 
-// Retry timing for Heap's API.
+// Retry timing and answer sizes for the APIs the relay posts to.
 const (
 	firstBackoff          = 200 * time.Millisecond
-	defaultPageRetryAfter = 30 * time.Second // told to the page when Heap gave no Retry-After
-	maxHeapAnswerBytes    = 64 << 10         // Heap answers with an empty body; read at most this much
+	defaultPageRetryAfter = 30 * time.Second // told to the caller when the API gave no Retry-After
+	maxAnswerBytes        = 64 << 10         // Heap answers with an empty body, Userpilot with a job; read at most this much
+	maxDetailBytes        = 200              // of an answer's body, kept for a message
 	maxRedirects          = 3                // 307 and 308 answers one post follows
 )
 
-// heapBulk is the body of Heap's bulk track request (research/heap.md §4.1).
+// heapBulk is the body of Heap's bulk track request (research/heap.md §4.1); bulkBody writes it.
 type heapBulk struct {
 	AppID  string      `json:"app_id"`
 	Events []heapEvent `json:"events"`
@@ -36,12 +42,13 @@ type heapEvent struct {
 	IdempotencyKey string         `json:"idempotency_key"`
 }
 
-// outcome is how Heap took a batch.
+// outcome is how an upstream API took a post.
 type outcome struct {
-	accepted   bool          // Heap answered 2xx
-	rejected   int           // Heap answered this 4xx status other than 429
+	accepted   bool          // the API answered 2xx
+	rejected   int           // the API answered this 4xx status other than 429
+	detail     string        // with rejected: the start of the API's answer, for the message
 	failure    string        // retries ran out: the last status or error
-	retryAfter time.Duration // when failure is set, when the page may try again
+	retryAfter time.Duration // when failure is set, when the caller may try again
 }
 
 // Sender sends one HTTP request and returns the answer, as *http.Client does. The Worker passes
@@ -52,50 +59,116 @@ type Sender interface {
 
 // forwarder posts batches to Heap, retrying within a deadline.
 type forwarder struct {
-	cfg    Config
-	client Sender
-	now    func() time.Time
-	sleep  func(time.Duration)
+	appID string
+	api   upstream
 }
 
-// bulkBody builds Heap's body; app_id always comes from the configuration, never the request.
+// newForwarder returns the forwarder to Heap's track API for cfg.
+func newForwarder(cfg Config, deps Deps) forwarder {
+	return forwarder{appID: cfg.AppID, api: upstream{
+		service: "Heap", payload: "the events", urlVar: "HEAP_API_URL",
+		target: cfg.HeapAPIURL + "/api/track", deadline: cfg.HeapDeadline,
+		client: deps.Client, now: deps.Now, sleep: deps.Sleep,
+	}}
+}
+
+// bulkBody builds Heap's body (heapBulk, written by hand: reflection is slow in the Worker, and
+// this runs for every request); app_id always comes from the configuration, never the request.
+// Booleans go as "true"/"false": Heap's server API takes only strings and numbers.
 func bulkBody(appID string, events []valid) ([]byte, error) {
-	body := heapBulk{AppID: appID, Events: make([]heapEvent, len(events))}
+	b := make([]byte, 0, 64+256*len(events))
+	b = append(b, `{"app_id":`...)
+	b = append(b, bridge.JSONString(appID)...)
+	b = append(b, `,"events":[`...)
 	for i, e := range events {
-		props := make(map[string]any, len(e.properties))
-		for k, v := range e.properties {
-			if b, ok := v.(bool); ok {
-				v = strconv.FormatBool(b) // Heap's server API takes only strings and numbers
-			}
-			props[k] = v
+		if i > 0 {
+			b = append(b, ',')
 		}
-		body.Events[i] = heapEvent{Identity: e.identity, Timestamp: e.timestamp, Event: e.name, Properties: props, IdempotencyKey: e.id}
+		b = append(b, `{"identity":`...)
+		b = append(b, bridge.JSONString(e.identity)...)
+		if e.timestamp != "" {
+			b = append(b, `,"timestamp":`...)
+			b = append(b, bridge.JSONString(e.timestamp)...)
+		}
+		b = append(b, `,"event":`...)
+		b = append(b, bridge.JSONString(e.name)...)
+		if len(e.properties) > 0 {
+			b = append(b, `,"properties":{`...)
+			for j, k := range slices.Sorted(maps.Keys(e.properties)) {
+				if j > 0 {
+					b = append(b, ',')
+				}
+				b = append(b, bridge.JSONString(k)...)
+				b = append(b, ':')
+				switch v := e.properties[k].(type) {
+				case string:
+					b = append(b, bridge.JSONString(v)...)
+				case float64:
+					if math.IsNaN(v) || math.IsInf(v, 0) {
+						return nil, errors.New("property " + strconv.Quote(k) + " is not a finite number")
+					}
+					b = append(b, bridge.JSNumberString(v)...)
+				case bool:
+					b = append(b, bridge.JSONString(strconv.FormatBool(v))...)
+				default:
+					return nil, errors.New("property " + strconv.Quote(k) + " is neither a string, a number nor a boolean")
+				}
+			}
+			b = append(b, '}')
+		}
+		b = append(b, `,"idempotency_key":`...)
+		b = append(b, bridge.JSONString(e.id)...)
+		b = append(b, '}')
 	}
-	return json.Marshal(body)
+	return append(b, "]}"...), nil
 }
 
-// forward sends events to Heap, retrying 429, 5xx and transport errors with exponential backoff
-// (or Heap's Retry-After) until cfg.HeapDeadline after start. A redirect post does not follow is
-// a failure at once: asking again would be redirected again.
+// forward sends events to Heap (upstream.send) within cfg.HeapDeadline after start.
 func (f *forwarder) forward(ctx context.Context, start time.Time, events []valid) outcome {
-	body, err := bulkBody(f.cfg.AppID, events)
+	body, err := bulkBody(f.appID, events)
 	if err != nil {
 		return outcome{failure: "cannot encode the events: " + err.Error(), retryAfter: defaultPageRetryAfter}
 	}
-	var slept time.Duration
+	return f.api.send(ctx, &budget{start: start}, body)
+}
+
+// upstream is an API the relay posts JSON to: Heap's track API, Userpilot's Bulk Identify.
+type upstream struct {
+	service  string      // its owner, for messages: "Heap"
+	payload  string      // what a post carries, for messages: "the events"
+	urlVar   string      // the variable that sets its base URL, for messages
+	target   string      // the URL posted to
+	header   http.Header // set on every post, besides Content-Type: application/json
+	deadline time.Duration
+	client   Sender
+	now      func() time.Time
+	sleep    func(time.Duration)
+}
+
+// budget is the time one incoming request has for all of its posts: deadline after start, counting
+// both the clock and the relay's own sleeps, so a fake sleep with a fixed clock still ends.
+type budget struct {
+	start time.Time
+	slept time.Duration
+}
+
+// elapsed is the time spent so far.
+func (b *budget) elapsed(now time.Time) time.Duration { return max(now.Sub(b.start), b.slept) }
+
+// send posts body, retrying 429, 5xx and transport errors with exponential backoff (or the API's
+// Retry-After) until u.deadline after b.start. A redirect post does not follow is a failure at
+// once: asking again would be redirected again.
+func (u *upstream) send(ctx context.Context, b *budget, body []byte) outcome {
 	backoff := firstBackoff
 	for {
-		// Count both the clock and our own sleeps, so a fake sleep with a fixed clock still ends.
-		elapsed := max(f.now().Sub(start), slept)
-		remaining := f.cfg.HeapDeadline - elapsed
-		a := f.post(ctx, body, remaining)
+		a := u.post(ctx, body, u.deadline-b.elapsed(u.now()))
 		switch {
 		case a.redirect != "":
 			return outcome{failure: a.redirect, retryAfter: defaultPageRetryAfter}
 		case a.err == "" && a.status/100 == 2:
 			return outcome{accepted: true}
 		case a.err == "" && a.status/100 == 4 && a.status != http.StatusTooManyRequests:
-			return outcome{rejected: a.status}
+			return outcome{rejected: a.status, detail: a.detail}
 		}
 		last := a.err
 		if last == "" {
@@ -105,70 +178,74 @@ func (f *forwarder) forward(ctx context.Context, start time.Time, events []valid
 		if a.wait > 0 {
 			wait = a.wait
 		}
-		elapsed = max(f.now().Sub(start), slept)
-		if ctx.Err() != nil || elapsed+wait >= f.cfg.HeapDeadline {
+		if ctx.Err() != nil || b.elapsed(u.now())+wait >= u.deadline {
 			pageWait := defaultPageRetryAfter
 			if a.wait > 0 {
 				pageWait = a.wait
 			}
 			return outcome{failure: last, retryAfter: pageWait}
 		}
-		f.sleep(wait)
-		slept += wait
+		u.sleep(wait)
+		b.slept += wait
 		backoff *= 2
 	}
 }
 
-// heapAnswer is how one post went.
-type heapAnswer struct {
-	status   int           // Heap's status, when it answered
-	wait     time.Duration // Heap's Retry-After
+// apiAnswer is how one post went.
+type apiAnswer struct {
+	status   int           // the API's status, when it answered
+	wait     time.Duration // its Retry-After
+	detail   string        // the start of its answer's body
 	err      string        // a transport error, worth retrying
 	redirect string        // a redirect not followed, and why
 }
 
-// post makes one request to Heap within remaining, following a 307 or 308 to the same host with
-// the body; the client itself follows nothing (NewHandler sees to it).
-func (f *forwarder) post(ctx context.Context, body []byte, remaining time.Duration) heapAnswer {
+// post makes one request within remaining, following a 307 or 308 to the same host with the body;
+// the client itself follows nothing (NewHandler sees to it).
+func (u *upstream) post(ctx context.Context, body []byte, remaining time.Duration) apiAnswer {
 	if remaining <= 0 {
-		return heapAnswer{err: "no time left before the deadline"}
+		return apiAnswer{err: "no time left before the deadline"}
 	}
 	ctx, cancel := context.WithTimeout(ctx, remaining)
 	defer cancel()
-	target := f.cfg.HeapAPIURL + "/api/track"
+	target := u.target
 	for hops := 0; ; hops++ {
 		req, err := http.NewRequestWithContext(ctx, http.MethodPost, target, bytes.NewReader(body))
 		if err != nil {
-			return heapAnswer{err: err.Error()}
+			return apiAnswer{err: err.Error()}
+		}
+		for k, v := range u.header {
+			req.Header[k] = v
 		}
 		req.Header.Set("Content-Type", "application/json")
-		resp, err := f.client.Do(req)
+		resp, err := u.client.Do(req)
 		if err != nil {
-			return heapAnswer{err: err.Error()}
+			return apiAnswer{err: err.Error()}
 		}
-		io.Copy(io.Discard, io.LimitReader(resp.Body, maxHeapAnswerBytes)) // lets the connection be reused
+		start, _ := io.ReadAll(io.LimitReader(resp.Body, maxDetailBytes))
+		io.Copy(io.Discard, io.LimitReader(resp.Body, maxAnswerBytes)) // lets the connection be reused
 		resp.Body.Close()
 		if resp.StatusCode/100 != 3 {
-			return heapAnswer{status: resp.StatusCode, wait: retryAfterSeconds(resp.Header.Get("Retry-After"))}
+			return apiAnswer{status: resp.StatusCode, wait: retryAfterSeconds(resp.Header.Get("Retry-After")), detail: string(start)}
 		}
-		next, why := redirectTarget(req.URL, resp)
+		next, why := u.redirectTarget(req.URL, resp)
 		if why == "" && hops == maxRedirects {
 			why = "after " + strconv.Itoa(maxRedirects) + " redirects already; the relay follows no more redirects"
 		}
 		if why != "" {
-			return heapAnswer{redirect: "HTTP " + strconv.Itoa(resp.StatusCode) + " " + why}
+			return apiAnswer{redirect: "HTTP " + strconv.Itoa(resp.StatusCode) + " " + why}
 		}
 		target = next
 	}
 }
 
 // redirectTarget returns where a 3xx answer to a post to from may be followed, or why it may not:
-// only a 307 or 308 keeps the POST and its body, and only to the host of HEAP_API_URL.
-func redirectTarget(from *url.URL, resp *http.Response) (string, string) {
-	const fix = "; set HEAP_API_URL to the address Heap's API answers at"
+// only a 307 or 308 keeps the POST and its body, and only to the host of the API's base URL.
+func (u *upstream) redirectTarget(from *url.URL, resp *http.Response) (string, string) {
+	fix := "; set " + u.urlVar + " to the address " + u.service + "'s API answers at"
 	loc := resp.Header.Get("Location")
 	if loc == "" {
-		return "", "without a Location, so the events did not reach Heap"
+		return "", "without a Location, so " + u.payload + " did not reach " + u.service
 	}
 	to, err := from.Parse(loc)
 	switch {

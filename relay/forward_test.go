@@ -226,7 +226,7 @@ func TestRedirectsFromHeap(t *testing.T) {
 // redirects, is used without following them, and is itself left unchanged.
 func TestCallersClientDoesNotFollow(t *testing.T) {
 	heap := fakeheap.New(testAppID)
-	client := &http.Client{Transport: heapTransport{heap}}
+	client := &http.Client{Transport: handlerTransport{heap}}
 	h := NewHandler(Config{AppID: testAppID, HeapAPIURL: "http://heap.test"}, Deps{Client: client, Now: func() time.Time { return testNow }, Sleep: func(time.Duration) {}})
 	heap.Redirect("/_events", 301)
 	if rec := serve(&rig{h: h}, newRequest(batch(ev("a")))); rec.Code != 503 {

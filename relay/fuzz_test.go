@@ -27,7 +27,7 @@ func FuzzDecode(f *testing.F) {
 	f.Fuzz(func(t *testing.T, body string) {
 		heap := fakeheap.New(testAppID)
 		h := NewHandler(Config{AppID: testAppID, HeapAPIURL: "http://heap.test", ClientPerMinute: 1 << 30, IdentityEventsPerMinute: 1 << 30}, Deps{
-			Client: &http.Client{Transport: heapTransport{heap}},
+			Client: &http.Client{Transport: handlerTransport{heap}},
 			Now:    func() time.Time { return testNow },
 			Sleep:  func(time.Duration) {},
 		})
@@ -73,12 +73,4 @@ func FuzzDecode(f *testing.F) {
 			t.Fatalf("Heap stored %d events, %d accepted", stored, len(a.Accepted))
 		}
 	})
-}
-
-// heapTransport serves requests from a fake Heap in process.
-type heapTransport struct{ heap *fakeheap.Server }
-
-func (t heapTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	rec := httptestRecorderFor(t.heap, req)
-	return rec.Result(), nil
 }

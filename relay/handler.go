@@ -31,10 +31,11 @@ type Deps struct {
 
 // handler is the relay behind NewHandler.
 type handler struct {
-	cfg     Config
-	now     func() time.Time
-	limits  limiter
-	forward forwarder
+	cfg      Config
+	now      func() time.Time
+	limits   limiter
+	forward  forwarder
+	segments segmenter
 }
 
 // NewHandler returns the relay's HTTP handler (CONTRACT §6). Zero tunables in cfg get their
@@ -58,10 +59,11 @@ func NewHandler(cfg Config, deps Deps) http.Handler {
 		deps.Sleep = time.Sleep
 	}
 	h := &handler{
-		cfg:     cfg,
-		now:     deps.Now,
-		limits:  limiter{store: deps.Store, now: deps.Now},
-		forward: forwarder{cfg: cfg, client: deps.Client, now: deps.Now, sleep: deps.Sleep},
+		cfg:      cfg,
+		now:      deps.Now,
+		limits:   limiter{store: deps.Store, now: deps.Now},
+		forward:  newForwarder(cfg, deps),
+		segments: newSegmenter(cfg, deps),
 	}
 	return recoverPanics(h)
 }
@@ -82,6 +84,15 @@ func withDefaults(cfg Config) Config {
 	}
 	if cfg.HeapDeadline <= 0 {
 		cfg.HeapDeadline = DefaultHeapDeadline
+	}
+	if cfg.UserpilotAPIURL == "" {
+		cfg.UserpilotAPIURL = DefaultUserpilotAPIURL
+	}
+	if cfg.UserpilotDeadline <= 0 {
+		cfg.UserpilotDeadline = DefaultUserpilotDeadline
+	}
+	if cfg.SegmentsMaxBodyBytes <= 0 {
+		cfg.SegmentsMaxBodyBytes = DefaultSegmentsMaxBodyBytes
 	}
 	return cfg
 }
@@ -117,8 +128,9 @@ func routePath(p string) string {
 	return p
 }
 
-// ServeHTTP routes, then checks in order: origin, client rate, content type, size, shape,
-// signature, events, identity rates; then forwards to Heap.
+// ServeHTTP routes; for POST /v1/events it checks in order: origin, client rate, content type,
+// size, shape, signature, events, identity rates; then forwards to Heap. POST /v1/heap/segments
+// is the segmenter's.
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch routePath(r.URL.Path) {
 	case healthPath:
@@ -129,6 +141,14 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		writeJSON(w, http.StatusOK, map[string]bool{"ok": true})
 		return
+	case segmentsPath:
+		if r.Method != http.MethodPost {
+			w.Header().Set("Allow", http.MethodPost)
+			writeError(w, http.StatusMethodNotAllowed, "method "+r.Method+" is not allowed on "+segmentsPath+"; use POST")
+			return
+		}
+		h.segments.serve(w, r)
+		return
 	case eventsPath:
 		if r.Method != http.MethodPost && r.Method != http.MethodOptions {
 			w.Header().Set("Allow", allowMethods)
@@ -136,7 +156,7 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	default:
-		writeError(w, http.StatusNotFound, "no such path "+strconv.Quote(r.URL.Path)+"; the relay serves POST "+eventsPath)
+		writeError(w, http.StatusNotFound, "no such path "+strconv.Quote(r.URL.Path)+"; the relay serves POST "+eventsPath+" and POST "+segmentsPath)
 		return
 	}
 	if why := h.checkOrigin(w, r); why != "" {
@@ -162,19 +182,8 @@ func (h *handler) events(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusUnsupportedMediaType, why)
 		return
 	}
-	tooLarge := fmt.Sprintf("the body is over the relay's cap of %d bytes; send fewer events per request", h.cfg.MaxBodyBytes)
-	if r.ContentLength > h.cfg.MaxBodyBytes {
-		writeError(w, http.StatusRequestEntityTooLarge, tooLarge)
-		return
-	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, h.cfg.MaxBodyBytes))
-	var maxErr *http.MaxBytesError
-	switch {
-	case errors.As(err, &maxErr):
-		writeError(w, http.StatusRequestEntityTooLarge, tooLarge)
-		return
-	case err != nil:
-		writeError(w, http.StatusBadRequest, "cannot read the body: "+err.Error())
+	body, read := readBody(w, r, h.cfg.MaxBodyBytes, "send fewer events per request")
+	if !read {
 		return
 	}
 	events, err := DecodeEvents(body)
@@ -258,6 +267,27 @@ func clientAddr(r *http.Request, trustCF bool) string {
 		return host
 	}
 	return r.RemoteAddr
+}
+
+// readBody reads r's body up to limit bytes. Over it, or unreadable, it answers 413 (the message
+// ends with hint) or 400 and returns false.
+func readBody(w http.ResponseWriter, r *http.Request, limit int64, hint string) ([]byte, bool) {
+	tooLarge := fmt.Sprintf("the body is over the relay's cap of %d bytes; %s", limit, hint)
+	if r.ContentLength > limit {
+		writeError(w, http.StatusRequestEntityTooLarge, tooLarge)
+		return nil, false
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
+	var maxErr *http.MaxBytesError
+	switch {
+	case errors.As(err, &maxErr):
+		writeError(w, http.StatusRequestEntityTooLarge, tooLarge)
+		return nil, false
+	case err != nil:
+		writeError(w, http.StatusBadRequest, "cannot read the body: "+err.Error())
+		return nil, false
+	}
+	return body, true
 }
 
 // checkContentType allows JSON and plain text (what sendBeacon sends for a string body).

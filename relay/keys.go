@@ -19,6 +19,20 @@ var (
 	eventFields = map[string]bool{"id": true, "name": true, "properties": true, "identity": true, "timestamp": true}
 )
 
+// schema returns the field names allowed in the object at path, or nil for any.
+type schema func(path []step) map[string]bool
+
+// eventsSchema is the schema of POST /v1/events: bodyFields at the top, eventFields in each event.
+func eventsSchema(path []step) map[string]bool {
+	switch {
+	case len(path) == 0:
+		return bodyFields
+	case len(path) == 2 && path[0].is("events") && path[1].index >= 0:
+		return eventFields
+	}
+	return nil
+}
+
 // maxKeyDepth is encoding/json's nesting limit; deeper bodies are left to it to refuse.
 const maxKeyDepth = 10000
 
@@ -32,8 +46,11 @@ var errMalformed = errors.New("malformed JSON")
 // object at any depth, or that is not spelled exactly as a field of bodyFields (the body) or
 // eventFields (each event). It reads the body once without decoding values, and finds nothing
 // wrong in a body that is not JSON: DecodeEvents's decoding refuses that with a clearer message.
-func checkKeys(body []byte) error {
-	s := keyScanner{b: body}
+func checkKeys(body []byte) error { return checkKeysIn(body, eventsSchema) }
+
+// checkKeysIn is checkKeys for the fields that fields allows where.
+func checkKeysIn(body []byte, fields schema) error {
+	s := keyScanner{b: body, schema: fields}
 	err := s.value(0)
 	if errors.Is(err, errMalformed) {
 		return nil
@@ -43,10 +60,11 @@ func checkKeys(body []byte) error {
 
 // keyScanner walks JSON text, keeping the path to the current value for messages.
 type keyScanner struct {
-	b    []byte
-	i    int
-	path []step
-	keys [][]byte // the keys of the objects being read, innermost last
+	b      []byte
+	i      int
+	path   []step
+	keys   [][]byte // the keys of the objects being read, innermost last
+	schema schema
 }
 
 // step is one element of a path: an object key or an array index.
@@ -54,6 +72,9 @@ type step struct {
 	key   []byte
 	index int // -1 for a key
 }
+
+// is reports whether the step is the object key k.
+func (p step) is(k string) bool { return p.index < 0 && string(p.key) == k }
 
 // value reads one JSON value.
 func (s *keyScanner) value(depth int) error {
@@ -86,7 +107,7 @@ func (s *keyScanner) value(depth int) error {
 // object reads an object, checking its keys.
 func (s *keyScanner) object(depth int) error {
 	s.i++ // {
-	fields := s.fields()
+	fields := s.schema(s.path)
 	first := len(s.keys)
 	defer func() { s.keys = s.keys[:first] }()
 	var seen map[string]bool // used once the object has manyKeys keys
@@ -225,17 +246,6 @@ func (s *keyScanner) space() {
 	for s.i < len(s.b) && (s.b[s.i] == ' ' || s.b[s.i] == '\t' || s.b[s.i] == '\n' || s.b[s.i] == '\r') {
 		s.i++
 	}
-}
-
-// fields returns the field names allowed in the object about to be read, or nil for any.
-func (s *keyScanner) fields() map[string]bool {
-	switch {
-	case len(s.path) == 0:
-		return bodyFields
-	case len(s.path) == 2 && s.path[0].index < 0 && string(s.path[0].key) == "events" && s.path[1].index >= 0:
-		return eventFields
-	}
-	return nil
 }
 
 // keyError is an error at the current path, named as DecodeEvents names places: body, events[0],

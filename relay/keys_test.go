@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -39,10 +40,13 @@ func FuzzCheckKeys(f *testing.F) {
 
 // referenceKeys is checkKeys written plainly on json.Decoder.Token: the text of the first bad
 // key, or "".
-func referenceKeys(body []byte) string {
+func referenceKeys(body []byte) string { return referenceKeysIn(body, eventsSchema) }
+
+// referenceKeysIn is referenceKeys for checkKeysIn with fields.
+func referenceKeysIn(body []byte, fields schema) string {
 	dec := json.NewDecoder(bytes.NewReader(body))
 	var bad *refKeyError
-	if err := refWalk(dec, "body", bodyFields); errors.As(err, &bad) {
+	if err := refWalk(dec, "body", nil, fields); errors.As(err, &bad) {
 		return bad.text
 	}
 	return ""
@@ -52,13 +56,15 @@ type refKeyError struct{ text string }
 
 func (e *refKeyError) Error() string { return e.text }
 
-func refWalk(dec *json.Decoder, where string, fields map[string]bool) error {
+// refWalk reads one value at path (named where in messages), checking object keys against fields.
+func refWalk(dec *json.Decoder, where string, path []step, fields schema) error {
 	tok, err := dec.Token()
 	if err != nil {
 		return err
 	}
 	switch tok {
 	case json.Delim('{'):
+		allowed := fields(path)
 		seen := map[string]bool{}
 		for dec.More() {
 			tok, err := dec.Token()
@@ -70,24 +76,20 @@ func refWalk(dec *json.Decoder, where string, fields map[string]bool) error {
 				return &refKeyError{fmt.Sprintf("%s: duplicate key %q", where, key)}
 			}
 			seen[key] = true
-			if fields != nil && !fields[key] {
-				return &refKeyError{fmt.Sprintf("%s: json: unknown field %q%s", where, key, spelledAs(key, fields))}
+			if allowed != nil && !allowed[key] {
+				return &refKeyError{fmt.Sprintf("%s: json: unknown field %q%s", where, key, spelledAs(key, allowed))}
 			}
 			child := where + "." + key
 			if where == "body" {
 				child = key
 			}
-			if err := refWalk(dec, child, nil); err != nil {
+			if err := refWalk(dec, child, append(slices.Clip(path), step{key: []byte(key), index: -1}), fields); err != nil {
 				return err
 			}
 		}
 	case json.Delim('['):
 		for i := 0; dec.More(); i++ {
-			var elem map[string]bool
-			if where == "events" {
-				elem = eventFields
-			}
-			if err := refWalk(dec, fmt.Sprintf("%s[%d]", where, i), elem); err != nil {
+			if err := refWalk(dec, fmt.Sprintf("%s[%d]", where, i), append(slices.Clip(path), step{index: i}), fields); err != nil {
 				return err
 			}
 		}

@@ -44,7 +44,7 @@ func TestRelayIsPureGo(t *testing.T) {
 		}
 	}
 	visit(".")
-	for _, dir := range []string{"fakeheap", "cmd/fakeheap"} {
+	for _, dir := range []string{"fakeheap", "cmd/fakeheap", "fakeuserpilot", "cmd/fakeuserpilot"} {
 		visit(dir)
 	}
 	if !seen[filepath.Join("..", "bridge")] {

@@ -12,36 +12,45 @@ import (
 	"time"
 
 	"github.com/userpilot-heap-bridge/userpilot-heap-bridge/relay/fakeheap"
+	"github.com/userpilot-heap-bridge/userpilot-heap-bridge/relay/fakeuserpilot"
 )
 
 const (
-	testAppID  = "1234567890"
-	testOrigin = "https://app.example.com"
+	testAppID         = "1234567890"
+	testOrigin        = "https://app.example.com"
+	testWebhookSecret = "heap-webhook-secret"
+	testUserpilotKey  = "userpilot-api-key"
 )
 
 // testNow is the fixed clock of every test; no test reads the wall clock.
 var testNow = time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)
 
-// rig is a relay wired to an in-process fake Heap, a fake clock and a recording sleep.
+// rig is a relay wired to an in-process fake Heap and fake Userpilot, a fake clock and a
+// recording sleep.
 type rig struct {
-	heap   *fakeheap.Server
-	h      http.Handler
-	clock  time.Time
-	sleeps []time.Duration
-	sent   [][]byte // bodies the relay posted to Heap
+	heap      *fakeheap.Server
+	userpilot *fakeuserpilot.Server
+	h         http.Handler
+	clock     time.Time
+	sleeps    []time.Duration
+	sent      [][]byte        // bodies the relay posted to Heap
+	upSent    []*http.Request // requests the relay sent Userpilot, bodies read into upBodies
+	upBodies  [][]byte
+	upErrs    int // transport errors to give Userpilot's next requests
 }
 
 // newRig builds a rig; edit adjusts the configuration first.
 func newRig(t *testing.T, edit func(*Config)) *rig {
 	t.Helper()
-	cfg, err := ConfigFromEnv(env(map[string]string{"HEAP_APP_ID": testAppID, "HEAP_API_URL": "http://heap.test", "ALLOWED_ORIGINS": testOrigin}))
+	cfg, err := ConfigFromEnv(env(map[string]string{"HEAP_APP_ID": testAppID, "HEAP_API_URL": "http://heap.test", "ALLOWED_ORIGINS": testOrigin,
+		"HEAP_WEBHOOK_SECRET": testWebhookSecret, "USERPILOT_API_KEY": testUserpilotKey, "USERPILOT_API_URL": "http://userpilot.test"}))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if edit != nil {
 		edit(&cfg)
 	}
-	rg := &rig{heap: fakeheap.New(testAppID), clock: testNow}
+	rg := &rig{heap: fakeheap.New(testAppID), userpilot: fakeuserpilot.New(testUserpilotKey), clock: testNow}
 	rg.h = NewHandler(cfg, Deps{
 		Client: &http.Client{Transport: recordingTransport{rg}},
 		Store:  NewMemoryStore(),
@@ -56,17 +65,27 @@ func env(m map[string]string) func(string) string {
 	return func(k string) string { return m[k] }
 }
 
-// recordingTransport serves the relay's Heap requests from the rig's fake Heap, in process.
+// recordingTransport serves the relay's Heap and Userpilot requests from the rig's fakes, in process.
 type recordingTransport struct{ rg *rig }
 
 func (t recordingTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	if !strings.EqualFold(req.URL.Host, "heap.test") { // host names are case-insensitive
+	body, _ := readAll(req)
+	rec := httptest.NewRecorder()
+	switch { // host names are case-insensitive
+	case strings.EqualFold(req.URL.Host, "heap.test"):
+		t.rg.sent = append(t.rg.sent, body)
+		t.rg.heap.ServeHTTP(rec, req)
+	case strings.EqualFold(req.URL.Host, "userpilot.test"):
+		t.rg.upSent = append(t.rg.upSent, req)
+		t.rg.upBodies = append(t.rg.upBodies, body)
+		if t.rg.upErrs > 0 {
+			t.rg.upErrs--
+			return nil, errors.New("connection reset by peer")
+		}
+		t.rg.userpilot.ServeHTTP(rec, req)
+	default:
 		return nil, errors.New("unexpected host " + req.URL.Host)
 	}
-	body, _ := readAll(req)
-	t.rg.sent = append(t.rg.sent, body)
-	rec := httptest.NewRecorder()
-	t.rg.heap.ServeHTTP(rec, req)
 	return rec.Result(), nil
 }
 

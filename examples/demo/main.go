@@ -20,7 +20,7 @@ import (
 	"time"
 )
 
-//go:embed index.html demo.js demo.css standins
+//go:embed index.html demo.js demo.css segments.html segments.js standins
 var files embed.FS
 
 // aliases map the CDN-shaped URLs the stand-in snippets request onto the embedded stand-ins.
@@ -58,6 +58,8 @@ func main() {
 	}
 	fmt.Printf("Heap blocked by an ad-blocker: http://%s/?heap=blocked (edge relay at %sv1/events, ALLOWED_ORIGINS=%s)\n",
 		ln.Addr(), relayPrefix, strings.Join(origins, ","))
+	fmt.Printf("Heap segments to Userpilot: http://%s/segments.html (the relay takes Heap's signed webhook at %sv1/heap/segments)\n",
+		ln.Addr(), relayPrefix)
 
 	srv := newServer(handler)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)

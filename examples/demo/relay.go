@@ -11,30 +11,40 @@ import (
 
 	"github.com/userpilot-heap-bridge/userpilot-heap-bridge/relay"
 	"github.com/userpilot-heap-bridge/userpilot-heap-bridge/relay/fakeheap"
+	"github.com/userpilot-heap-bridge/userpilot-heap-bridge/relay/fakeuserpilot"
 )
 
 // The "Heap blocked" mode (index.html?heap=blocked): Heap's CDN answers 404 as an ad-blocker would
 // make it fail, the bridge sends events to the edge relay mounted here, and the relay forwards them
-// to a fake of Heap's server-side track API that runs in this process.
+// to a fake of Heap's server-side track API that runs in this process. The same relay takes Heap's
+// signed segment webhook (segments.go) and sends Bulk Identify to a fake Userpilot API, in process too.
 const (
-	demoAppID      = "1234567890"                   // the stand-in snippets' heap.load("1234567890")
-	relayPrefix    = "/heap-relay/"                 // the relay answers POST /heap-relay/v1/events
-	fakeHeapPrefix = "/heap-server-api/"            // the fake Heap API: GET /heap-server-api/_events
-	blockedCDN     = "/ad-blocked/"                 // index.html points heapStandInCdn here when blocked
-	fakeHeapURL    = "http://heap-api.demo.invalid" // HEAP_API_URL; served in process, never dialled
+	demoAppID           = "1234567890"                        // the stand-in snippets' heap.load("1234567890")
+	relayPrefix         = "/heap-relay/"                      // the relay answers POST /heap-relay/v1/events
+	fakeHeapPrefix      = "/heap-server-api/"                 // the fake Heap API: GET /heap-server-api/_events
+	blockedCDN          = "/ad-blocked/"                      // index.html points heapStandInCdn here when blocked
+	fakeHeapURL         = "http://heap-api.demo.invalid"      // HEAP_API_URL; served in process, never dialled
+	fakeUserpilotPrefix = "/userpilot-api/"                   // the fake Userpilot API: GET /userpilot-api/_requests
+	fakeUserpilotURL    = "http://userpilot-api.demo.invalid" // USERPILOT_API_URL; served in process, never dialled
+	demoWebhookSecret   = "demo-heap-webhook-secret"          // HEAP_WEBHOOK_SECRET: a demo value, printed in the docs
+	demoUserpilotKey    = "demo-userpilot-api-key"            // USERPILOT_API_KEY the fake Userpilot API takes
 )
 
 // relayEnv is the relay's configuration as the Worker variables README.md describes.
 func relayEnv(origins []string) map[string]string {
 	return map[string]string{
-		"HEAP_APP_ID":     demoAppID,
-		"HEAP_API_URL":    fakeHeapURL,
-		"ALLOWED_ORIGINS": strings.Join(origins, ","),
+		"HEAP_APP_ID":         demoAppID,
+		"HEAP_API_URL":        fakeHeapURL,
+		"ALLOWED_ORIGINS":     strings.Join(origins, ","),
+		"HEAP_WEBHOOK_SECRET": demoWebhookSecret,
+		"USERPILOT_API_KEY":   demoUserpilotKey,
+		"USERPILOT_API_URL":   fakeUserpilotURL,
 	}
 }
 
-// mountRelay adds the relay, the fake Heap API and the blocked CDN to mux. origins are the page
-// origins the relay allows: browsers send Origin on a same-origin POST too.
+// mountRelay adds the relay, the fake Heap and Userpilot APIs, the blocked CDN and Heap's stand-in
+// for the segment webhook to mux. origins are the page origins the relay allows: browsers send
+// Origin on a same-origin POST too.
 func mountRelay(mux *http.ServeMux, origins []string) error {
 	env := relayEnv(origins)
 	cfg, err := relay.ConfigFromEnv(func(k string) string { return env[k] })
@@ -42,9 +52,16 @@ func mountRelay(mux *http.ServeMux, origins []string) error {
 		return err
 	}
 	heap := fakeheap.New(demoAppID)
-	client := &http.Client{Transport: inProcess{host: strings.TrimPrefix(fakeHeapURL, "http://"), handler: heap}}
-	mux.Handle(relayPrefix, noStore(relay.NewHandler(cfg, relay.Deps{Client: client})))
+	userpilot := fakeuserpilot.New(demoUserpilotKey)
+	client := &http.Client{Transport: inProcess{
+		strings.TrimPrefix(fakeHeapURL, "http://"):      heap,
+		strings.TrimPrefix(fakeUserpilotURL, "http://"): userpilot,
+	}}
+	relayHandler := relay.NewHandler(cfg, relay.Deps{Client: client})
+	mux.Handle(relayPrefix, noStore(relayHandler))
 	mux.Handle(fakeHeapPrefix, noStore(http.StripPrefix(strings.TrimSuffix(fakeHeapPrefix, "/"), heap)))
+	mux.Handle(fakeUserpilotPrefix, noStore(http.StripPrefix(strings.TrimSuffix(fakeUserpilotPrefix, "/"), userpilot)))
+	mux.Handle(webhookSamplePath, noStore(webhookSample{relay: &http.Client{Transport: inProcess{relayHost: relayHandler}}}))
 	mux.HandleFunc(blockedCDN, func(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "blocked: the demo simulates an ad-blocker that blocks Heap's CDN", http.StatusNotFound)
 	})
@@ -69,18 +86,17 @@ func pageOrigins(addr net.Addr) []string {
 	}
 }
 
-// inProcess is an http.RoundTripper that serves requests for host with handler, without a network.
-type inProcess struct {
-	host    string
-	handler http.Handler
-}
+// inProcess is an http.RoundTripper that serves requests for each host with its handler, without
+// a network.
+type inProcess map[string]http.Handler
 
 func (t inProcess) RoundTrip(req *http.Request) (*http.Response, error) {
 	if req.Body != nil {
 		defer req.Body.Close()
 	}
-	if req.URL.Host != t.host {
-		return nil, fmt.Errorf("demo: no route to %s; only %s is served in process", req.URL.Host, t.host)
+	handler := t[req.URL.Host]
+	if handler == nil {
+		return nil, fmt.Errorf("demo: no route to %s; it is not served in process", req.URL.Host)
 	}
 	if err := req.Context().Err(); err != nil {
 		return nil, err
@@ -91,7 +107,7 @@ func (t inProcess) RoundTrip(req *http.Request) (*http.Response, error) {
 		in.Body = http.NoBody
 	}
 	rec := &recorder{header: http.Header{}}
-	t.handler.ServeHTTP(rec, in)
+	handler.ServeHTTP(rec, in)
 	if rec.status == 0 {
 		rec.status = http.StatusOK
 	}

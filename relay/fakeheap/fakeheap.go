@@ -7,8 +7,9 @@ import (
 	"io"
 	"mime"
 	"net/http"
-	"strings"
 	"sync"
+
+	"github.com/userpilot-heap-bridge/userpilot-heap-bridge/relay/internal/fakeserve"
 )
 
 // MaxBulkEvents is Heap's cap on events in one bulk track request.
@@ -33,11 +34,7 @@ type Snapshot struct {
 
 // Failure is the body of POST /_fail. Location, when set, goes on each of those answers, for
 // redirects.
-type Failure struct {
-	Statuses   []int  `json:"statuses"`
-	RetryAfter string `json:"retryAfter"`
-	Location   string `json:"location"`
-}
+type Failure = fakeserve.Failure
 
 // Server is the fake Heap API; it is safe for concurrent use.
 //
@@ -53,15 +50,13 @@ type Server struct {
 }
 
 // ScopePrefix starts an idempotency key that names a scope ("sc_<scope>:<rest>").
-const ScopePrefix = "sc_"
+const ScopePrefix = fakeserve.ScopePrefix
 
 // record is one scope's events, counters and queued failures.
 type record struct {
-	snap       Snapshot
-	keys       map[string]bool
-	fail       []int
-	retryAfter string
-	location   string
+	snap Snapshot
+	keys map[string]bool
+	fail fakeserve.Failures
 }
 
 // New returns a fake Heap that accepts only appID.
@@ -87,9 +82,7 @@ func (s *Server) Fail(retryAfter string, statuses ...int) { s.FailIn("", retryAf
 func (s *Server) FailIn(scope, retryAfter string, statuses ...int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	r := s.in(scope)
-	r.fail = append(r.fail, statuses...)
-	r.retryAfter = retryAfter
+	s.in(scope).fail.Add(retryAfter, statuses...)
 }
 
 // Redirect queues statuses (3xx) to answer the next track requests with, each with Location
@@ -100,9 +93,7 @@ func (s *Server) Redirect(location string, statuses ...int) { s.RedirectIn("", l
 func (s *Server) RedirectIn(scope, location string, statuses ...int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	r := s.in(scope)
-	r.fail = append(r.fail, statuses...)
-	r.location = location
+	s.in(scope).fail.Redirect(location, statuses...)
 }
 
 // Snapshot returns a copy of what the fake Heap received and stored.
@@ -138,45 +129,34 @@ func scopeOf(raw []byte) string {
 	if len(body.Events) > 0 {
 		key = body.Events[0].IdempotencyKey
 	}
-	rest, ok := strings.CutPrefix(key, ScopePrefix)
-	if !ok {
-		return ""
-	}
-	scope, _, ok := strings.Cut(rest, ":")
-	if !ok {
-		return ""
-	}
-	return scope
+	return fakeserve.ScopeOf(key)
 }
 
-// ServeHTTP serves POST /api/track and the control endpoints /_fail, /_events and /_reset; the
-// first two take ?scope= (default: the default scope), /_reset resets every scope.
+// ServeHTTP serves POST /api/track and the control endpoints (fakeserve.Controls) /_fail,
+// /_events and /_reset.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case r.URL.Path == "/api/track" && r.Method == http.MethodPost:
 		s.track(w, r)
-	case r.URL.Path == "/_fail" && r.Method == http.MethodPost:
-		var f Failure
-		if err := json.NewDecoder(r.Body).Decode(&f); err != nil {
-			http.Error(w, "bad /_fail body: "+err.Error(), http.StatusBadRequest)
-			return
-		}
-		scope := r.URL.Query().Get("scope")
-		s.FailIn(scope, f.RetryAfter, f.Statuses...)
-		if f.Location != "" {
-			s.RedirectIn(scope, f.Location)
-		}
-		w.WriteHeader(http.StatusNoContent)
-	case r.URL.Path == "/_events" && r.Method == http.MethodGet:
-		w.Header().Set("Content-Type", "application/json")
-		json.NewEncoder(w).Encode(s.SnapshotOf(r.URL.Query().Get("scope")))
-	case r.URL.Path == "/_reset" && r.Method == http.MethodPost:
-		s.Reset()
-		w.WriteHeader(http.StatusNoContent)
-	case r.URL.Path == "/api/track" || r.URL.Path == "/_fail" || r.URL.Path == "/_events" || r.URL.Path == "/_reset":
+	case s.controls().Serve(w, r):
+	case r.URL.Path == "/api/track":
 		http.Error(w, "Method not allowed", http.StatusMethodNotAllowed)
 	default:
 		http.NotFound(w, r)
+	}
+}
+
+// controls are the fake's control endpoints.
+func (s *Server) controls() fakeserve.Controls {
+	return fakeserve.Controls{
+		SnapshotPath: "/_events",
+		Fail: func(scope string, f Failure) {
+			s.mu.Lock()
+			defer s.mu.Unlock()
+			s.in(scope).fail.Apply(f)
+		},
+		Snapshot: func(scope string) any { return s.SnapshotOf(scope) },
+		Reset:    s.Reset,
 	}
 }
 
@@ -187,15 +167,7 @@ func (s *Server) track(w http.ResponseWriter, r *http.Request) {
 	defer s.mu.Unlock()
 	rec := s.in(scopeOf(raw))
 	rec.snap.Requests++
-	if len(rec.fail) > 0 {
-		status := rec.fail[0]
-		rec.fail = rec.fail[1:]
-		if rec.retryAfter != "" {
-			w.Header().Set("Retry-After", rec.retryAfter)
-		}
-		if rec.location != "" {
-			w.Header().Set("Location", rec.location)
-		}
+	if status := rec.fail.Next(w.Header()); status != 0 {
 		http.Error(w, http.StatusText(status), status)
 		return
 	}

@@ -175,3 +175,32 @@ test("demo: checklist, NPS and form buttons reach Heap through Userpilot's integ
   assert.deepEqual(errors, []);
   await context.close();
 });
+
+test('demo /segments.html: Heap\'s stand-in sends a signed segment webhook, the relay\'s Bulk Identify reaches the fake Userpilot API', async () => {
+  const reset = await fetch(origin + '/userpilot-api/_reset', { method: 'POST' });
+  assert.equal(reset.status, 204);
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  await page.goto(origin + '/');
+  await page.click('text=Heap segments to Userpilot, at the edge');
+  await page.waitForURL(/\/segments\.html$/, { timeout: TIMEOUT });
+  await page.fill('#segment-id', '77');
+  await page.fill('#add', 'alice, carol, guest');
+  await page.fill('#remove', 'bob');
+  await page.click('#send');
+  await page.waitForFunction(() => document.querySelectorAll('#bulk-identify tbody tr').length === 3, null, { timeout: TIMEOUT });
+  const rows = await page.$$eval('#bulk-identify tbody tr', (trs) => trs.map((tr) => [tr.cells[2].textContent, tr.cells[3].textContent]));
+  assert.deepEqual(rows, [
+    ['alice', '{"heap_segment_77":"true"}'], ['carol', '{"heap_segment_77":"true"}'], ['bob', '{"heap_segment_77":"false"}']
+  ]);
+  const answer = await page.textContent('#relay-answer');
+  assert.match(answer, /^HTTP 200\n/);
+  assert.deepEqual(JSON.parse(answer.slice(answer.indexOf('\n') + 1)).users, 3);
+  assert.match(answer, /"id": "guest"[\s\S]*invalid_identity/);
+  assert.match(await page.textContent('#webhook'), /^POST \/heap-relay\/v1\/heap\/segments\nHeap-Hash: ts:\d+,hmac:[0-9a-f]{64}\n/);
+  assert.match(await page.textContent('#userpilot-status'), /1 Bulk Identify request, 3 users taken; the last with Authorization: Token demo-userpilot-api-key, Content-Type: application\/json/);
+  assert.deepEqual(errors, []);
+  await context.close();
+});

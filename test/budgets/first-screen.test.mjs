@@ -77,5 +77,5 @@ test('every link to a section of the README lands on a heading', () => {
   const links = [...README.matchAll(/\]\(#([^)]+)\)/g)].map((m) => m[1]);
   assert.ok(links.length >= 15, 'the table of contents links its sections');
   assert.deepEqual(links.filter((a) => !anchors.has(a)), []);
-  assert.ok(anchors.has('two-way'), 'the README keeps a "Two-way" section');
+  assert.ok([...anchors].some((a) => a.startsWith('two-way')), 'the README keeps a "Two-way" section');
 });

@@ -19,8 +19,9 @@ import (
 	"github.com/userpilot-heap-bridge/userpilot-heap-bridge/wasm/edge/serve"
 )
 
-// maxHeapAnswerBytes is how much of Heap's answer the Worker reads; Heap answers with an empty body.
-const maxHeapAnswerBytes = 64 << 10
+// maxAnswerBytes is how much of an API's answer the Worker reads: Heap answers with an empty body,
+// Userpilot's Bulk Identify with a small job object.
+const maxAnswerBytes = 64 << 10
 
 func main() {
 	// syumai's wasm_exec.js hands Go the runtime context as the global "context".
@@ -37,8 +38,8 @@ func newHandler(env js.Value) http.Handler {
 	}
 	cfg.TrustCFConnectingIP = true // on Cloudflare it is the address that connected to Cloudflare
 	return withInstanceHealth(relay.NewHandler(cfg, relay.Deps{
-		// Manual: Heap's answer comes back as it is; the relay does not follow redirects.
-		Client: serve.Fetch{Redirect: serve.RedirectManual, MaxResponseBytes: maxHeapAnswerBytes},
+		// Manual: Heap's and Userpilot's answers come back as they are; the relay does not follow redirects.
+		Client: serve.Fetch{Redirect: serve.RedirectManual, MaxResponseBytes: maxAnswerBytes},
 		Store:  storeFrom(env.Get("RELAY_LIMITS")),
 	}))
 }

@@ -1,0 +1,176 @@
+package relay
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/userpilot-heap-bridge/userpilot-heap-bridge/bridge"
+)
+
+// POST /v1/heap/segments: Heap's segment.users.sync webhook becomes Userpilot Bulk Identify
+// requests that set heap_segment_<segment id> on each added ("true") or removed ("false") user
+// (CONTRACT §8).
+const (
+	segmentsPath          = "/v1/heap/segments"
+	bulkIdentifyPath      = "/v1/users/bulk_identify"
+	MaxBulkIdentifyUsers  = 1000 // users per Bulk Identify request
+	SegmentPropertyPrefix = "heap_segment_"
+)
+
+// Skip codes of POST /v1/heap/segments, the part of a reason before the colon.
+const (
+	CodeAddAndRemove = "add_and_remove"
+	// CodeInvalidIdentity (validate.go) is the other: an id the identity guard refuses.
+)
+
+// SegmentsAnswer is the 200 body of POST /v1/heap/segments: how many users Userpilot took, and
+// the ids that were not sent, each once, with why.
+type SegmentsAnswer struct {
+	Users   int       `json:"users"`
+	Skipped []Refusal `json:"skipped"`
+}
+
+// segmenter serves POST /v1/heap/segments.
+type segmenter struct {
+	secret  string
+	off     string // why the endpoint is not configured, or ""
+	maxBody int64
+	now     func() time.Time
+	api     upstream
+}
+
+// newSegmenter returns the segments endpoint for cfg (after withDefaults).
+func newSegmenter(cfg Config, deps Deps) segmenter {
+	var missing []string
+	if cfg.WebhookSecret == "" {
+		missing = append(missing, "HEAP_WEBHOOK_SECRET")
+	}
+	if cfg.UserpilotAPIKey == "" {
+		missing = append(missing, "USERPILOT_API_KEY")
+	}
+	off := ""
+	if len(missing) > 0 {
+		off = "POST " + segmentsPath + " is not configured: set " + strings.Join(missing, " and ") +
+			" (Worker secrets) to take Heap's segment webhook; POST " + eventsPath + " works without them"
+	}
+	return segmenter{
+		secret: cfg.WebhookSecret, off: off, maxBody: cfg.SegmentsMaxBodyBytes, now: deps.Now,
+		api: upstream{
+			service: "Userpilot", payload: "the users", urlVar: "USERPILOT_API_URL",
+			target:   cfg.UserpilotAPIURL + bulkIdentifyPath,
+			header:   http.Header{"Authorization": {"Token " + cfg.UserpilotAPIKey}},
+			deadline: cfg.UserpilotDeadline, client: deps.Client, now: deps.Now, sleep: deps.Sleep,
+		},
+	}
+}
+
+// serve checks in order: configured, size, signature, shape; then sends the users to Userpilot
+// in requests of at most MaxBulkIdentifyUsers, one after the other, and answers 200 only once
+// Userpilot took every request.
+func (s *segmenter) serve(w http.ResponseWriter, r *http.Request) {
+	start := s.now()
+	if s.off != "" {
+		writeError(w, http.StatusNotFound, s.off)
+		return
+	}
+	body, ok := readBody(w, r, s.maxBody, "Heap's segment webhook pages are not expected to be larger")
+	if !ok {
+		return
+	}
+	if why := checkHeapHash(r.Header.Values(heapHashHeader), s.secret, body, start); why != "" {
+		writeError(w, http.StatusForbidden, why)
+		return
+	}
+	sync, err := DecodeSegmentSync(body)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	users, skipped := membership(sync)
+	b := &budget{start: start}
+	for from := 0; from < len(users); from += MaxBulkIdentifyUsers {
+		chunk := users[from:min(from+MaxBulkIdentifyUsers, len(users))]
+		payload, err := json.Marshal(bulkIdentify{Users: chunk})
+		if err != nil {
+			writeError(w, http.StatusInternalServerError, "cannot encode the Bulk Identify body: "+err.Error())
+			return
+		}
+		which := fmt.Sprintf("users %d to %d of %d", from+1, from+len(chunk), len(users))
+		if from > 0 {
+			which += fmt.Sprintf(" (Userpilot took the %d before them; a retry sets the same values again)", from)
+		}
+		out := s.api.send(r.Context(), b, payload)
+		switch {
+		case out.failure != "":
+			w.Header().Set("Retry-After", seconds(out.retryAfter))
+			writeError(w, http.StatusServiceUnavailable, "Userpilot's API did not take the Bulk Identify of "+which+": "+out.failure)
+			return
+		case out.rejected != 0:
+			writeError(w, http.StatusBadGateway, "Userpilot's API refused the Bulk Identify of "+which+": HTTP "+
+				strconv.Itoa(out.rejected)+answerDetail(out.detail))
+			return
+		}
+	}
+	writeJSON(w, http.StatusOK, SegmentsAnswer{Users: len(users), Skipped: skipped})
+}
+
+// answerDetail quotes the start of an API's answer for a message, or gives "" for an empty one.
+func answerDetail(d string) string {
+	if d = strings.TrimSpace(d); d == "" {
+		return ""
+	}
+	return " " + label(d)
+}
+
+// bulkIdentify is the body of Userpilot's Bulk Identify (research/two-way.md §5).
+type bulkIdentify struct {
+	Users []bulkUser `json:"users"`
+}
+
+// bulkUser is one user of bulkIdentify.
+type bulkUser struct {
+	UserID   string            `json:"user_id"`
+	Metadata map[string]string `json:"metadata"`
+}
+
+// membership turns one page of a sync into Bulk Identify users (added ones first, then removed
+// ones, each id once, in the body's order) and the ids skipped: those the identity guard refuses
+// and those both added and removed, which the page does not settle.
+func membership(sync SegmentSync) ([]bulkUser, []Refusal) {
+	key := SegmentPropertyPrefix + strconv.FormatInt(sync.SegmentID, 10)
+	value := map[string]string{}
+	var order []string
+	for _, list := range []struct {
+		ids []string
+		in  string
+	}{{sync.Add, "true"}, {sync.Remove, "false"}} {
+		for _, id := range list.ids {
+			switch v, seen := value[id]; {
+			case !seen:
+				value[id] = list.in
+				order = append(order, id)
+			case v != list.in:
+				value[id] = CodeAddAndRemove
+			}
+		}
+	}
+	users := []bulkUser{}
+	skipped := []Refusal{}
+	for _, id := range order {
+		if value[id] == CodeAddAndRemove {
+			skipped = append(skipped, Refusal{ID: id, Reason: CodeAddAndRemove + ": the page both adds the user to segment " +
+				strconv.FormatInt(sync.SegmentID, 10) + " and removes it, so the relay cannot tell which holds"})
+			continue
+		}
+		if _, why := bridge.CheckIdentity(bridge.Str(id)); why != "" { // the page's own guard
+			skipped = append(skipped, Refusal{ID: id, Reason: CodeInvalidIdentity + ": user id " + why})
+			continue
+		}
+		users = append(users, bulkUser{UserID: id, Metadata: map[string]string{key: value[id]}})
+	}
+	return users, skipped
+}
