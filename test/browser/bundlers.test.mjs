@@ -17,22 +17,16 @@ import { test, useBrowser, waitForAll, waitForUserpilot, waitForHeap, finalCalls
 import { heapSnippet } from './pages.mjs';
 import { ROOT, DIST, startServer } from './server.mjs';
 import { installPackage, tempDir } from '../package/install.mjs';
+import { codeBlock } from '../readme.mjs';
 import * as heap from './expect.mjs';
 
 const h = useBrowser();
 const apps = [];
 after(() => { for (const dir of apps) fs.rmSync(dir, { recursive: true, force: true }); });
 
-const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
-const blocks = [...readme.matchAll(/```(\w*)\n([\s\S]*?)```/g)].map((m) => m[2]);
-const block = (start) => {
-  const b = blocks.find((code) => code.startsWith(start));
-  assert.ok(b, `the README has a code block starting "${start}"`);
-  return b;
-};
-const ENTRY = block('// your entry point: the bridge first, then Userpilot\n');
-const ESBUILD = block('esbuild src/index.js');
-const WEBPACK_CONFIG = block('// webpack.config.js');
+const ENTRY = codeBlock('// your entry point: the bridge first, then Userpilot\n');
+const ESBUILD = codeBlock('esbuild src/index.js');
+const WEBPACK_CONFIG = codeBlock('// webpack.config.js');
 
 // The app: the README's entry point, then what a test needs (a user, and a handle on the import).
 function appCode({ settings } = {}) {

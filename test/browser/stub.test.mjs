@@ -2,20 +2,15 @@
 // before the loader runs are queued and replayed in order; the stub's ready() settles with the
 // real one; a reference kept to the stub keeps working; the stub leaves a running bridge alone.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { test, useBrowser, waitForAll, waitForUserpilot, waitForHeap, finalCalls, settle, heapCalls, bridgeStats, assertIdle, assertNoPageErrors, TIMEOUT } from './harness.mjs';
 import { document, script, userpilotSnippet, heapSnippet, bridgeTag, identify, BRIDGE_SRC } from './pages.mjs';
-import { ROOT } from './server.mjs';
+import { codeBlock } from '../readme.mjs';
 import * as heap from './expect.mjs';
 
 const h = useBrowser();
 
 // The README's two lines: the stub, then the tag (pointed at this server's dist/).
-const readme = readFileSync(path.join(ROOT, 'README.md'), 'utf8');
-const block = readme.split('```').find((b) => b.startsWith('html\n<script>!function(w,q){w.UserpilotHeapBridge||'));
-assert.ok(block, 'the README shows the stub snippet');
-const [STUB, TAG] = block.slice('html\n'.length).trim().split('\n');
+const [STUB, TAG] = codeBlock('<script>!function(w,q){w.UserpilotHeapBridge||').trim().split('\n');
 assert.equal(TAG, '<script src="/assets/userpilot-heap-bridge.js" async></script>', "the README's second line is the tag");
 const README_TAG = TAG.replace('/assets/userpilot-heap-bridge.js', BRIDGE_SRC);
 

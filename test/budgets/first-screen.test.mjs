@@ -8,12 +8,11 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { sizesOf } from '../../bench/measure.mjs';
+import { README, codeBlocks } from '../readme.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const README = readFileSync(path.join(ROOT, 'README.md'), 'utf8');
 const budgets = JSON.parse(readFileSync(path.join(ROOT, 'budgets.json'), 'utf8')).brotli;
 const firstScreen = README.slice(0, README.indexOf('\n## Contents\n'));
-const codeBlocks = (text) => [...text.matchAll(/```(\w*)\n([\s\S]*?)```/g)].map((m) => ({ lang: m[1], code: m[2] }));
 
 test('the first screen is short and ends at the table of contents', () => {
   assert.ok(firstScreen.length > 0 && README.includes('\n## Contents\n'), 'the README has a "## Contents" heading');
@@ -64,7 +63,7 @@ test('the install code on the first screen is under 20 lines, and the npm snippe
   const lines = blocks.reduce((n, b) => n + b.code.trim().split('\n').length, 0);
   assert.ok(lines < 20, `${lines} lines of install code`);
   assert.match(blocks[0].code, /^<script>window\.userpilotHeapBridgeSettings = .*<\/script>\n<script src="\/assets\/userpilot-heap-bridge\.js"><\/script>\n$/);
-  const bundlerBlock = codeBlocks(README).find((b) => b.code.startsWith('// your entry point: the bridge first, then Userpilot\n'));
+  const bundlerBlock = codeBlocks().find((b) => b.code.startsWith('// your entry point: the bridge first, then Userpilot\n'));
   assert.ok(bundlerBlock, 'the bundler section has the entry point snippet');
   assert.equal(bundlerBlock.code.replace(/^\/\/.*\n/, ''), blocks[1].code);
 });

@@ -5,10 +5,9 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { DIST, ROOT } from '../browser/server.mjs';
 
-export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-export const DIST = path.resolve(process.env.BRIDGE_DIST || path.join(ROOT, 'dist'));
+export { DIST, ROOT };
 
 // tempDir makes a folder under the system's temporary directory; remove it with fs.rmSync.
 export const tempDir = (name) => fs.mkdtempSync(path.join(os.tmpdir(), `uhb-${name}-`));
