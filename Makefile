@@ -15,7 +15,7 @@ $(DIST)/userpilot-heap-bridge.wasm: $(shell find bridge wasm -name '*.go' -not -
 	GOOS=js GOARCH=wasm $(GO) build $(GOFLAGS_WASM) -o $@ ./wasm/cmd/userpilot-heap-bridge
 
 # The loader carries the module's and the worker script's names and SRI hashes, so it is built
-# after the module; esbuild (npm) minifies both scripts.
+# after the module; terser (npm) minifies both scripts.
 $(DIST)/userpilot-heap-bridge.js: js/loader.js js/worker.js js/build.mjs js/index.mjs js/index.cjs js/server.cjs js/wasm-url.mjs js/index.d.ts js/index.d.cts js/package.json README.md LICENSE CHANGELOG.md $(WASM_EXEC)/wasm_exec.js $(DIST)/userpilot-heap-bridge.wasm
 	@mkdir -p $(DIST)
 	node js/build.mjs --wasm-exec $(WASM_EXEC)/wasm_exec.js --wasm $(DIST)/userpilot-heap-bridge.wasm --out $(DIST)
@@ -27,7 +27,7 @@ deps-chromium:
 	@test -x $(CHROMIUM) || { echo "installing chromium with apt-get"; apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } || { echo "could not install chromium with apt-get; install it so that $(CHROMIUM) exists" >&2; exit 1; }
 
 deps-node:
-	@test -d node_modules/playwright-core -a -d node_modules/userpilot -a -d node_modules/workerd -a -d node_modules/esbuild \
+	@test -d node_modules/playwright-core -a -d node_modules/userpilot -a -d node_modules/workerd -a -d node_modules/esbuild -a -d node_modules/terser \
 		-a -d node_modules/vite -a -d node_modules/webpack -a -d node_modules/typescript || npm ci --no-audit --no-fund
 
 test: deps build test-budgets test-package test-go test-wasm test-browser test-examples test-relay

@@ -1,6 +1,10 @@
 package bridge
 
-import "errors"
+import (
+	"errors"
+	"math/rand/v2"
+	"strconv"
+)
 
 // Engine is everything the Go module does, as one pure function the loader calls once per batch:
 // a message of what happened in the page in, an answer of what to do out (message.go, answer.go).
@@ -33,6 +37,9 @@ func NewEngine(init string) *Engine {
 	e := &Engine{core: New(settings)}
 	if err != nil {
 		e.core.Warn("init", "internal: the loader's settings could not be read ("+err.Error()+"); using the defaults")
+	}
+	if p.session == "" {
+		p.session = newSession()
 	}
 	e.core.SetPage(p.session, p.origin, p.started)
 	for _, msg := range problems {
@@ -204,4 +211,14 @@ func (e *Engine) standbyChanged(sb []RelayBatch) bool {
 	}
 	e.standby = sig
 	return true
+}
+
+// newSession returns 16 random hex digits, the prefix of this page's event ids (the relay's
+// idempotency keys). The runtime seeds its generator from the browser's crypto.getRandomValues.
+func newSession() string {
+	s := strconv.FormatUint(rand.Uint64(), 16)
+	for len(s) < 16 {
+		s = "0" + s
+	}
+	return s
 }

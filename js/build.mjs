@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import { copyFileSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { transformSync } from 'esbuild';
+import { minify as terser } from 'terser';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const args = Object.fromEntries(process.argv.slice(2).reduce((pairs, a, i, all) => {
@@ -23,9 +23,10 @@ if (!args['wasm-exec'] || !args.wasm || !args.out) {
 const die = (msg) => { console.error(`build.mjs: ${msg}`); process.exit(1); };
 const sri = (bytes) => 'sha384-' + createHash('sha384').update(bytes).digest('base64');
 const short = (bytes) => createHash('sha384').update(bytes).digest('hex').slice(0, 12);
-// minify keeps the leading /*! license */ comment; the browser target is what the loader needs
-// (Proxy, WeakMap, Promise), so esbuild changes no syntax.
-const minify = (code) => transformSync(code, { minify: true, target: 'es2017', legalComments: 'inline' }).code;
+// minify keeps the leading /*! license */ comment. Terser, with its safe transforms only (no
+// unsafe, no pure_getters: the loader reads page objects whose getters may throw), makes the
+// loader about 3% smaller after brotli than esbuild does; the budget is tight (budgets.json).
+const minify = async (code) => (await terser(code, { ecma: 2017, compress: { passes: 2 }, mangle: true, format: { comments: /^!/ } })).code;
 
 const pkg = JSON.parse(readFileSync(join(here, 'package.json'), 'utf8'));
 const out = args.out;
@@ -74,7 +75,7 @@ const fill = (template, marks, values) => {
 // The worker script does not name the module (the loader passes its URL), so one copy serves both loaders.
 const workerTemplate = readFileSync(join(here, 'worker.js'), 'utf8');
 distinctNames('js/worker.js', workerTemplate);
-const worker = minify(fill(workerTemplate, ['/*__WASM_EXEC__*/null', '__VERSION__'], {
+const worker = await minify(fill(workerTemplate, ['/*__WASM_EXEC__*/null', '__VERSION__'], {
   '/*__WASM_EXEC__*/null': `function (globalThis) {\n${runtime}\nreturn globalThis.Go;\n}`,
   __VERSION__: pkg.version,
 }));
@@ -83,7 +84,7 @@ const workerName = `${base}.worker.js`;
 const loaderTemplate = readFileSync(join(here, 'loader.js'), 'utf8');
 distinctNames('js/loader.js', loaderTemplate);
 const loaderMarks = ['__WASM_FILE__', '__WASM_INTEGRITY__', '__WORKER_FILE__', '__WORKER_INTEGRITY__', '__VERSION__'];
-const loaderFor = (wasmFile, workerFile) => minify(fill(loaderTemplate, loaderMarks, {
+const loaderFor = async (wasmFile, workerFile) => minify(fill(loaderTemplate, loaderMarks, {
   __VERSION__: pkg.version,
   __WASM_FILE__: wasmFile,
   __WASM_INTEGRITY__: sri(wasm),
@@ -96,13 +97,13 @@ for (const f of readdirSync(out)) {
   if (/^userpilot-heap-bridge\.[0-9a-f]{12}(\.worker)?\.(js|wasm)$/.test(f)) rmSync(join(out, f));
 }
 writeFileSync(join(out, workerName), worker);
-const loader = loaderFor(wasmName, workerName);
+const loader = await loaderFor(wasmName, workerName);
 writeFileSync(join(out, `${base}.js`), loader);
 const hashedWasm = `${base}.${short(wasm)}.wasm`;
 copyFileSync(args.wasm, join(out, hashedWasm));
 const hashedWorker = `${base}.${short(Buffer.from(worker))}.worker.js`;
 writeFileSync(join(out, hashedWorker), worker);
-const hashedLoaderText = loaderFor(hashedWasm, hashedWorker);
+const hashedLoaderText = await loaderFor(hashedWasm, hashedWorker);
 const hashedLoader = `${base}.${short(Buffer.from(hashedLoaderText))}.js`;
 writeFileSync(join(out, hashedLoader), hashedLoaderText);
 

@@ -353,11 +353,10 @@
 
   // ---- the bridge as Userpilot's Heap interface (userpilotSettings.integrations_interfaces.heap) ----
   // Every method the classic and heap.js 5 snippets stub; calls become entries for Go.
-  var HEAP_METHODS = ['track', 'identify', 'identifyHashed', 'resetIdentity', 'addUserProperties',
-    'addEventProperties', 'removeEventProperty', 'clearEventProperties', 'setEventProperties',
-    'unsetEventProperty', 'addAccountProperties', 'init', 'startTracking', 'stopTracking',
-    'addAdapter', 'addTransformer', 'addTransformerFn', 'addPageviewProperties',
-    'removePageviewProperty', 'clearPageviewProperties', 'trackPageview'];
+  var HEAP_METHODS = ('track identify identifyHashed resetIdentity addUserProperties addEventProperties ' +
+    'removeEventProperty clearEventProperties setEventProperties unsetEventProperty addAccountProperties ' +
+    'init startTracking stopTracking addAdapter addTransformer addTransformerFn addPageviewProperties ' +
+    'removePageviewProperty clearPageviewProperties trackPageview').split(' ');
   // Getters and readiness hooks read the live Heap; they carry no data to forward.
   var HEAP_PASSTHROUGH = ['getSessionId', 'getUserId', 'getIdentity', 'onReady'];
   var heapTarget = null; // a Heap instance the page gave Userpilot that is not window.heap
@@ -743,12 +742,18 @@
     return n;
   }
 
+  // zeroStats are the counters before the module's first answer, in the module's order.
+  function zeroStats() {
+    var s = {};
+    'received forwarded dropped duplicates identifies resets pending relayed relaying identityRejected truncated'.split(' ').forEach(function (k) { s[k] = 0; });
+    'dropReasons propertyDrops events interfaceIgnored'.split(' ').forEach(function (k) { s[k] = {}; });
+    return s;
+  }
+
   // stats are the module's counters from its last answer, plus what the loader holds: events not
   // yet answered count as received and pending, those that can never be answered as dropped.
   function stats() {
-    var s = lastStats ? JSON.parse(JSON.stringify(lastStats)) : { received: 0, forwarded: 0, dropped: 0,
-      duplicates: 0, identifies: 0, resets: 0, pending: 0, relayed: 0, relaying: 0, identityRejected: 0,
-      truncated: 0, dropReasons: {}, propertyDrops: {}, events: {}, interfaceIgnored: {} };
+    var s = lastStats ? JSON.parse(JSON.stringify(lastStats)) : zeroStats();
     var waiting = waitingEvents();
     function unmade(list, track) {
       list.forEach(function (u) {
@@ -858,12 +863,6 @@
   }
 
   // ---- the edge relay's transport; Go decides what goes and settles each answer ----
-  function sessionId() {
-    var bytes = new Uint8Array(8), out = '';
-    try { crypto.getRandomValues(bytes); } catch (e) { for (var i = 0; i < 8; i++) bytes[i] = Math.random() * 256; }
-    for (var j = 0; j < 8; j++) out += (bytes[j] < 16 ? '0' : '') + bytes[j].toString(16);
-    return out;
-  }
 
   function pageTimeOrigin() {
     return win.performance && performance.timeOrigin ? performance.timeOrigin : Date.now() - now();
@@ -925,7 +924,9 @@
   var WASM_FILE = '__WASM_FILE__', WASM_INTEGRITY = '__WASM_INTEGRITY__';
   var WORKER_FILE = '__WORKER_FILE__', WORKER_INTEGRITY = '__WORKER_INTEGRITY__';
   var WORKER_START_MS = 5000; // a worker that has not run its script by then is given up
-  var page = { session: sessionId(), timeOrigin: pageTimeOrigin(), started: now() };
+  var NOT_FORWARDED = '; Userpilot events are not forwarded to Heap on this page';
+  var workerAdvice = ''; // what to do about a module the worker could not load
+  var page = { timeOrigin: pageTimeOrigin(), started: now() };
 
   function fileUrl(key, file) {
     var s = setting(rawSettings, key);
@@ -934,7 +935,7 @@
   }
 
   function initText() {
-    return JSON.stringify([snapshot(rawSettings), page.session, page.timeOrigin, page.started]);
+    return JSON.stringify([snapshot(rawSettings), '', page.timeOrigin, page.started]); // '': the module picks the session
   }
 
   // attach starts talking to a running module: the queue goes first, and ready() resolves once the
@@ -957,9 +958,8 @@
     started = true;
     var mode = setting(rawSettings, 'thread');
     if (mode === 'main' || typeof Worker !== 'function') return startMain('');
-    var url = fileUrl('workerUrl', WORKER_FILE);
     startWorker(function (cause) {
-      if (mode === 'worker') return fail(new Error(PREFIX + 'could not run the module in a Web Worker: ' + cause + '; Userpilot events are not forwarded to Heap on this page' + advice(cause, fileUrl('wasmUrl', WASM_FILE), url)));
+      if (mode === 'worker') return fail(new Error(PREFIX + 'could not run the module in a Web Worker: ' + cause + NOT_FORWARDED + workerAdvice));
       console.info(PREFIX + 'running on the main thread: ' + cause);
       startMain(cause);
     });
@@ -1001,7 +1001,7 @@
         attach({ post: function (text) { w.postMessage(text); } }, 'worker');
       }
       if (d.t === 'fail') {
-        if (!up) return giveUp('the module did not load in the worker: ' + d.message);
+        if (!up) { workerAdvice = d.advice || ''; return giveUp('the module did not load in the worker: ' + d.message); }
         fail(new Error(PREFIX + 'the module stopped: ' + d.message));
       }
       if (d.t === 'exit') fail(new Error(PREFIX + 'the module exited'));
@@ -1019,8 +1019,8 @@
       tag.src = url;
       if (WORKER_INTEGRITY) { tag.integrity = WORKER_INTEGRITY; tag.crossOrigin = 'anonymous'; }
       tag.addEventListener('userpilot-heap-bridge-runtime', function (e) {
-        var step = null, scope = makeScope({ fs: undefined, process: undefined, path: undefined, Go: undefined });
-        e.detail(scope, wasm, WASM_INTEGRITY, {
+        var step = null;
+        e.detail(win, wasm, WASM_INTEGRITY, {
           init: initText(),
           attach: function (f) {
             step = f;
@@ -1029,43 +1029,23 @@
           fail: function (message) { failed(new Error(message)); }
         }, function () { fail(new Error(PREFIX + 'the module exited')); }).catch(failed);
       });
-      tag.onerror = function () { failed(new Error('could not load the worker script ' + url + ' (missing, refused by the Content-Security-Policy, or not the file this loader was built with)')); };
+      tag.onerror = function () {
+        var e = new Error('could not load the worker script ' + url + ' (missing, refused by the Content-Security-Policy, or not the file this loader was built with)');
+        e.advice = '. Check that ' + url + ' is served: copy dist/ whole (the .js, .worker.js and .wasm side by side), or set userpilotHeapBridgeSettings.workerUrl to where the .worker.js is';
+        failed(e);
+      };
       (document.head || document.documentElement).appendChild(tag);
     } catch (e) {
       failed(e);
     }
   }
 
-  function makeScope(own) {
-    return new Proxy(own, {
-      get: function (t, k) { return Object.prototype.hasOwnProperty.call(t, k) ? t[k] : win[k]; },
-      set: function (t, k, v) { t[k] = v; return true; },
-      has: function (t, k) { return k in t || k in win; },
-      deleteProperty: function (t, k) { delete t[k]; return true; }
-    });
-  }
-
+  // loadError says the module could not load from url and why (the worker script's explain()),
+  // then, once, what to do.
   function loadError(url, e, workerCause) {
-    var msg = errorText(e, 400);
-    if (/Content Security Policy|unsafe-eval|wasm-eval/i.test(msg)) {
-      msg += " (the page's Content-Security-Policy must allow script-src 'wasm-unsafe-eval')";
-    } else if (/Failed to fetch/i.test(msg) && new URL(url).origin !== location.origin) {
-      msg += ' (a module on another origin must be served with Access-Control-Allow-Origin; CORS)';
-    }
-    return new Error(PREFIX + 'could not load the module from ' + url + ': ' + msg +
-      (workerCause ? ' (in a worker: ' + workerCause + ')' : '') + '; Userpilot events are not forwarded to Heap on this page' +
-      advice(msg + ' ' + workerCause, url, fileUrl('workerUrl', WORKER_FILE)));
+    return new Error(PREFIX + 'could not load the module from ' + url + ': ' + errorText(e, 400) +
+      (workerCause ? ' (in a worker: ' + workerCause + ')' : '') + NOT_FORWARDED + (e.advice || workerAdvice));
   }
-
-  // advice says what to do about a module or worker script that is not where the loader looks.
-  function advice(msg, wasm, worker) {
-    var whole = ': copy dist/ whole (the .js, .worker.js and .wasm side by side), or set userpilotHeapBridgeSettings.';
-    if (/text\/html/.test(msg)) return '. ' + wasm + " answers with a web page, as a single-page app's fallback does: serve the .wasm there, or set userpilotHeapBridgeSettings.wasmUrl to where it is";
-    if (/HTTP 404/.test(msg)) return '. Nothing is served at ' + wasm + whole + 'wasmUrl to where the .wasm is';
-    if (/could not load the worker script/.test(msg)) return '. Check that ' + worker + ' is served' + whole + 'workerUrl to where the .worker.js is';
-    return '';
-  }
-
 
   // scheduleStart applies the load setting: "eager" now, "idle" when the browser is idle,
   // "first-event" when the first Userpilot event arrives (see deliver).

@@ -49,6 +49,24 @@
     };
   }
 
+  // explain turns a failure to load the module from url into an Error that says what went wrong and
+  // what to do: its message names the cause, its advice (said once, at the end) the remedy.
+  function explain(url, err) {
+    var msg = errorText(err), advice = '', whole = ': copy dist/ whole (the .js, .worker.js and .wasm side by side), or set userpilotHeapBridgeSettings.wasmUrl to where the .wasm is';
+    if (/Content Security Policy|unsafe-eval|wasm-eval/i.test(msg)) {
+      msg += " (the page's Content-Security-Policy must allow script-src 'wasm-unsafe-eval')";
+    } else if (/Failed to fetch/i.test(msg) && new URL(url).origin !== location.origin) {
+      msg += ' (a module on another origin must be served with Access-Control-Allow-Origin; CORS)';
+    } else if (/text\/html/.test(msg)) {
+      advice = '. ' + url + " answers with a web page, as a single-page app's fallback does: serve the .wasm there, or set userpilotHeapBridgeSettings.wasmUrl to where it is";
+    } else if (/HTTP 404/.test(msg)) {
+      advice = '. Nothing is served at ' + url + whole;
+    }
+    var e = new Error(msg);
+    e.advice = advice;
+    return e;
+  }
+
   // run starts the module in scope: the module reads scope.userpilotHeapBridgeBoot.init and calls
   // attach(step) once it runs, or fail(message).
   function run(scope, url, integrity, boot, exited) {
@@ -57,13 +75,28 @@
     var go = new Go();
     return load(url, integrity, go.importObject).then(function (result) {
       go.run(result.instance).then(exited, exited);
-    });
+    }, function (err) { throw explain(url, err); });
   }
 
   if (typeof document !== 'undefined') {
-    // A page script: hand the runtime to the loader that added this tag.
+    // A page script (the main-thread fallback): hand the loader that added this tag a start that
+    // runs the module against a private scope, so Go's globals (Go, fs, process, path) never land
+    // on the page's window.
     var tag = document.currentScript;
-    if (tag) tag.dispatchEvent(new CustomEvent('userpilot-heap-bridge-runtime', { detail: run }));
+    if (tag) {
+      tag.dispatchEvent(new CustomEvent('userpilot-heap-bridge-runtime', {
+        detail: function (win, url, integrity, boot, exited) {
+          var own = { fs: undefined, process: undefined, path: undefined, Go: undefined };
+          var scope = new Proxy(own, {
+            get: function (t, k) { return Object.prototype.hasOwnProperty.call(t, k) ? t[k] : win[k]; },
+            set: function (t, k, v) { t[k] = v; return true; },
+            has: function (t, k) { return k in t || k in win; },
+            deleteProperty: function (t, k) { delete t[k]; return true; }
+          });
+          return run(scope, url, integrity, boot, exited);
+        }
+      }));
+    }
     return;
   }
 
@@ -82,7 +115,7 @@
         attach: function (f) { step = f; self.postMessage({ t: 'ready' }); },
         fail: function (message) { self.postMessage({ t: 'fail', message: String(message) }); }
       }, function () { self.postMessage({ t: 'exit' }); }).catch(function (err) {
-        self.postMessage({ t: 'fail', message: errorText(err), load: true });
+        self.postMessage({ t: 'fail', message: err.message, advice: err.advice, load: true });
       });
     }
   };
