@@ -56,6 +56,37 @@
     });
   };
 
+  // The app's own Heap calls; the bridge mirrors some of them to Userpilot (toUserpilot).
+  var plans = ["pro", "team", "enterprise"], nextPlan = 0;
+  $("app-plan").onclick = function () { heap.track("Plan upgraded", { plan: plans[nextPlan++ % plans.length], seats: 5, trial: false }); };
+  // The user properties carry the plan last upgraded to.
+  // The user properties carry the plan last upgraded to.
+  $("app-props").onclick = function () { heap.addUserProperties({ plan: plans[(nextPlan + 2) % plans.length], company: { size: 40 } }); };
+  $("app-other").onclick = function () { heap.track("Clicked logo"); };
+
+  // What Userpilot received from the mirror: tracks named with the prefix, identifies with heap_ keys.
+  var shownUserpilot = -1;
+  function showUserpilotCalls() {
+    if (!userpilotStandIn.loaded) return;
+    var calls = userpilotStandIn.state().calls.filter(function (c) {
+      if (c.method === "track") return typeof c.args[0] === "string" && c.args[0].indexOf("Heap: ") === 0;
+      return c.method === "identify" && c.args[1] && Object.keys(c.args[1]).some(function (k) { return k.indexOf("heap_") === 0; });
+    });
+    if (calls.length === shownUserpilot) return;
+    shownUserpilot = calls.length;
+    var body = $("userpilot-calls").tBodies[0];
+    body.textContent = "";
+    calls.forEach(function (c, i) {
+      var row = body.insertRow();
+      [String(i + 1), "userpilot." + c.method, c.args.map(function (a) { return JSON.stringify(a); }).join(", ")].forEach(function (text) {
+        row.insertCell().textContent = text;
+      });
+    });
+    $("userpilot-calls-status").textContent = calls.length + " call" + (calls.length === 1 ? "" : "s") +
+      " from the app's Heap calls. Before identify() they wait; after anonymous() they are dropped and counted.";
+  }
+  setInterval(showUserpilotCalls, 500);
+
   // The counters in a fixed order, each with what it means; counters this page does not know yet
   // follow in name order.
   var COUNTERS = [
@@ -75,6 +106,7 @@
     ["propertyDrops", "properties left out, by reason"],
     ["events", "events forwarded, by the name Heap received"],
     ["interfaceIgnored", "Heap methods Userpilot called that the bridge does not forward"],
+    ["toUserpilot", "the app's own Heap calls mirrored to Userpilot: received, forwarded, dropped, pending"],
     ["failure", "why the module could not load"]
   ];
 

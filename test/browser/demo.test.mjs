@@ -176,6 +176,24 @@ test("demo: checklist, NPS and form buttons reach Heap through Userpilot's integ
   await context.close();
 });
 
+test("demo: the app's Heap calls named in toUserpilot appear in the Userpilot panel once; others and the bridge's own do not", async () => {
+  const { context, page, errors } = await runFlow('/');
+  await page.click('#app-plan');
+  await page.click('#app-other');
+  await page.click('#app-props');
+  await page.waitForFunction(() => document.querySelectorAll('#userpilot-calls tbody tr').length >= 2, null, { timeout: TIMEOUT });
+  await page.waitForTimeout(600); // one more refresh of the panel: nothing else comes
+  const rows = await page.$$eval('#userpilot-calls tbody tr', (trs) => trs.map((tr) => [tr.cells[1].textContent, JSON.parse(`[${tr.cells[2].textContent}]`)]));
+  assert.deepEqual(rows, [
+    ['userpilot.track', ['Heap: Plan upgraded', { plan: 'pro', seats: 5, trial: 'false' }]],
+    ['userpilot.identify', ['alice', { heap_plan: 'pro', 'heap_company.size': 40 }]], // the plan last upgraded to
+  ]);
+  assert.equal(await counter(page, 'toUserpilot'),
+    'dropReasons: not_listed: 1\ndropped: 1\nforwarded: 2\nidentityMismatch: 0\npending: 0\npropertyDrops: none\nreceived: 3');
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
 test('demo /segments.html: Heap\'s stand-in sends a signed segment webhook, the relay\'s Bulk Identify reaches the fake Userpilot API', async () => {
   const reset = await fetch(origin + '/userpilot-api/_reset', { method: 'POST' });
   assert.equal(reset.status, 204);
