@@ -115,47 +115,55 @@ func (r *jsonReader) int() (int, error) {
 	return int(f), nil
 }
 
-// str reads a JSON string. A lone UTF-16 surrogate becomes U+FFFD, as the browser's TextEncoder
-// would make it.
+// str reads a JSON string.
 func (r *jsonReader) str() (string, error) {
-	if err := r.expect('"'); err != nil {
-		return "", err
+	r.space()
+	out, next, ok := UnquoteJSON(r.s, r.i)
+	if !ok {
+		return "", r.fail("expected a string")
 	}
-	start := r.i
-	for r.i < len(r.s) { // fast path: no escapes
-		c := r.s[r.i]
+	r.i = next
+	return out, nil
+}
+
+// UnquoteJSON reads the JSON string that starts at s[i] (a '"') as encoding/json does: escapes
+// decoded, invalid UTF-8 and lone UTF-16 surrogates as U+FFFD (what the browser's TextEncoder makes
+// of a lone surrogate). It returns the string and where it ends, or false for malformed input. The
+// page's message reader and the relay's one-pass decoder both use it.
+func UnquoteJSON(s string, i int) (string, int, bool) {
+	if i >= len(s) || s[i] != '"' {
+		return "", i, false
+	}
+	i++
+	start := i
+	for i < len(s) { // fast path: no escapes
+		c := s[i]
 		if c == '"' {
-			out := r.s[start:r.i]
-			r.i++
-			if !utf8.ValidString(out) {
-				return validUTF8(out), nil
-			}
-			return out, nil
+			return validUTF8(s[start:i]), i + 1, true
 		}
 		if c == '\\' || c < 0x20 {
 			break
 		}
-		r.i++
+		i++
 	}
-	b := []byte(r.s[start:r.i])
-	for r.i < len(r.s) {
-		c := r.s[r.i]
+	b := []byte(s[start:i])
+	for i < len(s) {
+		c := s[i]
 		switch {
 		case c == '"':
-			r.i++
-			return validUTF8(string(b)), nil
+			return validUTF8(string(b)), i + 1, true
 		case c < 0x20:
-			return "", r.fail("control character in a string")
+			return "", i, false
 		case c != '\\':
 			b = append(b, c)
-			r.i++
+			i++
 			continue
 		}
-		if r.i+1 >= len(r.s) {
+		if i+1 >= len(s) {
 			break
 		}
-		e := r.s[r.i+1]
-		r.i += 2
+		e := s[i+1]
+		i += 2
 		switch e {
 		case '"', '\\', '/':
 			b = append(b, e)
@@ -170,37 +178,36 @@ func (r *jsonReader) str() (string, error) {
 		case 't':
 			b = append(b, '\t')
 		case 'u':
-			u, ok := r.hex4()
+			u, ok := hex4(s, i)
 			if !ok {
-				return "", r.fail("bad \\u escape")
+				return "", i, false
 			}
+			i += 4
 			ru := rune(u)
 			if utf16.IsSurrogate(ru) {
 				ru = utf8.RuneError
-				if u < 0xdc00 && r.i+1 < len(r.s) && r.s[r.i] == '\\' && r.s[r.i+1] == 'u' {
-					save := r.i
-					r.i += 2
-					if lo, ok := r.hex4(); ok && lo >= 0xdc00 && lo <= 0xdfff {
+				if u < 0xdc00 && i+1 < len(s) && s[i] == '\\' && s[i+1] == 'u' {
+					if lo, ok := hex4(s, i+2); ok && lo >= 0xdc00 && lo <= 0xdfff {
 						ru = utf16.DecodeRune(rune(u), rune(lo))
-					} else {
-						r.i = save // not a pair: the next escape stands alone
-					}
+						i += 6
+					} // else the next escape stands alone
 				}
 			}
 			b = utf8.AppendRune(b, ru)
 		default:
-			return "", r.fail("bad escape")
+			return "", i, false
 		}
 	}
-	return "", r.fail("unterminated string")
+	return "", i, false
 }
 
-func (r *jsonReader) hex4() (int, bool) {
-	if r.i+4 > len(r.s) {
+// hex4 reads the four hex digits at s[i:].
+func hex4(s string, i int) (int, bool) {
+	if i+4 > len(s) {
 		return 0, false
 	}
 	n := 0
-	for _, c := range []byte(r.s[r.i : r.i+4]) {
+	for _, c := range []byte(s[i : i+4]) {
 		n <<= 4
 		switch {
 		case c >= '0' && c <= '9':
@@ -213,7 +220,6 @@ func (r *jsonReader) hex4() (int, bool) {
 			return 0, false
 		}
 	}
-	r.i += 4
 	return n, true
 }
 

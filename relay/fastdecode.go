@@ -2,9 +2,9 @@ package relay
 
 import (
 	"encoding/json"
-	"strconv"
-	"unicode/utf16"
-	"unicode/utf8"
+	"strings"
+
+	"github.com/userpilot-heap-bridge/userpilot-heap-bridge/bridge"
 )
 
 // decodeEventsFast decodes, in one pass and without reflection, the bodies pages send: an object
@@ -14,7 +14,7 @@ import (
 // so whatever this accepts, the strict path would decode to the same events (FuzzFastDecode).
 // Decoding is most of the relay's CPU per request in the Worker, where reflection is slow.
 func decodeEventsFast(body []byte) ([]Event, bool) {
-	d := fastDecoder{b: body}
+	d := fastDecoder{b: string(body)}
 	if !d.open('{') || d.key() != "events" || !d.open('[') {
 		return nil, false
 	}
@@ -43,7 +43,7 @@ func decodeEventsFast(body []byte) ([]Event, bool) {
 }
 
 type fastDecoder struct {
-	b []byte
+	b string
 	i int
 }
 
@@ -185,7 +185,7 @@ func (d *fastDecoder) properties() (map[string]any, bool) {
 
 func (d *fastDecoder) boolean() (bool, bool) {
 	for _, w := range []string{"true", "false"} {
-		if len(d.b)-d.i >= len(w) && string(d.b[d.i:d.i+len(w)]) == w {
+		if strings.HasPrefix(d.b[d.i:], w) {
 			d.i += len(w)
 			return w == "true", true
 		}
@@ -231,101 +231,10 @@ func (d *fastDecoder) number() (json.Number, bool) {
 	return json.Number(d.b[start:d.i]), true
 }
 
-// str reads a JSON string as encoding/json does: escapes decoded, invalid UTF-8 and lone
-// surrogates as U+FFFD.
+// str reads a JSON string as encoding/json does (bridge.UnquoteJSON).
 func (d *fastDecoder) str() (string, bool) {
-	if d.peek() != '"' {
-		return "", false
-	}
-	d.i++
-	start := d.i
-	for d.i < len(d.b) {
-		c := d.b[d.i]
-		if c == '"' {
-			s := d.b[start:d.i]
-			d.i++
-			if utf8.Valid(s) {
-				return string(s), true
-			}
-			return string([]rune(string(s))), true
-		}
-		if c == '\\' || c < 0x20 {
-			break
-		}
-		d.i++
-	}
-	out := append([]byte(nil), d.b[start:d.i]...)
-	for d.i < len(d.b) {
-		c := d.b[d.i]
-		switch {
-		case c == '"':
-			d.i++
-			if !utf8.Valid(out) {
-				return string([]rune(string(out))), true
-			}
-			return string(out), true
-		case c < 0x20:
-			return "", false
-		case c != '\\':
-			out = append(out, c)
-			d.i++
-			continue
-		}
-		if d.i+1 >= len(d.b) {
-			return "", false
-		}
-		e := d.b[d.i+1]
-		d.i += 2
-		switch e {
-		case '"', '\\', '/':
-			out = append(out, e)
-		case 'b':
-			out = append(out, '\b')
-		case 'f':
-			out = append(out, '\f')
-		case 'n':
-			out = append(out, '\n')
-		case 'r':
-			out = append(out, '\r')
-		case 't':
-			out = append(out, '\t')
-		case 'u':
-			r, ok := d.hex4()
-			if !ok {
-				return "", false
-			}
-			if utf16.IsSurrogate(r) {
-				r2 := rune(-1)
-				if d.i+1 < len(d.b) && d.b[d.i] == '\\' && d.b[d.i+1] == 'u' {
-					save := d.i
-					d.i += 2
-					if lo, ok := d.hex4(); ok {
-						r2 = lo
-					}
-					if dec := utf16.DecodeRune(r, r2); dec != utf8.RuneError {
-						out = utf8.AppendRune(out, dec)
-						continue
-					}
-					d.i = save
-				}
-				r = utf8.RuneError
-			}
-			out = utf8.AppendRune(out, r)
-		default:
-			return "", false
-		}
-	}
-	return "", false
-}
-
-func (d *fastDecoder) hex4() (rune, bool) {
-	if d.i+4 > len(d.b) {
-		return 0, false
-	}
-	n, err := strconv.ParseUint(string(d.b[d.i:d.i+4]), 16, 16)
-	if err != nil {
-		return 0, false
-	}
-	d.i += 4
-	return rune(n), true
+	d.peek()
+	out, next, ok := bridge.UnquoteJSON(d.b, d.i)
+	d.i = next
+	return out, ok
 }
