@@ -172,20 +172,23 @@
     return function (payload) { fire(name, id, payload, this, arguments); };
   }
 
-  // emits: per event name, the emits seen in this task and which registrations delivered each. An
-  // emit calls each registration once, so a delivery is one already handled when an emit with the
-  // same payload has not been delivered by this registration yet; otherwise it is a new emit.
+  // emits: per event name and payload, the emits seen in this task, each as the registrations that
+  // delivered it. An emit calls each registration once, so a delivery is one already handled when
+  // an emit with the same payload has not been delivered by this registration yet; otherwise it is
+  // a new emit. Kept by payload, so a burst of emits costs no scan of the earlier ones.
   var emits = Object.create(null), emitsTask = 0;
   function fire(name, id, payload, self, args) {
     var t = currentTask();
     if (t !== emitsTask) { emits = Object.create(null); emitsTask = t; }
-    var list = emits[name] || (emits[name] = []);
-    for (var i = list.length - 1; i >= 0; i--) {
-      if (!list[i].seen[id] && Object.is(list[i].payload, payload)) { list[i].seen[id] = true; return; }
+    var byPayload = emits[name] || (emits[name] = new Map());
+    var list = byPayload.get(payload), i;
+    if (!list) byPayload.set(payload, list = []);
+    for (i = list.length - 1; i >= 0; i--) {
+      if (!list[i][id]) { list[i][id] = true; return; }
     }
     var seen = Object.create(null);
     seen[id] = true;
-    list.push({ payload: payload, seen: seen });
+    list.push(seen);
     send('event', name, [payload], payload);
     var hosts = handlers[name].slice();
     for (i = 0; i < hosts.length; i++) {
