@@ -40,7 +40,7 @@ type rig struct {
 }
 
 // newRig builds a rig; edit adjusts the configuration first.
-func newRig(t *testing.T, edit func(*Config)) *rig {
+func newRig(t testing.TB, edit func(*Config)) *rig {
 	t.Helper()
 	cfg, err := ConfigFromEnv(env(map[string]string{"HEAP_APP_ID": testAppID, "HEAP_API_URL": "http://heap.test", "ALLOWED_ORIGINS": testOrigin,
 		"HEAP_WEBHOOK_SECRET": testWebhookSecret, "USERPILOT_API_KEY": testUserpilotKey, "USERPILOT_API_URL": "http://userpilot.test"}))
