@@ -16,27 +16,35 @@ import { createServer } from './serve.mjs';
 
 const MAX_KEYS = 10000;
 
-// createLimitStore returns the store wasm/edge/jsstore reads, over a Map of at most maxKeys keys:
-//   get(key) → {tokens, at, fullAt} | undefined     a copy, so Go never holds a live entry
-//   put(key, {tokens, at, fullAt})                   ignored for a new key when there is no room
+// createLimitStore returns the store wasm/edge/jsstore reads, over a Map of at most maxKeys keys.
+// Go crosses into JavaScript once per get or put, with numbers, not objects (each crossing and
+// each object handed to Go costs more than the bucket arithmetic):
+//   get(key) → true, with tokens, at, fullAt written to scratch | false when the key is not held
+//   put(key, tokens, at, fullAt)                     ignored for a new key when there is no room
 //   admit(n, now) → true | the unix ms a bucket is next full again
+//   scratch: a Uint8Array of 24 bytes, three little-endian float64s, that get writes
 function createLimitStore(maxKeys = MAX_KEYS) {
   const buckets = new Map();
+  const scratch = new Uint8Array(24);
+  const out = new DataView(scratch.buffer);
   let nextFull = 0; // no bucket is full again before this, so no sweep before it frees one
   return {
+    scratch,
     get(key) {
       const b = buckets.get(String(key));
-      return b === undefined ? undefined : { tokens: b.tokens, at: b.at, fullAt: b.fullAt };
+      if (b === undefined) return false;
+      out.setFloat64(0, b.tokens, true);
+      out.setFloat64(8, b.at, true);
+      out.setFloat64(16, b.fullAt, true);
+      return true;
     },
-    put(key, bucket) {
+    put(key, tokens, at, fullAt) {
       const k = String(key);
-      const tokens = Number(bucket?.tokens);
-      const at = Number(bucket?.at);
-      const fullAt = Number(bucket?.fullAt);
-      if (!Number.isFinite(tokens) || !Number.isFinite(at) || !Number.isFinite(fullAt)) return;
+      const bucket = { tokens: Number(tokens), at: Number(at), fullAt: Number(fullAt) };
+      if (!Number.isFinite(bucket.tokens) || !Number.isFinite(bucket.at) || !Number.isFinite(bucket.fullAt)) return;
       if (!buckets.has(k) && buckets.size >= maxKeys) return;
-      buckets.set(k, { tokens, at, fullAt });
-      if (fullAt < nextFull) nextFull = fullAt;
+      buckets.set(k, bucket);
+      if (bucket.fullAt < nextFull) nextFull = bucket.fullAt;
     },
     admit(n, now) {
       const want = Number(n);

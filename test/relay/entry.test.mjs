@@ -23,6 +23,14 @@ after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 const call = (env) => entry.fetch('the request', env, 'the ctx');
 
+// read is what wasm/edge/jsstore does: get, then the three little-endian float64s in scratch.
+function read(store, key) {
+  if (store.get(key) !== true) return undefined;
+  const v = new DataView(store.scratch.buffer, store.scratch.byteOffset, 24);
+  return { tokens: v.getFloat64(0, true), at: v.getFloat64(8, true), fullAt: v.getFloat64(16, true) };
+}
+const put = (store, key, b) => store.put(key, b.tokens, b.at, b.fullAt);
+
 test('the env handed to Go reads through to the Worker env and adds RELAY_LIMITS', () => {
   const env = Object.freeze({ HEAP_APP_ID: '42', ALLOWED_ORIGINS: 'https://app.example.com' });
   const got = call(env);
@@ -32,6 +40,8 @@ test('the env handed to Go reads through to the Worker env and adds RELAY_LIMITS
   assert.equal(got.env.ALLOWED_ORIGINS, 'https://app.example.com');
   assert.equal(typeof got.env.RELAY_LIMITS.get, 'function');
   assert.equal(typeof got.env.RELAY_LIMITS.put, 'function');
+  assert.equal(typeof got.env.RELAY_LIMITS.admit, 'function');
+  assert.ok(got.env.RELAY_LIMITS.scratch instanceof Uint8Array && got.env.RELAY_LIMITS.scratch.byteLength === 24);
   assert.equal(Object.hasOwn(env, 'RELAY_LIMITS'), false, 'the runtime env is not changed');
   assert.notEqual(got.env, env);
 });
@@ -47,44 +57,43 @@ test('the same runtime env gives the same env to Go, a new one a new one', () =>
 
 test('the store outlives a request: every request sees the same buckets', () => {
   const first = call({}).env.RELAY_LIMITS;
-  first.put('client:a', { tokens: 2.5, at: 1000, fullAt: 2000 });
+  put(first, 'client:a', { tokens: 2.5, at: 1000, fullAt: 2000 });
   const second = call({}).env.RELAY_LIMITS;
-  assert.deepEqual(second.get('client:a'), { tokens: 2.5, at: 1000, fullAt: 2000 });
-  assert.equal(second.get('client:missing'), undefined);
-  const copy = second.get('client:a');
-  copy.tokens = 99;
-  assert.deepEqual(second.get('client:a'), { tokens: 2.5, at: 1000, fullAt: 2000 }, 'get hands out copies');
+  assert.deepEqual(read(second, 'client:a'), { tokens: 2.5, at: 1000, fullAt: 2000 });
+  assert.equal(second.get('client:missing'), false);
+  assert.deepEqual(read(second, 'client:a'), { tokens: 2.5, at: 1000, fullAt: 2000 }, 'a miss leaves the bucket alone');
 });
 
 test('a malformed bucket is not stored', () => {
   const store = call({}).env.RELAY_LIMITS;
-  store.put('bad:1', { tokens: 'x', at: 1, fullAt: 1 });
-  store.put('bad:2', { tokens: 1, at: 1 });
-  store.put('bad:3', null);
-  store.put('bad:4', { tokens: 1, at: 1, fullAt: Infinity });
-  for (const k of ['bad:1', 'bad:2', 'bad:3', 'bad:4']) assert.equal(store.get(k), undefined, k);
+  store.put('bad:1', 'x', 1, 1);
+  store.put('bad:2', 1, 1);
+  store.put('bad:3');
+  store.put('bad:4', 1, 1, Infinity);
+  store.put('bad:5', NaN, 1, 1);
+  for (const k of ['bad:1', 'bad:2', 'bad:3', 'bad:4', 'bad:5']) assert.equal(store.get(k), false, k);
 });
 
 test('the store keeps at most 10,000 keys; it forgets only buckets full again, else refuses new keys', () => {
   const store = call({}).env.RELAY_LIMITS;
   store.admit(10001, 1e15); // a day far ahead: every bucket is full again, so all go
   assert.equal(store.size, 0);
-  store.put('old', { tokens: 3, at: 1000, fullAt: 2000 });
+  store.put('old', 3, 1000, 2000);
   assert.equal(store.admit(9999, 5000), true);
-  for (let i = 0; i < 9999; i++) store.put(`spent:${i}`, { tokens: 0, at: 5000, fullAt: 6000 + i });
+  for (let i = 0; i < 9999; i++) store.put(`spent:${i}`, 0, 5000, 6000 + i);
   assert.equal(store.size, 10000);
   assert.equal(store.admit(1, 5500), true, 'old, full again at 2000, makes room');
-  assert.equal(store.get('old'), undefined);
-  store.put('new:1', { tokens: 0, at: 5500, fullAt: 7000 });
+  assert.equal(store.get('old'), false);
+  store.put('new:1', 0, 5500, 7000);
   assert.equal(store.size, 10000);
   assert.equal(store.admit(1, 5500), 6000, 'no bucket is full again before 6000');
-  store.put('new:2', { tokens: 1, at: 5500, fullAt: 6500 });
-  assert.equal(store.get('new:2'), undefined, 'a new key with no room is not stored');
-  assert.deepEqual(store.get('spent:0'), { tokens: 0, at: 5000, fullAt: 6000 }, 'a limited bucket is kept');
-  store.put('spent:0', { tokens: 0.5, at: 5600, fullAt: 6100 }); // a key it holds is always saved
-  assert.deepEqual(store.get('spent:0'), { tokens: 0.5, at: 5600, fullAt: 6100 });
+  store.put('new:2', 1, 5500, 6500);
+  assert.equal(store.get('new:2'), false, 'a new key with no room is not stored');
+  assert.deepEqual(read(store, 'spent:0'), { tokens: 0, at: 5000, fullAt: 6000 }, 'a limited bucket is kept');
+  store.put('spent:0', 0.5, 5600, 6100); // a key it holds is always saved
+  assert.deepEqual(read(store, 'spent:0'), { tokens: 0.5, at: 5600, fullAt: 6100 });
   assert.equal(store.admit(3, 6002), 6003, 'at 6002 only spent:1 and spent:2 are full again; spent:3 is next');
   assert.equal(store.size, 9998);
   assert.equal(store.admit(2, 6002), true);
-  assert.deepEqual(store.get('spent:3'), { tokens: 0, at: 5000, fullAt: 6003 });
+  assert.deepEqual(read(store, 'spent:3'), { tokens: 0, at: 5000, fullAt: 6003 });
 });

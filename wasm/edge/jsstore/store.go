@@ -5,9 +5,13 @@
 // many requests, at a memory cap, or on a failure), so the Worker's entry module (edge/entry.mjs)
 // holds the buckets in module scope and hands this object to Go as the RELAY_LIMITS binding:
 //
-//	get(key) → {tokens, at, fullAt} | undefined
-//	put(key, {tokens, at, fullAt})          never forgets another key to make room
+//	get(key) → true, with tokens, at, fullAt written to scratch | false
+//	put(key, tokens, at, fullAt)            never forgets another key to make room
 //	admit(n, now) → true | unix ms          room for n new keys, forgetting only buckets full again
+//	scratch                                 a Uint8Array of 24 bytes: three little-endian float64s
+//
+// Each get or put is one call with numbers and a key: every crossing into JavaScript, and every
+// object handed back to Go, costs more than the bucket arithmetic around it.
 //
 // Take is atomic within the isolate: relay.TableStore's lock orders the goroutines of this Go
 // instance, and any other code in the isolate (a replacement Go instance included) runs only
@@ -24,25 +28,46 @@ import (
 	"github.com/userpilot-heap-bridge/userpilot-heap-bridge/relay"
 )
 
-// Table is a relay.Table over a JavaScript object with get, put and admit methods.
+// Table is a relay.Table over a JavaScript object with get, put and admit methods and a scratch
+// buffer. Its calls are serialised by relay.TableStore's lock, so one Go buffer serves them all.
 type Table struct {
-	obj js.Value
+	obj     js.Value
+	scratch js.Value
+	buf     *[24]byte
 }
 
 var _ relay.Table = Table{}
 
 // New returns a relay.Store over v, or false when v is not an object with get, put and admit
-// functions (an absent binding is undefined).
+// functions and a 24-byte Uint8Array scratch (an absent binding is undefined).
 func New(v js.Value) (relay.Store, bool) {
-	if v.Type() != js.TypeObject && v.Type() != js.TypeFunction {
+	t, ok := newTable(v)
+	if !ok {
 		return nil, false
+	}
+	return relay.NewTableStore(t), true
+}
+
+// newTable checks v's shape and returns a Table over it.
+func newTable(v js.Value) (t Table, ok bool) {
+	defer func() {
+		if recover() != nil {
+			ok = false
+		}
+	}()
+	if v.Type() != js.TypeObject && v.Type() != js.TypeFunction {
+		return Table{}, false
 	}
 	for _, m := range []string{"get", "put", "admit"} {
 		if v.Get(m).Type() != js.TypeFunction {
-			return nil, false
+			return Table{}, false
 		}
 	}
-	return relay.NewTableStore(Table{obj: v}), true
+	scratch := v.Get("scratch")
+	if !scratch.InstanceOf(js.Global().Get("Uint8Array")) || scratch.Get("byteLength").Int() != 24 {
+		return Table{}, false
+	}
+	return Table{obj: v, scratch: scratch, buf: new([24]byte)}, true
 }
 
 // Get returns the bucket saved under key. A missing key, a malformed entry or a throwing get
@@ -53,17 +78,16 @@ func (t Table) Get(key string) (b relay.Bucket, ok bool) {
 			b, ok = relay.Bucket{}, false
 		}
 	}()
-	v := t.obj.Call("get", key)
-	if v.Type() != js.TypeObject {
+	if v := t.obj.Call("get", key); v.Type() != js.TypeBoolean || !v.Bool() {
 		return relay.Bucket{}, false
 	}
+	js.CopyBytesToGo(t.buf[:], t.scratch)
 	var n [3]float64
-	for i, name := range []string{"tokens", "at", "fullAt"} {
-		f := v.Get(name)
-		if f.Type() != js.TypeNumber || math.IsNaN(f.Float()) || math.IsInf(f.Float(), 0) {
+	for i := range n {
+		n[i] = math.Float64frombits(littleEndian(t.buf[8*i : 8*i+8]))
+		if math.IsNaN(n[i]) || math.IsInf(n[i], 0) {
 			return relay.Bucket{}, false
 		}
-		n[i] = f.Float()
 	}
 	return relay.Bucket{Tokens: n[0], At: int64(n[1]), FullAt: int64(n[2])}, true
 }
@@ -71,11 +95,7 @@ func (t Table) Get(key string) (b relay.Bucket, ok bool) {
 // Put saves b under key. A throwing put is ignored: rate limiting is best effort.
 func (t Table) Put(key string, b relay.Bucket) {
 	defer func() { _ = recover() }()
-	entry := js.Global().Get("Object").New()
-	entry.Set("tokens", b.Tokens)
-	entry.Set("at", float64(b.At))
-	entry.Set("fullAt", float64(b.FullAt))
-	t.obj.Call("put", key, entry)
+	t.obj.Call("put", key, b.Tokens, float64(b.At), float64(b.FullAt))
 }
 
 // Admit asks for room for n new keys at now (unix ms): true, or the time a bucket is next full
@@ -91,4 +111,13 @@ func (t Table) Admit(n int, now int64) (ok bool, freeAt int64) {
 		return false, max(int64(v.Float()), now)
 	}
 	return true, 0
+}
+
+// littleEndian reads 8 bytes as a little-endian uint64.
+func littleEndian(b []byte) uint64 {
+	var u uint64
+	for i := 7; i >= 0; i-- {
+		u = u<<8 | uint64(b[i])
+	}
+	return u
 }
