@@ -26,12 +26,12 @@ type answerWriter struct {
 
 func (a *answerWriter) userpilotCall(c UserpilotCall) {
 	b := openItem(a.userpilot)
-	b = appendJSONString(b, c.Method)
+	b = AppendJSONString(b, c.Method)
 	b = append(b, ',')
 	if c.Method == "track" {
-		b = appendJSONString(b, c.Name)
+		b = AppendJSONString(b, c.Name)
 	} else {
-		b = appendJSONString(b, c.User)
+		b = AppendJSONString(b, c.User)
 	}
 	b = append(b, ',')
 	b = appendProperties(b, c.Properties)
@@ -42,18 +42,18 @@ func (a *answerWriter) call(c Call) {
 	b := openItem(a.calls)
 	b = appendInt(b, c.Seq)
 	b = append(b, ',')
-	b = appendJSONString(b, c.Method)
+	b = AppendJSONString(b, c.Method)
 	switch c.Method {
 	case MethodTrack:
 		b = append(b, ',')
-		b = appendJSONString(b, c.Event)
+		b = AppendJSONString(b, c.Event)
 		b = append(b, ',')
 		b = appendProperties(b, c.Properties)
 		b = append(b, ',')
-		b = appendJSONString(b, c.ID)
+		b = AppendJSONString(b, c.ID)
 	case MethodIdentify:
 		b = append(b, ',')
-		b = appendJSONString(b, c.Identity)
+		b = AppendJSONString(b, c.Identity)
 	case MethodAddUserProperties:
 		b = append(b, ',')
 		b = appendProperties(b, c.Properties)
@@ -65,11 +65,11 @@ func (a *answerWriter) relay(rb RelayBatch) {
 	b := openItem(a.relays)
 	b = appendInt(b, rb.ID)
 	b = append(b, ',')
-	b = appendJSONString(b, rb.URL)
+	b = AppendJSONString(b, rb.URL)
 	b = append(b, ',')
-	b = appendJSONString(b, rb.Body)
+	b = AppendJSONString(b, rb.Body)
 	b = append(b, ',')
-	b = appendJSONString(b, rb.Signature)
+	b = AppendJSONString(b, rb.Signature)
 	b = append(b, ',')
 	b = appendBool(b, rb.Keepalive)
 	a.relays = append(b, ']')
@@ -79,17 +79,17 @@ func (a *answerWriter) standby(batches []RelayBatch) {
 	a.hasStandby = true
 	for _, rb := range batches {
 		b := openItem(a.beacons)
-		b = appendJSONString(b, rb.URL)
+		b = AppendJSONString(b, rb.URL)
 		b = append(b, ',')
-		b = appendJSONString(b, rb.Body)
+		b = AppendJSONString(b, rb.Body)
 		b = append(b, ',')
-		b = appendJSONString(b, rb.Signature)
+		b = AppendJSONString(b, rb.Signature)
 		b = append(b, ",["...)
 		for i, id := range rb.IDs {
 			if i > 0 {
 				b = append(b, ',')
 			}
-			b = appendJSONString(b, id)
+			b = AppendJSONString(b, id)
 		}
 		a.beacons = append(b, "]]"...)
 	}
@@ -97,9 +97,9 @@ func (a *answerWriter) standby(batches []RelayBatch) {
 
 func (a *answerWriter) message(m Message) {
 	b := openItem(a.messages)
-	b = appendJSONString(b, m.Level)
+	b = AppendJSONString(b, m.Level)
 	b = append(b, ',')
-	b = appendJSONString(b, "userpilot-heap-bridge: "+m.Text)
+	b = AppendJSONString(b, "userpilot-heap-bridge: "+m.Text)
 	a.messages = append(b, ']')
 }
 
@@ -162,7 +162,7 @@ func appendProperties(b []byte, props []Property) []byte {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = appendJSONString(b, p.Key)
+		b = AppendJSONString(b, p.Key)
 		b = append(b, ':')
 		b = appendJSONValue(b, p.Value)
 	}
@@ -186,7 +186,7 @@ func appendStats(b []byte, s Stats, up *ToUserpilotStats) []byte {
 		} else {
 			b = append(b, ',')
 		}
-		b = appendJSONString(b, f.key)
+		b = AppendJSONString(b, f.key)
 		b = append(b, ':')
 		b = appendInt(b, f.n)
 	}
@@ -198,7 +198,7 @@ func appendStats(b []byte, s Stats, up *ToUserpilotStats) []byte {
 		{"events", s.Events}, {"interfaceIgnored", s.InterfaceIgnored},
 	} {
 		b = append(b, ',')
-		b = appendJSONString(b, m.key)
+		b = AppendJSONString(b, m.key)
 		b = append(b, ':')
 		b = appendCounts(b, m.counts)
 	}
@@ -234,7 +234,7 @@ func appendCounts(b []byte, counts map[string]int) []byte {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = appendJSONString(b, k)
+		b = AppendJSONString(b, k)
 		b = append(b, ':')
 		b = appendInt(b, counts[k])
 	}

@@ -30,22 +30,22 @@ func encodeRelayEvents(items []relayItem) string {
 
 func appendRelayEvent(b []byte, it relayItem) []byte {
 	b = append(b, `{"id":`...)
-	b = appendJSONString(b, it.call.ID)
+	b = AppendJSONString(b, it.call.ID)
 	b = append(b, `,"name":`...)
-	b = appendJSONString(b, it.call.Event)
+	b = AppendJSONString(b, it.call.Event)
 	b = append(b, `,"properties":{`...)
 	for i, p := range it.call.Properties {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = appendJSONString(b, p.Key)
+		b = AppendJSONString(b, p.Key)
 		b = append(b, ':')
 		b = appendJSONValue(b, p.Value)
 	}
 	b = append(b, `},"identity":`...)
-	b = appendJSONString(b, it.identity)
+	b = AppendJSONString(b, it.identity)
 	b = append(b, `,"timestamp":`...)
-	b = appendJSONString(b, relayTimestamp(it.call.Time))
+	b = AppendJSONString(b, relayTimestamp(it.call.Time))
 	return append(b, '}')
 }
 
@@ -102,7 +102,7 @@ func appendDigits(b []byte, n, width int) []byte {
 func appendJSONValue(b []byte, v any) []byte {
 	switch x := v.(type) {
 	case string:
-		return appendJSONString(b, x)
+		return AppendJSONString(b, x)
 	case float64:
 		return append(b, JSNumberString(x)...) // properties hold finite numbers only
 	case bool:
@@ -113,8 +113,8 @@ func appendJSONValue(b []byte, v any) []byte {
 
 const hexDigits = "0123456789abcdef"
 
-// appendJSONString quotes s as a JSON string; invalid UTF-8 becomes U+FFFD.
-func appendJSONString(b []byte, s string) []byte {
+// AppendJSONString appends s quoted as a JSON string to b; invalid UTF-8 becomes U+FFFD.
+func AppendJSONString(b []byte, s string) []byte {
 	b = append(b, '"')
 	for _, r := range s {
 		switch {
@@ -132,4 +132,4 @@ func appendJSONString(b []byte, s string) []byte {
 }
 
 // JSONString quotes s as a JSON string.
-func JSONString(s string) string { return string(appendJSONString(nil, s)) }
+func JSONString(s string) string { return string(AppendJSONString(nil, s)) }

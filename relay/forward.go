@@ -6,11 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"maps"
 	"math"
 	"net/http"
 	"net/url"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -78,38 +76,38 @@ func newForwarder(cfg Config, deps Deps) forwarder {
 func bulkBody(appID string, events []valid) ([]byte, error) {
 	b := make([]byte, 0, 64+256*len(events))
 	b = append(b, `{"app_id":`...)
-	b = append(b, bridge.JSONString(appID)...)
+	b = bridge.AppendJSONString(b, appID)
 	b = append(b, `,"events":[`...)
 	for i, e := range events {
 		if i > 0 {
 			b = append(b, ',')
 		}
 		b = append(b, `{"identity":`...)
-		b = append(b, bridge.JSONString(e.identity)...)
+		b = bridge.AppendJSONString(b, e.identity)
 		if e.timestamp != "" {
 			b = append(b, `,"timestamp":`...)
-			b = append(b, bridge.JSONString(e.timestamp)...)
+			b = bridge.AppendJSONString(b, e.timestamp)
 		}
 		b = append(b, `,"event":`...)
-		b = append(b, bridge.JSONString(e.name)...)
+		b = bridge.AppendJSONString(b, e.name)
 		if len(e.properties) > 0 {
 			b = append(b, `,"properties":{`...)
-			for j, k := range slices.Sorted(maps.Keys(e.properties)) {
+			for j, k := range sortedKeys(e.properties) {
 				if j > 0 {
 					b = append(b, ',')
 				}
-				b = append(b, bridge.JSONString(k)...)
+				b = bridge.AppendJSONString(b, k)
 				b = append(b, ':')
 				switch v := e.properties[k].(type) {
 				case string:
-					b = append(b, bridge.JSONString(v)...)
+					b = bridge.AppendJSONString(b, v)
 				case float64:
 					if math.IsNaN(v) || math.IsInf(v, 0) {
 						return nil, errors.New("property " + strconv.Quote(k) + " is not a finite number")
 					}
 					b = append(b, bridge.JSNumberString(v)...)
 				case bool:
-					b = append(b, bridge.JSONString(strconv.FormatBool(v))...)
+					b = bridge.AppendJSONString(b, strconv.FormatBool(v))
 				default:
 					return nil, errors.New("property " + strconv.Quote(k) + " is neither a string, a number nor a boolean")
 				}
@@ -117,7 +115,7 @@ func bulkBody(appID string, events []valid) ([]byte, error) {
 			b = append(b, '}')
 		}
 		b = append(b, `,"idempotency_key":`...)
-		b = append(b, bridge.JSONString(e.id)...)
+		b = bridge.AppendJSONString(b, e.id)
 		b = append(b, '}')
 	}
 	return append(b, "]}"...), nil

@@ -3,7 +3,6 @@ package relay
 import (
 	"encoding/json"
 	"fmt"
-	"maps"
 	"reflect"
 	"slices"
 	"strconv"
@@ -121,13 +120,13 @@ func idByte(c byte) bool {
 		c == '.' || c == '_' || c == ':' || c == '-'
 }
 
-// checkProperties converts decoded properties to Heap scalars, or says which one is unfit.
+// checkProperties converts decoded properties to Heap scalars in place (in is the decoder's own
+// map, read by nothing else) and returns it, or says which one is unfit.
 func checkProperties(in map[string]any) (map[string]any, string) {
 	if len(in) > MaxPropertiesIn {
 		return nil, fmt.Sprintf("%d properties, at most %d allowed", len(in), MaxPropertiesIn)
 	}
-	out := make(map[string]any, len(in))
-	for _, k := range slices.Sorted(maps.Keys(in)) { // sorted so the reason names the same key every time
+	for _, k := range sortedKeys(in) { // sorted so the reason names the same key every time
 		v := in[k]
 		if why := bridge.CheckPropertyKey(k); why != "" {
 			return nil, "property name " + label(k) + ": " + why
@@ -138,13 +137,23 @@ func checkProperties(in map[string]any) (map[string]any, string) {
 				return nil, "property " + label(k) + ": number " + label(string(n)) + " is out of range"
 			}
 			v = f
+			in[k] = f
 		}
 		if why := bridge.CheckPropertyValue(v); why != "" {
 			return nil, "property " + label(k) + ": " + why
 		}
-		out[k] = v
 	}
-	return out, ""
+	return in, ""
+}
+
+// sortedKeys returns m's keys in order, in one allocation (no iterator, no growing slice).
+func sortedKeys(m map[string]any) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
 }
 
 // heapTime is how Heap gets every timestamp: UTC with milliseconds, one form whatever the page sent.
@@ -164,6 +173,9 @@ func checkTimestamp(ts string, now time.Time) (string, string) {
 		return "", "timestamp " + label(ts) + " is more than 5 minutes in the future"
 	case t.Before(now.Add(-MaxEventAge)):
 		return "", "timestamp " + label(ts) + " is older than 7 days"
+	}
+	if len(ts) == len(heapTime) && ts[19] == '.' && ts[len(ts)-1] == 'Z' {
+		return ts, "" // already Heap's form (what the page sends): Format would give it back unchanged
 	}
 	return t.UTC().Format(heapTime), "" // Format cuts the fraction, never rounding into the next second
 }

@@ -3,6 +3,7 @@ package relay
 import (
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestTimestampsNormalised tests that Heap gets every timestamp in UTC with milliseconds, whatever
@@ -50,4 +51,26 @@ func TestTimestampsNormalised(t *testing.T) {
 			}
 		})
 	}
+}
+
+// FuzzTimestampForm checks that every timestamp the relay takes reaches Heap as Format would
+// write it, the fast path for strings already in Heap's form included.
+func FuzzTimestampForm(f *testing.F) {
+	for _, s := range []string{"2025-06-01T11:59:00.123Z", "2025-06-01T11:59:00.000Z", "2025-06-01T11:59:00Z",
+		"2025-06-01T13:59:00.123+02:00", "2025-06-01T11:59:00.1234Z", "2025-06-01T11:59:00.12Z", "2025-06-01T11:59:00.123z"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		got, why := checkTimestamp(s, testNow)
+		if why != "" || s == "" {
+			return
+		}
+		parsed, err := time.Parse(time.RFC3339Nano, s)
+		if err != nil {
+			t.Fatalf("%q was taken but does not parse: %v", s, err)
+		}
+		if want := parsed.UTC().Format(heapTime); got != want {
+			t.Fatalf("%q reached Heap as %q, want %q", s, got, want)
+		}
+	})
 }
