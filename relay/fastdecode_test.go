@@ -106,7 +106,7 @@ func BenchmarkDecodeEventsPaths(b *testing.B) {
 func TestBulkBodyIsHeapBulk(t *testing.T) {
 	events := []valid{
 		{id: "p-1", name: "Userpilot Experience (started)", identity: "alice", timestamp: "2024-01-02T03:04:05.000Z",
-			properties: map[string]any{"b": true, "n": 1.5e21, "s": "x\"<é😀", "z": 0.000001, "k\u2028": -3.0}},
+			properties: []property{{"b", true}, {"k\u2028", -3.0}, {"n", 1.5e21}, {"s", "x\"<é😀"}, {"z", 0.000001}}},
 		{id: "p-2", name: "n", identity: "bob"},
 	}
 	got, err := bulkBody("42", events)
@@ -126,7 +126,7 @@ func TestBulkBodyIsHeapBulk(t *testing.T) {
 	if !reflect.DeepEqual(a, b) {
 		t.Fatalf("body\n%s\nwant\n%s", got, want)
 	}
-	if _, err := bulkBody("42", []valid{{id: "x", properties: map[string]any{"bad": []int{1}}}}); err == nil {
+	if _, err := bulkBody("42", []valid{{id: "x", properties: []property{{"bad", []int{1}}}}}); err == nil {
 		t.Fatal("a property of another type was written")
 	}
 }

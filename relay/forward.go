@@ -92,24 +92,24 @@ func bulkBody(appID string, events []valid) ([]byte, error) {
 		b = bridge.AppendJSONString(b, e.name)
 		if len(e.properties) > 0 {
 			b = append(b, `,"properties":{`...)
-			for j, k := range sortedKeys(e.properties) {
+			for j, p := range e.properties {
 				if j > 0 {
 					b = append(b, ',')
 				}
-				b = bridge.AppendJSONString(b, k)
+				b = bridge.AppendJSONString(b, p.key)
 				b = append(b, ':')
-				switch v := e.properties[k].(type) {
+				switch v := p.value.(type) {
 				case string:
 					b = bridge.AppendJSONString(b, v)
 				case float64:
 					if math.IsNaN(v) || math.IsInf(v, 0) {
-						return nil, errors.New("property " + strconv.Quote(k) + " is not a finite number")
+						return nil, errors.New("property " + strconv.Quote(p.key) + " is not a finite number")
 					}
 					b = append(b, bridge.JSNumberString(v)...)
 				case bool:
 					b = bridge.AppendJSONString(b, strconv.FormatBool(v))
 				default:
-					return nil, errors.New("property " + strconv.Quote(k) + " is neither a string, a number nor a boolean")
+					return nil, errors.New("property " + strconv.Quote(p.key) + " is neither a string, a number nor a boolean")
 				}
 			}
 			b = append(b, '}')

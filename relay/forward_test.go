@@ -154,7 +154,7 @@ func (f roundTripFunc) RoundTrip(req *http.Request) (*http.Response, error) { re
 // TestBulkBody tests the exact body sent to Heap.
 func TestBulkBody(t *testing.T) {
 	body, err := bulkBody("42", []valid{{id: "e1", name: "N", identity: "u", timestamp: "2025-06-01T12:00:00Z",
-		properties: map[string]any{"b": true, "f": false, "n": 1.5, "s": "x"}}, {id: "e2", name: "M", identity: "v", properties: map[string]any{}}})
+		properties: []property{{"b", true}, {"f", false}, {"n", 1.5}, {"s", "x"}}}, {id: "e2", name: "M", identity: "v", properties: []property{}}})
 	want := `{"app_id":"42","events":[{"identity":"u","timestamp":"2025-06-01T12:00:00Z","event":"N","properties":{"b":"true","f":"false","n":1.5,"s":"x"},"idempotency_key":"e1"},` +
 		`{"identity":"v","event":"M","idempotency_key":"e2"}]}`
 	if err != nil || string(body) != want {

@@ -35,7 +35,13 @@ const (
 // valid is an event that passed validation, ready for Heap.
 type valid struct {
 	id, name, identity, timestamp string
-	properties                    map[string]any // string, float64 or bool
+	properties                    []property // sorted by key, the order Heap's body lists them in
+}
+
+// property is one property fit for Heap: its value is a string, a float64 or a bool.
+type property struct {
+	key   string
+	value any
 }
 
 // validate splits events into the ones fit for Heap and refusals, keeping each event's order.
@@ -120,40 +126,34 @@ func idByte(c byte) bool {
 		c == '.' || c == '_' || c == ':' || c == '-'
 }
 
-// checkProperties converts decoded properties to Heap scalars in place (in is the decoder's own
-// map, read by nothing else) and returns it, or says which one is unfit.
-func checkProperties(in map[string]any) (map[string]any, string) {
+// checkProperties returns decoded properties as Heap scalars sorted by key, or says which one is
+// unfit; sorted, the reason names the same key every time and the body to Heap is always the same.
+func checkProperties(in map[string]any) ([]property, string) {
 	if len(in) > MaxPropertiesIn {
 		return nil, fmt.Sprintf("%d properties, at most %d allowed", len(in), MaxPropertiesIn)
 	}
-	for _, k := range sortedKeys(in) { // sorted so the reason names the same key every time
-		v := in[k]
-		if why := bridge.CheckPropertyKey(k); why != "" {
-			return nil, "property name " + label(k) + ": " + why
+	props := make([]property, 0, len(in))
+	for k, v := range in {
+		props = append(props, property{key: k, value: v})
+	}
+	slices.SortFunc(props, func(a, b property) int { return strings.Compare(a.key, b.key) })
+	for i := range props {
+		p := &props[i]
+		if why := bridge.CheckPropertyKey(p.key); why != "" {
+			return nil, "property name " + label(p.key) + ": " + why
 		}
-		if n, ok := v.(json.Number); ok {
+		if n, ok := p.value.(json.Number); ok {
 			f, err := strconv.ParseFloat(string(n), 64)
 			if err != nil {
-				return nil, "property " + label(k) + ": number " + label(string(n)) + " is out of range"
+				return nil, "property " + label(p.key) + ": number " + label(string(n)) + " is out of range"
 			}
-			v = f
-			in[k] = f
+			p.value = f
 		}
-		if why := bridge.CheckPropertyValue(v); why != "" {
-			return nil, "property " + label(k) + ": " + why
+		if why := bridge.CheckPropertyValue(p.value); why != "" {
+			return nil, "property " + label(p.key) + ": " + why
 		}
 	}
-	return in, ""
-}
-
-// sortedKeys returns m's keys in order, in one allocation (no iterator, no growing slice).
-func sortedKeys(m map[string]any) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
+	return props, ""
 }
 
 // heapTime is how Heap gets every timestamp: UTC with milliseconds, one form whatever the page sent.

@@ -1,6 +1,8 @@
 package relay
 
 import (
+	"encoding/json"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -73,4 +75,21 @@ func FuzzTimestampForm(f *testing.F) {
 			t.Fatalf("%q reached Heap as %q, want %q", s, got, want)
 		}
 	})
+}
+
+// TestPropertiesSorted tests that checked properties come sorted by key, the order Heap's body
+// lists them in, with numbers as float64, and that of several unfit keys the first in that order
+// is named, every time.
+func TestPropertiesSorted(t *testing.T) {
+	in := map[string]any{"z": "last", "a": json.Number("1.5"), "m": true, "b": "x", "y": false, "c": json.Number("-2")}
+	got, why := checkProperties(in)
+	want := []property{{"a", 1.5}, {"b", "x"}, {"c", -2.0}, {"m", true}, {"y", false}, {"z", "last"}}
+	if why != "" || !reflect.DeepEqual(got, want) {
+		t.Fatalf("checkProperties = %v, %q; want %v", got, why, want)
+	}
+	for range 20 { // map order changes from run to run; the reason must not
+		if _, why := checkProperties(map[string]any{"ok": 1.0, "q": []any{}, "b": []any{}, "x": []any{}}); !strings.HasPrefix(why, `property "b": `) {
+			t.Fatalf("reason %q does not name the first unfit key", why)
+		}
+	}
 }
