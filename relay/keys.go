@@ -141,17 +141,8 @@ func (s *keyScanner) object(depth int) error {
 			return err
 		}
 		s.path = s.path[:len(s.path)-1]
-		s.space()
-		switch {
-		case s.i >= len(s.b):
-			return errMalformed
-		case s.b[s.i] == ',':
-			s.i++
-		case s.b[s.i] == '}':
-			s.i++
-			return nil
-		default:
-			return errMalformed
+		if done, err := s.next('}'); done || err != nil {
+			return err
 		}
 	}
 }
@@ -181,6 +172,24 @@ func (s *keyScanner) duplicate(key []byte, first int, seen *map[string]bool) boo
 	return false
 }
 
+// next reads what follows a member or element: a comma (more follow), or closing, which ends the
+// object or array (done).
+func (s *keyScanner) next(closing byte) (done bool, err error) {
+	s.space()
+	switch {
+	case s.i >= len(s.b):
+		return false, errMalformed
+	case s.b[s.i] == ',':
+		s.i++
+		return false, nil
+	case s.b[s.i] == closing:
+		s.i++
+		return true, nil
+	default:
+		return false, errMalformed
+	}
+}
+
 // array reads an array.
 func (s *keyScanner) array(depth int) error {
 	s.i++ // [
@@ -195,17 +204,8 @@ func (s *keyScanner) array(depth int) error {
 			return err
 		}
 		s.path = s.path[:len(s.path)-1]
-		s.space()
-		switch {
-		case s.i >= len(s.b):
-			return errMalformed
-		case s.b[s.i] == ',':
-			s.i++
-		case s.b[s.i] == ']':
-			s.i++
-			return nil
-		default:
-			return errMalformed
+		if done, err := s.next(']'); done || err != nil {
+			return err
 		}
 	}
 }
