@@ -1,6 +1,6 @@
 // build.mjs turns dist/ into the shippable package: the worker script with Go's wasm_exec.js (from
 // the Go release that built the module) inside it; the loader, which carries the module's and the
-// worker script's names and SRI hashes; both minified with esbuild; content-hashed copies for
+// worker script's names and SRI hashes; both minified with terser; content-hashed copies for
 // long-lived CDN caching; the package's entries (ES module and CommonJS for pages and bundlers,
 // inert ones for Node and server-side rendering) and type declarations; package.json with the
 // README, LICENSE and CHANGELOG; and manifest.json with every file's size and sha384. The version
