@@ -314,28 +314,43 @@ async function benchLatency(browser, server) {
 }
 
 // big: 10,000 events emitted in one task; the trace gives the longest main-thread task until Heap has them all.
+// Now and then a trace lacks the emitting task although it holds the marks inside it: that run is
+// measured again on a fresh page, at most BIG_TRIES times, and the report says how many it took.
+const BIG_TRIES = 3;
 async function benchBig(browser, server) {
   const out = {};
   for (const [name, thread, which] of [['worker', 'worker', 'bridge'], ['main', 'main', 'bridge'], ['baseline', 'worker', 'baseline']]) {
-    const p = await openEvents(browser, server, thread);
-    try {
-      await browser.startTracing(p.page, { categories: TRACE_CATEGORIES });
-      // The renderer starts recording a moment after startTracing returns: let a few tasks pass, so
-      // the task that emits the burst is in the trace.
-      await p.page.evaluate(() => new Promise((r) => setTimeout(() => requestAnimationFrame(() => setTimeout(r, 50)), 100)));
-      // The burst runs in a page task of its own (a timer), as a host's code would emit it.
-      await p.page.addScriptTag({ content: `window.benchBurst = ${burst.toString()};` });
-      const res = await p.page.evaluate((args) => new Promise((resolve) => setTimeout(() => resolve(window.benchBurst(args)), 0)),
-        { which, n: CONFIG.big, base: 5e7 });
-      const tasks = mainThreadTasks(await browser.stopTracing(), 'bench-burst-start', 'bench-burst-end');
-      if (res.tracks !== CONFIG.big) throw new Error(`${name}: Heap got ${res.tracks} of ${CONFIG.big}`);
-      if (tasks.longestMs === 0) throw new Error(`${name}: the trace holds no task of the burst; the figure would be wrong`);
-      out[name] = { longestMs: tasks.longestMs, mainThreadMs: tasks.totalMs, untilAllMs: tasks.windowMs };
-    } finally {
-      await p.context.close();
+    for (let tries = 1; !out[name]; tries++) {
+      const tasks = await traceBurst(browser, server, name, thread, which);
+      if (tasks.longestMs > 0) {
+        out[name] = { longestMs: tasks.longestMs, mainThreadMs: tasks.totalMs, untilAllMs: tasks.windowMs, tries };
+      } else if (tries === BIG_TRIES) {
+        throw new Error(`${name}: in ${tries} tries the trace held no task of the burst; the figure would be wrong`);
+      }
     }
   }
   return out;
+}
+
+// traceBurst emits the burst on a fresh page under a Chrome trace and returns the page's main-thread
+// tasks between its marks.
+async function traceBurst(browser, server, name, thread, which) {
+  const p = await openEvents(browser, server, thread);
+  try {
+    await browser.startTracing(p.page, { categories: TRACE_CATEGORIES });
+    // The renderer starts recording a moment after startTracing returns: let a few tasks pass, so
+    // the task that emits the burst is in the trace.
+    await p.page.evaluate(() => new Promise((r) => setTimeout(() => requestAnimationFrame(() => setTimeout(r, 50)), 100)));
+    // The burst runs in a page task of its own (a timer), as a host's code would emit it.
+    await p.page.addScriptTag({ content: `window.benchBurst = ${burst.toString()};` });
+    const res = await p.page.evaluate((args) => new Promise((resolve) => setTimeout(() => resolve(window.benchBurst(args)), 0)),
+      { which, n: CONFIG.big, base: 5e7 });
+    const tasks = mainThreadTasks(await browser.stopTracing(), 'bench-burst-start', 'bench-burst-end');
+    if (res.tracks !== CONFIG.big) throw new Error(`${name}: Heap got ${res.tracks} of ${CONFIG.big}`);
+    return tasks;
+  } finally {
+    await p.context.close();
+  }
 }
 
 // ---- statistics and the report ----
@@ -394,6 +409,8 @@ function report(r) {
   for (const [label, k] of [['bridge, module in a Worker', 'worker'], ['bridge, module on main thread', 'main'], ['hand-written JavaScript', 'baseline']]) {
     L.push(row([`   ${label}`, fmt(b[k].longestMs, 1), fmt(b[k].mainThreadMs, 1), fmt(b[k].untilAllMs, 1)], w4));
   }
+  const retried = Object.entries(b).filter(([, v]) => v.tries > 1).map(([k, v]) => `${k} in ${v.tries} tries`);
+  if (retried.length) L.push(`   Measured again on a fresh page when the trace lacked the emitting task: ${retried.join(', ')}.`);
 
   L.push('', '5. Sizes in bytes (gzip -9, brotli quality 11); floor = an empty syscall/js program built with the Makefile\'s flags');
   const w5 = [40, 12, 12, 12];
