@@ -53,7 +53,7 @@ test-wasm:
 # relay.test.mjs runs the relay Worker in workerd beside the pages, so the Worker is built first.
 # The whole suite runs with the module in a Worker (the default); the core scenarios run again
 # with it on the main thread.
-CORE_SCENARIOS := orders identity roads consent relay
+CORE_SCENARIOS := orders identity roads consent relay attribution
 test-browser: relay-build
 	node --test --test-concurrency=1 test/browser/
 	BRIDGE_THREAD=main node --test --test-concurrency=1 $(CORE_SCENARIOS:%=test/browser/%.test.mjs)

@@ -9,8 +9,9 @@ import "sort"
 //	 "r": [[batch id, url, body, signature, keepalive], ...],     requests for the relay
 //	 "b": [[url, body, signature, [event id...]], ...],            standby beacons, when changed
 //	 "m": [[level, text], ...],                                    console messages
-//	 "u": [["track", name, {properties}] | ["identify", user id, {properties}], ...],  calls to make
-//	      on window.userpilot (toUserpilot), after the Heap calls
+//	 "u": [["track", user id, name, {properties}] | ["identify", user id, user id, {properties}], ...],
+//	      calls to make on window.userpilot (toUserpilot), after the Heap calls, each only if
+//	      Userpilot's user is still the user id after the method (docs/identity.md)
 //	 "h": [seq...],  calls the page gave back that still wait here
 //	 "s": {stats}, "w": wake at (page ms, 0 for none), "p": 1 to poll window.heap, "n": HeapState needed}
 //
@@ -27,6 +28,8 @@ type answerWriter struct {
 func (a *answerWriter) userpilotCall(c UserpilotCall) {
 	b := openItem(a.userpilot)
 	b = AppendJSONString(b, c.Method)
+	b = append(b, ',')
+	b = AppendJSONString(b, c.User) // the user the call is bound to: the page sends it only to them
 	b = append(b, ',')
 	if c.Method == "track" {
 		b = AppendJSONString(b, c.Name)

@@ -109,6 +109,8 @@ func (b *Bridge) Receive(in Input) {
 		b.mirrorHeapCall(in)
 	case InputUserpilotFailed:
 		b.userpilotFailed(in)
+	case InputUnwrapped:
+		b.heapUnwrapped(in)
 	default:
 		b.notice("input:"+in.Kind, "warn", "internal: unknown input "+label(in.Kind))
 	}

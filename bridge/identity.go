@@ -76,7 +76,9 @@ func nonValueProblem(norm string) string {
 		}
 		rest = rest[:i] + " " + rest[i+j+1:]
 	}
-	words := strings.FieldsFunc(rest, func(r rune) bool { return !unicode.In(r, unicode.L, unicode.M, unicode.N, unicode.So) })
+	words := strings.FieldsFunc(rest, func(r rune) bool { // ASCII punctuation and spaces part words
+		return isSpace(r) || r < utf8.RuneSelf && !('a' <= r && r <= 'z' || '0' <= r && r <= '9')
+	})
 	for _, w := range words {
 		if !nonValueWords[w] {
 			return ""
@@ -147,10 +149,11 @@ func dropJoiner(r rune) rune {
 	return r
 }
 
-// isVisible is a character a joiner or a variation selector may follow or join: a letter, mark,
-// number, symbol or punctuation.
+// isVisible is a character a joiner or a variation selector may follow or join: none of the
+// spaces, controls and invisible characters (told by the tables the guard links anyway).
 func isVisible(r rune) bool {
-	return r >= 0 && unicode.In(r, unicode.L, unicode.M, unicode.N, unicode.S, unicode.P)
+	return r >= 0 && !isSpace(r) && !unicode.IsControl(r) && !isJoiner(r) && !isVariation(r) &&
+		!unicode.Is(unicode.Cf, r) && !unicode.Is(unicode.Other_Default_Ignorable_Code_Point, r) && r != utf8.RuneError
 }
 
 // identityCharProblem returns why s holds a character no identity may hold there, or "". U+FFFD is

@@ -117,7 +117,7 @@ var defaultIgnorable = [][2]rune{
 func TestEveryInvisibleCharacterIsRefused(t *testing.T) {
 	check := func(r rune) {
 		ids := []string{string(r), "ali" + string(r) + "ce", "alice" + string(r)}
-		if (r == 0x200c || r == 0x200d) {
+		if r == 0x200c || r == 0x200d {
 			ids = []string{string(r), "alice" + string(r), string(r) + "alice", "ali" + string(r) + string(r) + "ce"} // inside a word a joiner is part of it
 		}
 		for _, id := range ids {
@@ -210,7 +210,7 @@ func FuzzCheckIdentity(f *testing.F) {
 			}
 			prev = r
 		}
-		if (prev == 0x200c || prev == 0x200d) {
+		if prev == 0x200c || prev == 0x200d {
 			t.Fatalf("CheckIdentity accepted %q, which ends in a joiner", s)
 		}
 		first, _ := utf8.DecodeRuneInString(s)

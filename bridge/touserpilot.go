@@ -1,6 +1,9 @@
 package bridge
 
-import "strings"
+import (
+	"strings"
+	"unicode"
+)
 
 // Heap to Userpilot in the page (CONTRACT §7, setting toUserpilot): the app's own heap.track calls
 // whose names match the events patterns become userpilot.track, and (userProperties)
@@ -11,24 +14,45 @@ import "strings"
 // arguments.
 const InputHeapCall = "heapcall"
 
-// InputUserpilotFailed reports a Userpilot call of the mirror that threw: Args = method, message.
+// InputUserpilotFailed reports a Userpilot call of the mirror that was not made: it threw (Args =
+// method, message), or, with Name UpIdentityChanged, Userpilot's user was no longer the one the
+// call was bound to when the page came to send it (Args = method, Userpilot's user then or null).
 const InputUserpilotFailed = "upfailed"
+
+// InputUnwrapped reports that window.heap's method Name could not be wrapped (a frozen object, a
+// read-only property, a Proxy that ignores its target): the app's calls to it are not mirrored.
+const InputUnwrapped = "unwrapped"
 
 // Reasons a mirrored call is not sent to Userpilot; counted in ToUserpilotStats.DropReasons.
 const (
-	UpNotListed     = "not_listed"     // the name matches no events pattern (deliberate: no warning)
-	UpUserpilotOwn  = "userpilot_name" // the name starts with "Userpilot ": never sent back
-	UpInvalidName   = "invalid_name"   // heap.track without a usable event name
-	UpInvalidProps  = "invalid_properties"
-	UpAnonymous     = "anonymous"           // Userpilot has no identified user (anonymous, clean, or a refused id)
-	UpHeldFull      = "held_full"           // 100 calls were already waiting for userpilot.identify
-	UpUserpilotErr  = "userpilot_error"     // userpilot.track or identify threw
-	UpNoProperties  = "no_properties"       // addUserProperties with nothing Userpilot can take
-	UpPropertiesOff = "user_properties_off" // addUserProperties while the userProperties setting is off (deliberate)
+	UpNotListed       = "not_listed"     // the name matches no events pattern (deliberate: no warning)
+	UpUserpilotOwn    = "userpilot_name" // the name starts with "Userpilot ": never sent back
+	UpInvalidName     = "invalid_name"   // heap.track without a usable event name
+	UpInvalidProps    = "invalid_properties"
+	UpAnonymous       = "anonymous"           // Userpilot has no identified user (anonymous, clean, or a refused id)
+	UpHeldFull        = "held_full"           // 100 calls were already waiting for userpilot.identify
+	UpUserpilotErr    = "userpilot_error"     // userpilot.track or identify threw
+	UpNoProperties    = "no_properties"       // addUserProperties with nothing Userpilot can take
+	UpPropertiesOff   = "user_properties_off" // addUserProperties while the userProperties setting is off (deliberate)
+	UpIdentityChanged = "identity_changed"    // Userpilot's user changed between the app's call and its sending
+	UpEcho            = "echo"                // the name already carries the prefix: a mirrored call come back
 )
 
-// MaxMirrorHeld bounds the calls held until Userpilot has an identified user.
+// MaxMirrorHeld bounds the calls held until Userpilot has an identified user, and the tracks
+// remembered for telling echoes.
 const MaxMirrorHeld = 100
+
+// EchoWindowMS is how long after the app's heap.track the same name and properties coming to Heap
+// again are taken as Userpilot sending the bridge's userpilot.track back (with a copy of its
+// properties, and no prefix to tell it by), so no call goes round forever. The price: with no
+// prefix, an app's second identical call within that time is taken for an echo (docs/identity.md).
+const EchoWindowMS = 1000
+
+// sentTrack is a track sent to Userpilot: its name and properties, and when the app made it.
+type sentTrack struct {
+	key string
+	at  float64
+}
 
 // ToUserpilotSettings is the toUserpilot setting after validation; Enabled is false when absent.
 type ToUserpilotSettings struct {
@@ -56,6 +80,7 @@ type ToUserpilotStats struct {
 // mirror is the Heap-to-Userpilot state of a bridge.
 type mirror struct {
 	held   []UserpilotCall
+	sent   []sentTrack // tracks sent to Userpilot, oldest first, for telling their echoes
 	out    []UserpilotCall
 	stats  ToUserpilotStats
 	ended  bool // userpilot.anonymous() or clean() since the last identify: calls are dropped
@@ -72,7 +97,7 @@ func (b *Bridge) mirrorHeapCall(in Input) {
 	switch in.Name {
 	case MethodTrack:
 		m.stats.Received++
-		b.mirrorTrack(arg(in.Args, 0), arg(in.Args, 1))
+		b.mirrorTrack(arg(in.Args, 0), arg(in.Args, 1), in.At)
 	case MethodAddUserProperties:
 		m.stats.Received++
 		if !s.UserProperties {
@@ -94,14 +119,18 @@ func (b *Bridge) mirrorHeapCall(in Input) {
 	}
 }
 
-func (b *Bridge) mirrorTrack(name, props Value) {
+func (b *Bridge) mirrorTrack(name, props Value, at float64) {
 	s := b.settings.ToUserpilot
 	if name.Kind != KindString || CheckEventName(name.Str) != "" {
 		b.mirrorDrop(UpInvalidName, "heap.track was called with an event name that is "+describe(name)+"; nothing sent to Userpilot")
 		return
 	}
-	if strings.HasPrefix(name.Str, "Userpilot ") {
+	if isUserpilotName(name.Str) {
 		b.mirrorDrop(UpUserpilotOwn, label(name.Str)+" starts with \"Userpilot \": Userpilot's own events never go back to it")
+		return
+	}
+	if s.Prefix != "" && strings.HasPrefix(foldName(name.Str), foldName(s.Prefix)) {
+		b.mirrorDrop(UpEcho, label(name.Str)+" already starts with the prefix "+label(s.Prefix)+": a call the bridge sent to Userpilot came back to Heap, and is not sent again")
 		return
 	}
 	if !matchesAny(s.Events, name.Str) {
@@ -113,8 +142,67 @@ func (b *Bridge) mirrorTrack(name, props Value) {
 	if list == nil {
 		return
 	}
+	if s.Prefix == "" && b.isEcho(name.Str, list, at) { // with a prefix, the prefix tells echoes
+		b.mirrorDrop(UpEcho, "heap.track("+label(name.Str)+") came within "+itoa(EchoWindowMS)+" ms of the same call the bridge sent to Userpilot, with the same properties: Userpilot sent it back to Heap, and it is not sent again")
+		return
+	}
 	full, _ := CutUTF16(validUTF8(s.Prefix+name.Str), MaxEventNameLen)
 	b.mirrorSend(UserpilotCall{Method: "track", Name: full, Properties: list})
+	b.mirror.sent = append(b.mirror.sent, sentTrack{key: trackKey(full, list), at: at})
+	if len(b.mirror.sent) > MaxMirrorHeld {
+		b.mirror.sent = b.mirror.sent[1:]
+	}
+}
+
+// isEcho reports, and forgets, a track sent to Userpilot within EchoWindowMS before at whose name
+// and properties are these: a copy coming back from Userpilot.
+func (b *Bridge) isEcho(name string, props []Property, at float64) bool {
+	key := trackKey(name, props)
+	for i, t := range b.mirror.sent {
+		if t.key == key && at-t.at <= EchoWindowMS {
+			b.mirror.sent = append(b.mirror.sent[:i], b.mirror.sent[i+1:]...)
+			return true
+		}
+	}
+	return false
+}
+
+// trackKey is a track's name and properties as one string.
+func trackKey(name string, props []Property) string {
+	var k strings.Builder
+	k.WriteString(name)
+	for _, p := range props {
+		k.WriteString("\x00" + p.Key + "\x00")
+		switch v := p.Value.(type) {
+		case string:
+			k.WriteString("s" + v)
+		case float64:
+			k.WriteString("n" + JSNumberString(v))
+		}
+	}
+	return k.String()
+}
+
+// isUserpilotName tells a name of Userpilot's own ("Userpilot Experience (started)") in any case,
+// after any kind of space, with any space after the word.
+func isUserpilotName(name string) bool {
+	rest, ok := strings.CutPrefix(foldName(name), "userpilot ")
+	return ok && rest != ""
+}
+
+// foldName is a name as the loop guards compare it: compatibility forms folded, lower case, every
+// kind of space one " ", invisible characters gone, no space at the start.
+func foldName(name string) string {
+	folded := strings.Map(func(r rune) rune {
+		switch {
+		case isSpace(r):
+			return ' '
+		case unicode.Is(unicode.Cf, r) || unicode.Is(unicode.Variation_Selector, r) || unicode.Is(unicode.Other_Default_Ignorable_Code_Point, r):
+			return -1
+		}
+		return r
+	}, strings.ToLower(compatFold(name)))
+	return strings.TrimLeft(folded, " ")
 }
 
 // mirrorProperties applies Userpilot's value rules (CONTRACT §7): strings and finite numbers kept,
@@ -243,11 +331,26 @@ func (b *Bridge) mirrorIdentify(id Value) {
 		"; calls mirrored to Userpilot stay with Userpilot's user"+counted)
 }
 
-// userpilotFailed records that a Userpilot call of the mirror threw in the page.
+// heapUnwrapped says in the console that the app's calls to a Heap method cannot be mirrored.
+func (b *Bridge) heapUnwrapped(in Input) {
+	b.mirrorNotice("unwrapped:"+in.Name, "toUserpilot: window.heap."+cut(in.Name, 40)+" cannot be wrapped (a frozen object, a read-only property or a Proxy that ignores its target); the app's calls to it are not mirrored to Userpilot")
+}
+
+// userpilotFailed records that a Userpilot call of the mirror threw in the page, or was not made
+// because Userpilot's user had changed since the app's call.
 func (b *Bridge) userpilotFailed(in Input) {
 	m := &b.mirror
 	m.stats.Forwarded--
-	b.mirrorDrop(UpUserpilotErr, "userpilot."+cut(arg(in.Args, 0).Str, 40)+" threw: "+cut(arg(in.Args, 1).Str, 200))
+	method := "userpilot." + cut(arg(in.Args, 0).Str, 40)
+	if in.Name == UpIdentityChanged {
+		now := "no user"
+		if u := arg(in.Args, 1); u.Kind == KindString {
+			now = "the user " + label(u.Str)
+		}
+		b.mirrorDrop(UpIdentityChanged, method+" was bound to the user who was Userpilot's when the app called Heap, but Userpilot had "+now+" when it came to be sent")
+		return
+	}
+	b.mirrorDrop(UpUserpilotErr, method+" threw: "+cut(arg(in.Args, 1).Str, 200))
 }
 
 func (b *Bridge) mirrorDrop(reason, why string) {

@@ -204,3 +204,90 @@ func FuzzMirror(f *testing.F) {
 		}
 	})
 }
+
+// TestMirrorLoopGuards tests that Userpilot's own names are known in any case and after any kind
+// of space, and that a name already carrying the prefix (a mirrored call come back) is not sent
+// again, so nothing loops.
+func TestMirrorLoopGuards(t *testing.T) {
+	b := mirrorBridge(t, `["o",0,"toUserpilot",["o",0,"events",["a",0,"*"],"prefix","Heap: "]]`)
+	b.Receive(identify(Str("alice")))
+	for _, name := range []string{"userpilot Experience (started)", "Userpilot\u00a0Experience (started)", "USERPILOT\u3000NPS (score)",
+		"Userpilot\tChecklist", " Userpilot Survey", "Ｕｓｅｒｐｉｌｏｔ Flow", "User\u00adpilot Flow",
+		"Heap: Plan upgraded", "heap:\u00a0Plan upgraded", "HEAP: Heap: x"} {
+		b.Receive(heapCall("track", Str(name)))
+	}
+	b.Receive(heapCall("track", Str("Userpilots rock")))
+	b.Receive(heapCall("track", Str("Userpilot")))
+	if got := upCalls(b); got != `track Heap: Userpilots rock {} | track Heap: Userpilot {}` {
+		t.Fatalf("calls %s", got)
+	}
+	s, _ := b.ToUserpilotStats()
+	if s.DropReasons[UpUserpilotOwn] != 7 || s.DropReasons[UpEcho] != 3 || s.Forwarded != 2 {
+		t.Fatalf("stats %+v", s)
+	}
+}
+
+// TestMirrorIdentityChanged tests that a call the page did not send because Userpilot's user had
+// changed is counted as identity_changed, named in the console, and no longer as forwarded.
+func TestMirrorIdentityChanged(t *testing.T) {
+	b := mirrorBridge(t, mirrorAll)
+	b.Receive(identify(Str("alice")))
+	b.Receive(heapCall("addUserProperties", Obj("plan", Str("pro"))))
+	b.Receive(heapCall("track", Str("Signed up")))
+	calls := b.UserpilotCalls()
+	if len(calls) != 2 || calls[0].User != "alice" || calls[1].User != "alice" {
+		t.Fatalf("calls %+v", calls)
+	}
+	b.Receive(Input{Kind: InputUserpilotFailed, Name: UpIdentityChanged, Args: []Value{Str("identify"), Str("bob")}})
+	b.Receive(Input{Kind: InputUserpilotFailed, Name: UpIdentityChanged, Args: []Value{Str("track"), {Kind: KindNull}}})
+	s, _ := b.ToUserpilotStats()
+	if s.Received != 2 || s.Forwarded != 0 || s.Dropped != 2 || s.DropReasons[UpIdentityChanged] != 2 {
+		t.Fatalf("stats %+v", s)
+	}
+	var text []string
+	for _, m := range b.Messages() {
+		text = append(text, m.Text)
+	}
+	if all := strings.Join(text, "\n"); !strings.Contains(all, `Userpilot had the user "bob" when it came to be sent`) {
+		t.Fatalf("messages %s", all)
+	}
+}
+
+// TestAnswerBindsUserpilotCalls tests that each Userpilot call in an answer names the user it is
+// bound to, right after its method, so the page can check it at the moment of sending.
+func TestAnswerBindsUserpilotCalls(t *testing.T) {
+	var a answerWriter
+	a.userpilotCall(UserpilotCall{Method: "track", Name: "Heap: x", User: "alice", Properties: []Property{{Key: "k", Value: "v"}}})
+	a.userpilotCall(UserpilotCall{Method: "identify", User: "alice", Properties: []Property{{Key: "heap_plan", Value: "pro"}}})
+	var got [][]any
+	if err := json.Unmarshal([]byte("["+string(a.userpilot)+"]"), &got); err != nil {
+		t.Fatalf("%s: %v", a.userpilot, err)
+	}
+	want := `[["track","alice","Heap: x",{"k":"v"}],["identify","alice","alice",{"heap_plan":"pro"}]]`
+	if raw, _ := json.Marshal(got); string(raw) != want {
+		t.Fatalf("got %s, want %s", raw, want)
+	}
+}
+
+// TestMirrorEchoWithoutPrefix tests that, with no prefix, a track coming back with the same name
+// and properties within EchoWindowMS is an echo (once per call sent), and is sent again after it.
+func TestMirrorEchoWithoutPrefix(t *testing.T) {
+	b := mirrorBridge(t, `["o",0,"toUserpilot",["o",0,"events",["a",0,"*"]]]`)
+	b.Receive(identify(Str("alice")))
+	track := func(at float64, props Value) {
+		in := heapCall("track", Str("Plan upgraded"), props)
+		in.At = at
+		b.Receive(in)
+	}
+	track(1000, Obj("seats", Num(3)))
+	track(1010, Obj("seats", Num(3))) // the echo
+	track(1020, Obj("seats", Num(3))) // the echo of nothing sent: the app's own
+	track(1030, Obj("seats", Num(4)))
+	track(1040+EchoWindowMS, Obj("seats", Num(3))) // long after the last one sent
+	if got := upCalls(b); got != `track Plan upgraded {"seats":3} | track Plan upgraded {"seats":3} | track Plan upgraded {"seats":4} | track Plan upgraded {"seats":3}` {
+		t.Fatalf("calls %s", got)
+	}
+	if s, _ := b.ToUserpilotStats(); s.DropReasons[UpEcho] != 1 || s.Forwarded != 4 {
+		t.Fatalf("stats %+v", s)
+	}
+}

@@ -231,11 +231,12 @@
       return result;
     });
     replace(up, 'identify', function (userId, properties) {
-      if (!ownCall) send('identify', '', [userId, properties], null);
+      if (!ownCall) { setUser(userId); send('identify', '', [userId, properties], null); }
       return call(orig.identify, this, arguments);
     });
     ['anonymous', 'clean'].forEach(function (m) {
       replace(up, m, function () {
+        upUser = null;
         send(m, '', [], null);
         return call(orig[m], this, arguments);
       });
@@ -246,6 +247,12 @@
   }
 
   var latest = null; // the Userpilot object hooked last: the stub, or the SDK that replaced it
+
+  // upUser is Userpilot's user as the app last set it, read on this thread when a mirrored call is
+  // sent: a call bound to another user is not sent (docs/identity.md). Userpilot takes only a
+  // string or a number as an id, a number as its text.
+  var upUser = null;
+  function setUser(id) { if (typeof id === 'string' || typeof id === 'number') upUser = '' + id; }
 
   // register subscribes a registration of ours on a Userpilot object. On an SDK, names whose host
   // handlers we took from the stub are cleared first: an SDK that replayed the stub's calls from its
@@ -314,7 +321,7 @@
     var calls = win.userpilotCallMethods, q = calls && calls.identify;
     if (Array.isArray(q) && q.length) {
       for (var i = 0; i < q.length; i++) {
-        if (q[i]) deliver(entry('identify', '', [q[i].userid, q[i].data], null));
+        if (q[i]) { setUser(q[i].userid); deliver(entry('identify', '', [q[i].userid, q[i].data], null)); }
       }
       return;
     }
@@ -325,7 +332,10 @@
         var key = localStorage.key(j);
         if (key && key.indexOf('userpilotUserId') === 0) found.push(localStorage.getItem(key));
       }
-      if (found.length === 1) deliver(entry('restore', '', [parseStored(found[0])], null));
+      if (found.length === 1) {
+        if (upUser === null) setUser(parseStored(found[0]));
+        deliver(entry('restore', '', [parseStored(found[0])], null));
+      }
       console.warn(PREFIX + 'loaded after Userpilot; place this tag before Userpilot\'s snippet so no handler or identify call is missed');
     } catch (e) { /* storage is blocked: nothing to recover */ }
   }
@@ -338,20 +348,30 @@
   // trapGlobal turns window[name] into an accessor that hands each value assigned to onAssign
   // (Userpilot swaps its stub for the SDK, the npm wrapper rewrites its settings), and hands over
   // the value already there.
+  // A page's own accessor there keeps answering: what it returns is handed over when it changes.
+  // It returns the getter it put there, if it could.
   function trapGlobal(name, onAssign) {
-    var current = win[name];
-    var desc = Object.getOwnPropertyDescriptor(win, name);
+    var desc = Object.getOwnPropertyDescriptor(win, name), pageGet = desc && desc.get, current = peek(win, name);
+    function assign(v) { current = v; try { onAssign(v, false); } catch (e) { reportLater(e); } }
+    function get() {
+      if (pageGet) { var v = pageGet.call(win); if (v !== current) assign(v); }
+      return current;
+    }
     if (!desc || desc.configurable) {
       try {
         Object.defineProperty(win, name, {
           configurable: true,
           enumerable: true,
-          get: function () { return current; },
-          set: function (v) { current = v; try { onAssign(v, false); } catch (e) { reportLater(e); } }
+          get: get,
+          set: function (v) {
+            if (pageGet) { call(desc.set, win, [v]); v = pageGet.call(win); }
+            assign(v);
+          }
         });
-      } catch (e) { /* fall through: hook what is there */ }
-    }
+      } catch (e) { get = 0; /* hook what is there */ }
+    } else get = 0;
     if (current) onAssign(current, true);
+    return get;
   }
 
   // ---- the bridge as Userpilot's Heap interface (userpilotSettings.integrations_interfaces.heap) ----
@@ -580,6 +600,8 @@
       return failedCall(c, e);
     }
     var args = method === 'track' ? [c[2], c[3]] : c.slice(2);
+    ownArgs(args[0]);
+    ownArgs(args[1]);
     ownCall = true;
     try { fn.apply(h, args); } catch (e) {
       return failedCall(c, e);
@@ -628,16 +650,27 @@
 
   function unwrap(fn) { return (unwrapped && unwrapped.get(fn)) || fn; }
 
+  // own holds the argument objects the bridge passed to Heap and to Userpilot: a Heap call that
+  // carries one is the bridge's own, however late a stub or Userpilot makes it again.
+  var own = typeof WeakSet === 'function' ? new WeakSet() : null;
+  function ownArgs(v) { if (own && v && typeof v === 'object') own.add(v); }
+  function isOwn(v) { return own && own.has(v); }
+
   // mirrorHeap starts watching window.heap once toUserpilot is set (at start, or by configure()).
   function mirrorHeap() {
     if (mirroring || !heapHooked || !setting(rawSettings, 'toUserpilot')) return;
     mirroring = true;
-    trapGlobal('heap', hookHeap);
+    var trapped = trapGlobal('heap', hookHeap);
+    // A page may put window.heap in place with Object.defineProperty, which passes by the trap:
+    // then the trap is set again, and the object there hooked.
+    setInterval(function () {
+      var d = Object.getOwnPropertyDescriptor(win, 'heap');
+      if (!d || !trapped || d.get !== trapped) trapped = trapGlobal('heap', hookHeap);
+    }, 250);
   }
 
-  // hookHeap turns the mirrored methods of a Heap object (a snippet's stub, the SDK) into accessors
-  // that hand out a wrapper around whatever function is assigned, so methods a snippet or the SDK
-  // installs later are seen too. A classic stub's queue holds the page's calls made before this tag.
+  // hookHeap wraps the mirrored methods of a Heap object (a snippet's stub, the SDK, a page's own
+  // object). A classic stub's queue holds the page's calls made before this tag.
   function hookHeap(h) {
     if (!h || (typeof h !== 'object' && typeof h !== 'function') || heapHooked.has(h)) return;
     heapHooked.add(h);
@@ -647,20 +680,40 @@
         if (Array.isArray(q) && MIRRORED.indexOf(q[0]) >= 0) heapCall(h, q[0], q.slice(1));
       }
     }
-    MIRRORED.forEach(function (m) {
-      var desc = Object.getOwnPropertyDescriptor(h, m);
-      if (desc && (!desc.configurable || !('value' in desc))) return; // not ours to change
-      var inner = desc && desc.value;
-      try {
-        Object.defineProperty(h, m, {
-          configurable: true,
-          enumerable: true,
-          get: function () { return typeof inner === 'function' ? wrapperOf(m, inner) : inner; },
-          set: function (fn) { inner = unwrap(fn); if (heapLoaded(h)) loadedNow(); }
-        });
-      } catch (e) { /* a frozen Heap: its calls are not mirrored */ }
-    });
+    MIRRORED.forEach(function (m) { hookMethod(h, m); });
     if (heapLoaded(h)) loadedNow();
+  }
+
+  // hookMethod turns method m where it lives (on h, or on a prototype for a class instance; on h
+  // when it is not there yet) into an accessor that hands out a wrapper around whatever function
+  // is assigned, so methods a snippet or the SDK installs later are wrapped too. A method that
+  // cannot be changed (a frozen object, a read-only property, a Proxy that ignores its target) is
+  // left as it is, and the console says its calls are not mirrored.
+  function hookMethod(h, m) {
+    var o = h, desc;
+    try {
+      while (o && !(desc = Object.getOwnPropertyDescriptor(o, m))) o = Object.getPrototypeOf(o);
+      if (!desc) o = h;
+      else if (heapHooked.has(desc.get)) return; // a prototype already hooked for another object
+      else if (!desc.configurable || !('value' in desc)) throw 0;
+      var inner = desc && desc.value, get = function () { return typeof inner === 'function' ? wrapperOf(m, inner) : inner; };
+      heapHooked.add(get);
+      Object.defineProperty(o, m, {
+        configurable: true,
+        enumerable: desc ? desc.enumerable : true,
+        get: get,
+        set: function (fn) {
+          // An assignment on an object that inherits the method makes it its own, as it would have.
+          if (this !== o) return Object.defineProperty(this, m, { value: fn, writable: true, configurable: true, enumerable: true }) && hookMethod(this, m);
+          inner = unwrap(fn);
+          if (heapLoaded(h)) loadedNow();
+        }
+      });
+      var now = h[m];
+      if (typeof now === 'function' && !unwrapped.has(now)) throw 0;
+    } catch (e) {
+      deliver(entry('unwrapped', m, [], null)); // the module says so in the console
+    }
   }
 
   function wrapperOf(m, fn) {
@@ -668,7 +721,8 @@
     if (!w) {
       w = function () {
         // A page that wraps heap.track itself calls one wrapper inside another: count the outer.
-        try { if (!ownCall && !inHeapCall) heapCall(this, m, arguments); } catch (e) { /* never into the page's call */ }
+        // A method on a prototype is shared: only calls on a Heap object (or detached) are mirrored.
+        try { if (!inHeapCall && (this == null || this === win || heapHooked.has(this))) heapCall(this, m, arguments); } catch (e) { /* never into the page's call */ }
         var outer = !inHeapCall;
         inHeapCall = true;
         try { return fn.apply(this, arguments); } finally { if (outer) inHeapCall = false; }
@@ -689,6 +743,7 @@
   // is the SDK making a recorded call again.
   function heapCall(h, m, args) {
     var a0 = args[0], a1 = args[1];
+    if (isOwn(a0) || isOwn(a1)) return;
     if (h && !heapLoaded(h)) {
       if (replays.length < MAX_QUEUE) replays.push([m, a0, a1]);
       if (!ownCall) send('heapcall', m, Array.prototype.slice.call(args, 0, 2), null);
@@ -704,12 +759,15 @@
   }
 
   // toUserpilot makes a call the module answered with on whatever window.userpilot is now.
+  // c is [method, the user it is bound to, arguments...]: made only while that user is Userpilot's.
   function toUserpilot(c) {
+    if (c[1] !== upUser) return deliver(entry('upfailed', 'identity_changed', [c[0], upUser], null));
     var up = peek(win, 'userpilot'), fn = up && peek(up, c[0]);
+    ownArgs(c[3]);
     ownCall = true;
     try {
       if (typeof fn !== 'function') throw new Error('window.userpilot.' + c[0] + ' is not a function');
-      fn.apply(up, c.slice(1));
+      fn.apply(up, c.slice(2));
     } catch (e) {
       deliver(entry('upfailed', '', [c[0], errorText(e)], null));
     } finally {
