@@ -1,64 +1,192 @@
 package bridge
 
 import (
+	"math"
 	"strings"
 	"unicode"
 	"unicode/utf8"
 )
 
 // mergeRiskIDs are ids that many people share; identifying with one merges strangers in Heap,
-// irreversibly (research/heap.md §2.1). Compared trimmed and lower-cased.
+// irreversibly (docs/identity.md). Compared folded: lower case, compatibility forms, no joiners.
 var mergeRiskIDs = map[string]bool{
-	"null": true, "undefined": true, "nan": true, "0": true, "-1": true, "user": true,
-	"guest": true, "anonymous": true, "unknown": true, "none": true, "n/a": true, "test": true,
+	"0": true, "-1": true, "user": true, "guest": true, "anonymous": true, "unknown": true,
+	"n/a": true, "na": true, "test": true,
 }
 
+// nonValueWords are what JavaScript, Go, Python and C write for a value that was never set; an id
+// made only of them (with spaces or punctuation between) is a program's bug, shared by every user.
+var nonValueWords = map[string]bool{
+	"undefined": true, "null": true, "nil": true, "none": true, "nan": true, "true": true, "false": true,
+}
+
+// maxSafeInteger is 2^53-1: beyond it a JavaScript number is already rounded when the page has it.
+const maxSafeInteger = 1<<53 - 1
+
 // CheckIdentity returns the Heap identity for a Userpilot user id, or why it must not be used.
-// The page and the relay both call it, so both refuse the same ids. An id it accepts is returned
-// as it came: folding is only for telling shared ids in disguise, never for changing one.
+// The page and the relay both call it, so both refuse the same ids; docs/identity.md is its table.
+// An id it accepts is returned as it came: folding is only for telling shared ids in disguise.
 func CheckIdentity(id Value) (string, string) {
 	var s string
 	switch id.Kind {
 	case KindString:
+		if why := identityEdgeProblem(id.Str); why != "" {
+			return "", why
+		}
 		if why := identityCharProblem(id.Str); why != "" {
 			return "", why
 		}
 		s = id.Str
 	case KindNumber:
-		if !isFinite(id.Num) {
-			return "", "it is " + JSNumberString(id.Num)
+		if id.Num != math.Trunc(id.Num) || math.Abs(id.Num) > maxSafeInteger {
+			return "", "it is the number " + JSNumberString(id.Num) + ", which is not a safe integer (beyond 2^53 a number is already rounded in the page, so two users could become one); pass the id as a string"
 		}
 		s = JSNumberString(id.Num)
 	default:
 		return "", "it is " + describe(id) + ", not a string or a number"
 	}
-	norm := strings.ToLower(strings.TrimFunc(compatFold(s), isBlank))
-	switch {
-	case norm == "":
+	if s == "" {
 		return "", "it is empty"
-	case UTF16Len(s) > MaxIdentityLen:
+	}
+	if UTF16Len(s) > MaxIdentityLen {
 		return "", "it is longer than 255 characters"
-	case mergeRiskIDs[norm]:
+	}
+	norm := strings.ToLower(compatFold(strings.Map(dropJoiner, s)))
+	if why := templateProblem(norm); why != "" {
+		return "", why
+	}
+	if mergeRiskIDs[norm] {
 		return "", quote(s) + " is shared by many people and would merge them into one Heap user"
+	}
+	if why := nonValueProblem(norm); why != "" {
+		return "", quote(s) + why
 	}
 	return s, ""
 }
 
-// identityCharProblem returns why s holds a character no identity may hold, or "". U+FFFD is what
-// a lone surrogate (and a byte that is not UTF-8) becomes on its way to Go, so "\ud800x" and
+// nonValueProblem returns why a folded id is only stringified non-values ("undefined undefined",
+// "[object Object]", "\"null\"", "<nil>") or only punctuation ("-", "{}"), or "".
+func nonValueProblem(norm string) string {
+	rest := norm
+	for {
+		i := strings.Index(rest, "[object ")
+		j := strings.IndexByte(rest[max(i, 0):], ']')
+		if i < 0 || j < 0 {
+			break
+		}
+		rest = rest[:i] + " " + rest[i+j+1:]
+	}
+	words := strings.FieldsFunc(rest, func(r rune) bool { return !unicode.In(r, unicode.L, unicode.M, unicode.N, unicode.So) })
+	for _, w := range words {
+		if !nonValueWords[w] {
+			return ""
+		}
+	}
+	if len(words) == 0 && rest == norm {
+		return " is only punctuation, which cannot tell one person from another"
+	}
+	return " is a value that was never set, written as text (undefined, null, nil, None, NaN, true, false, [object …], {}, [], <nil>, (null)); every user of that bug would share it"
+}
+
+// templateProblem returns why a folded id is a template placeholder nobody rendered, or "".
+func templateProblem(norm string) string {
+	for _, p := range [][2]string{{"{{", "}}"}, {"${", "}"}, {"#{", "}"}, {"<%", "%>"}} {
+		if i := strings.Index(norm, p[0]); i >= 0 && strings.Contains(norm[i+len(p[0]):], p[1]) {
+			return "it holds the template placeholder " + p[0] + "…" + p[1] + ", which was never filled in"
+		}
+	}
+	if i := strings.IndexByte(norm, '%'); i >= 0 {
+		if j := strings.IndexByte(norm[i+1:], '%'); j > 0 && isPlaceholderName(norm[i+1:i+1+j]) {
+			return "it holds the template placeholder %" + norm[i+1:i+1+j] + "%, which was never filled in"
+		}
+	}
+	if rest, ok := strings.CutPrefix(norm, ":"); ok && isPlaceholderName(rest) {
+		return "it is the route placeholder :" + rest + ", which was never filled in"
+	}
+	return ""
+}
+
+// isPlaceholderName is a template variable's name: a letter or _ then letters, digits, _ or dots.
+func isPlaceholderName(s string) bool {
+	for i, r := range s {
+		if !(r == '_' || r >= 'a' && r <= 'z' || i > 0 && (r >= '0' && r <= '9' || r == '.')) {
+			return false
+		}
+	}
+	return s != ""
+}
+
+// identityEdgeProblem names white space at either end of s: " alice" is a second user beside "alice".
+func identityEdgeProblem(s string) string {
+	first, _ := utf8.DecodeRuneInString(s)
+	last, _ := utf8.DecodeLastRuneInString(s)
+	switch {
+	case s == "":
+		return ""
+	case isSpace(first):
+		return "it begins with white space (" + codePoint(first) + "), which makes a second user beside the trimmed id; trim it before userpilot.identify"
+	case isSpace(last):
+		return "it ends with white space (" + codePoint(last) + "), which makes a second user beside the trimmed id; trim it before userpilot.identify"
+	}
+	return ""
+}
+
+// isSpace is any kind of white space: Unicode's White_Space and every space separator (Zs).
+func isSpace(r rune) bool { return unicode.IsSpace(r) || unicode.Is(unicode.Zs, r) }
+
+// isJoiner is ZWNJ or ZWJ; isVariation a variation selector. Inside a word or an emoji sequence
+// they are part of how a name is written (Mohammad\u200cReza, I❤️NY, 👩‍💻).
+func isJoiner(r rune) bool    { return r == '\u200c' || r == '\u200d' }
+func isVariation(r rune) bool { return unicode.Is(unicode.Variation_Selector, r) }
+
+// dropJoiner removes joiners and variation selectors, for comparing an id with shared ones.
+func dropJoiner(r rune) rune {
+	if isJoiner(r) || isVariation(r) {
+		return -1
+	}
+	return r
+}
+
+// isVisible is a character a joiner or a variation selector may follow or join: a letter, mark,
+// number, symbol or punctuation.
+func isVisible(r rune) bool {
+	return r >= 0 && unicode.In(r, unicode.L, unicode.M, unicode.N, unicode.S, unicode.P)
+}
+
+// identityCharProblem returns why s holds a character no identity may hold there, or "". U+FFFD is
+// what a lone surrogate (and a byte that is not UTF-8) becomes on its way to Go, so "\ud800x" and
 // "\udc00x" would arrive as one id; control characters and invisible ones (format characters,
 // variation selectors, Unicode's other default-ignorable code points) make an id look like
-// another, or hide a shared one such as "nu\u00adll".
+// another, or hide a shared one such as "nu\u00adll". ZWNJ, ZWJ and variation selectors are
+// accepted inside a word or emoji sequence: a joiner between two visible characters (or after a
+// variation selector, as in ❤️‍🔥), a variation selector after a visible character that has
+// variants. At either end, doubled or alone they only make an invisible twin.
 func identityCharProblem(s string) string {
-	for _, r := range s {
+	prev := rune(-1)
+	for i, r := range s {
 		switch {
 		case r == utf8.RuneError:
 			return "it holds U+FFFD or bytes that are not UTF-8, which is what a lone surrogate becomes; two different ids would become one"
 		case unicode.IsControl(r):
 			return "it holds the control character " + codePoint(r)
-		case unicode.Is(unicode.Cf, r) || unicode.Is(unicode.Variation_Selector, r) || unicode.Is(unicode.Other_Default_Ignorable_Code_Point, r):
+		case isJoiner(r) || isVariation(r):
+			next := rune(-1)
+			if rest := s[i+utf8.RuneLen(r):]; rest != "" {
+				next, _ = utf8.DecodeRuneInString(rest)
+			}
+			var joins bool
+			if isJoiner(r) {
+				joins = (isVisible(prev) || isVariation(prev)) && isVisible(next)
+			} else { // after a character with variants: not after ASCII, but for a keycap (#️⃣)
+				joins = isVisible(prev) && (prev >= utf8.RuneSelf || next == '\u20e3')
+			}
+			if !joins {
+				return "it holds the invisible character " + codePoint(r) + " at an end, doubled or alone, where it makes a twin of another id"
+			}
+		case unicode.Is(unicode.Cf, r) || unicode.Is(unicode.Other_Default_Ignorable_Code_Point, r):
 			return "it holds the invisible character " + codePoint(r)
 		}
+		prev = r
 	}
 	return ""
 }

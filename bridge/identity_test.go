@@ -15,7 +15,7 @@ func TestCheckIdentity(t *testing.T) {
 		Str(""), Str("   "), Str("null"), Str("undefined"), Str("NaN"), Str("nan"), Str("0"), Num(0), Str("-1"), Num(-1),
 		Str("user"), Str(" Guest "), Str("ANONYMOUS"), Str("unknown"), Str("none"), Str("N/A"), Str("Test"),
 		Str(strings.Repeat("x", 256)), Num(0), Value{Kind: KindNull}, Undefined(), Obj(), Bool(true),
-		Str("\ufeffguest"), Str("\u200bnull\u200b"), Str("\ufeff"), Str("\u2060 user"),
+		Str("\ufeffguest"), Str("\u200bnull\u200b"), Str("\ufeff"), Str("\u2060 user"), Num(1.5), Num(1 << 53),
 	}
 	for _, v := range rejected {
 		if id, why := CheckIdentity(v); why == "" {
@@ -27,7 +27,7 @@ func TestCheckIdentity(t *testing.T) {
 		want string
 	}{
 		{Str("alice"), "alice"}, {Num(42), "42"}, {Str(strings.Repeat("x", 255)), strings.Repeat("x", 255)},
-		{Str("user-17"), "user-17"}, {Str("testing@example.com"), "testing@example.com"}, {Num(1.5), "1.5"},
+		{Str("user-17"), "user-17"}, {Str("testing@example.com"), "testing@example.com"}, {Num(1<<53 - 1), "9007199254740991"},
 	}
 	for _, c := range accepted {
 		if id, why := CheckIdentity(c.in); id != c.want || why != "" {
@@ -52,7 +52,7 @@ func TestIdentityCharacters(t *testing.T) {
 		"soft hyphen in a good id":          "ali\u00adce",
 		"Mongolian vowel separator":         "undefined\u180e",
 		"zero-width space inside":           "gu\u200best",
-		"zero-width joiner":                 "ali\u200dce",
+		"zero-width joiner at the end":      "alice\u200d",
 		"word joiner":                       "alice\u2060",
 		"left-to-right mark":                "\u200ealice",
 		"right-to-left override":            "alice\u202e",
@@ -92,7 +92,7 @@ func TestIdentityCharacters(t *testing.T) {
 		}
 	}
 	accepted := []string{
-		"alice", "user-17", "ａｌｉｃｅ", "用户42", "José", "nul", "nulls", "n/a/b", " Guest-1",
+		"alice", "user-17", "ａｌｉｃｅ", "用户42", "José", "nul", "nulls", "n/a/b", "Guest-1", "ali\u200dce",
 		"👩‍💻"[:4], // the emoji without its joiner sequence
 		"test@example.com", "ｔｅｓｔ１", "\u00e9", "Ωmega",
 	}
@@ -116,7 +116,11 @@ var defaultIgnorable = [][2]rune{
 // control character, alone and inside an id.
 func TestEveryInvisibleCharacterIsRefused(t *testing.T) {
 	check := func(r rune) {
-		for _, id := range []string{string(r), "ali" + string(r) + "ce", "alice" + string(r)} {
+		ids := []string{string(r), "ali" + string(r) + "ce", "alice" + string(r)}
+		if (r == 0x200c || r == 0x200d) {
+			ids = []string{string(r), "alice" + string(r), string(r) + "alice", "ali" + string(r) + string(r) + "ce"} // inside a word a joiner is part of it
+		}
+		for _, id := range ids {
 			if got, why := CheckIdentity(Str(id)); why == "" {
 				t.Errorf("CheckIdentity(%q) accepted %q (U+%04X)", id, got, r)
 			}
@@ -171,8 +175,14 @@ func isASCII(s string) bool {
 // reason and no id.
 func FuzzCheckIdentity(f *testing.F) {
 	for _, seed := range []string{"alice", "null", "ｎｕｌｌ", "nu\u00adll", "guest", "undefined\u180e", "\ufffdx",
-		"null\u0000", "unde\ufb01ned", "\u00a0GUEST\u3000", "nuⅼⅼ", "用户", "n/a", "ｎ／ａ", "𝐭𝐞𝐬𝐭", "\u3381n", "x\xff"} {
+		"null\u0000", "unde\ufb01ned", "\u00a0GUEST\u3000", "nuⅼⅼ", "用户", "n/a", "ｎ／ａ", "𝐭𝐞𝐬𝐭", "\u3381n", "x\xff",
+		"Mohammad\u200cReza", "I❤\ufe0fNY", "👩\u200d💻", "[object Object]", "undefined undefined", "\"null\"", "{{user.id}}", "%USER_ID%", ":userId", "<nil>"} {
 		f.Add(seed)
+	}
+	for _, row := range readIdentityTable(f) {
+		if row.id.Kind == KindString {
+			f.Add(row.id.Str)
+		}
 	}
 	f.Fuzz(func(t *testing.T, s string) {
 		id, why := CheckIdentity(Str(s))
@@ -188,14 +198,28 @@ func FuzzCheckIdentity(f *testing.F) {
 		if !utf8.ValidString(s) {
 			t.Fatalf("CheckIdentity accepted invalid UTF-8 %q", s)
 		}
+		prev := rune(-1)
 		for _, r := range s {
-			if r == utf8.RuneError || unicode.IsControl(r) || unicode.Is(unicode.Cf, r) ||
-				unicode.Is(unicode.Other_Default_Ignorable_Code_Point, r) || unicode.Is(unicode.Variation_Selector, r) {
+			joiner := (r == 0x200c || r == 0x200d) || unicode.Is(unicode.Variation_Selector, r)
+			if r == utf8.RuneError || unicode.IsControl(r) || !joiner && (unicode.Is(unicode.Cf, r) ||
+				unicode.Is(unicode.Other_Default_Ignorable_Code_Point, r)) {
 				t.Fatalf("CheckIdentity accepted %q, which holds U+%04X", s, r)
 			}
+			if joiner && (prev < 0 || (prev == 0x200c || prev == 0x200d) || unicode.Is(unicode.Variation_Selector, prev) && !(r == 0x200c || r == 0x200d)) {
+				t.Fatalf("CheckIdentity accepted %q, which holds U+%04X at the start or doubled", s, r)
+			}
+			prev = r
 		}
-		if shared := strings.ToLower(strings.TrimFunc(norm.NFKC.String(s), unicode.IsSpace)); mergeRiskIDs[shared] {
-			t.Fatalf("CheckIdentity accepted %q, which NFKC folds to the shared id %q", s, shared)
+		if (prev == 0x200c || prev == 0x200d) {
+			t.Fatalf("CheckIdentity accepted %q, which ends in a joiner", s)
+		}
+		first, _ := utf8.DecodeRuneInString(s)
+		if unicode.IsSpace(first) || unicode.IsSpace(prev) {
+			t.Fatalf("CheckIdentity accepted %q, which has white space at an end", s)
+		}
+		folded := strings.ToLower(norm.NFKC.String(s))
+		if mergeRiskIDs[folded] || nonValueWords[strings.Trim(folded, "\"'()<>[]{} ")] {
+			t.Fatalf("CheckIdentity accepted %q, which NFKC folds to the shared id %q", s, folded)
 		}
 		if again, why := CheckIdentity(Str(id)); again != id || why != "" {
 			t.Fatalf("an accepted id %q is refused the second time: %s", id, why)
