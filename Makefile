@@ -44,11 +44,11 @@ test-package: build
 
 test-go:
 	$(GO) vet ./bridge/... ./relay/... ./examples/...
-	GOOS=js GOARCH=wasm $(GO) vet ./wasm/...
+	GOOS=js GOARCH=wasm $(GO) vet ./wasm/... ./relay/worker/...
 	$(GO) test -count=1 ./bridge/... ./relay/... ./wasm/... ./examples/...
 
 test-wasm:
-	PATH="$(WASM_EXEC):$$PATH" GOOS=js GOARCH=wasm $(GO) test -count=1 ./wasm/...
+	PATH="$(WASM_EXEC):$$PATH" GOOS=js GOARCH=wasm $(GO) test -count=1 ./wasm/... ./relay/worker/...
 
 # relay.test.mjs runs the relay Worker in workerd beside the pages, so the Worker is built first.
 # The whole suite runs with the module in a Worker (the default); the core scenarios run again
@@ -74,41 +74,41 @@ clean:
 	rm -rf $(DIST)
 
 # The edge relay: package relay served as a Cloudflare Worker by github.com/syumai/workers
-# (wasm/edge), wrapped by edge/entry.mjs, run locally in workerd (npm package) by edge/run.mjs.
+# (relay/worker), wrapped by relay/worker/entry.mjs, run locally in workerd (npm package) by relay/worker/run.mjs.
 # workers-assets-gen empties its output folder, so the three steps always run together.
 RELAY_DIR := build/relay
 
 relay-build: $(RELAY_DIR)/app.wasm $(RELAY_DIR)/entry.mjs $(RELAY_DIR)/serve.mjs
 
-$(RELAY_DIR)/app.wasm: $(shell find relay bridge wasm/edge -name '*.go' -not -name '*_test.go' 2>/dev/null) go.mod go.sum
+$(RELAY_DIR)/app.wasm: $(shell find relay bridge -name '*.go' -not -name '*_test.go' 2>/dev/null) go.mod go.sum
 	$(GO) run github.com/syumai/workers/cmd/workers-assets-gen -mode=go -o $(RELAY_DIR)
-	GOOS=js GOARCH=wasm $(GO) build $(GOFLAGS_WASM) -o $@ ./wasm/edge
+	GOOS=js GOARCH=wasm $(GO) build $(GOFLAGS_WASM) -o $@ ./relay/worker
 
-$(RELAY_DIR)/entry.mjs: edge/entry.mjs $(RELAY_DIR)/app.wasm
-	cp edge/entry.mjs $@
+$(RELAY_DIR)/entry.mjs: relay/worker/entry.mjs $(RELAY_DIR)/app.wasm
+	cp relay/worker/entry.mjs $@
 
-$(RELAY_DIR)/serve.mjs: edge/serve.mjs $(RELAY_DIR)/app.wasm
-	cp edge/serve.mjs $@
+$(RELAY_DIR)/serve.mjs: relay/worker/serve.mjs $(RELAY_DIR)/app.wasm
+	cp relay/worker/serve.mjs $@
 
 # RELAY_ADDR (default 127.0.0.1:8787), HEAP_APP_ID (required) and the other Worker variables
-# (CONTRACT §6) come from the environment.
+# (docs/contract.md §6) come from the environment.
 relay: deps-node relay-build
-	node edge/run.mjs
+	node relay/worker/run.mjs
 
-# The serving glue's test Worker: wasm/edge/serve/probe behind edge/serve.mjs and test/relay/probe-entry.mjs.
+# The serving glue's test Worker: relay/worker/serve/probe behind relay/worker/serve.mjs and test/relay/probe-entry.mjs.
 PROBE_DIR := build/relay-probe
 
 relay-probe-build: $(PROBE_DIR)/app.wasm $(PROBE_DIR)/entry.mjs $(PROBE_DIR)/serve.mjs
 
-$(PROBE_DIR)/app.wasm: $(shell find wasm/edge/serve -name '*.go' -not -name '*_test.go' 2>/dev/null) go.mod go.sum
+$(PROBE_DIR)/app.wasm: $(shell find relay/worker/serve -name '*.go' -not -name '*_test.go' 2>/dev/null) go.mod go.sum
 	$(GO) run github.com/syumai/workers/cmd/workers-assets-gen -mode=go -o $(PROBE_DIR)
-	GOOS=js GOARCH=wasm $(GO) build $(GOFLAGS_WASM) -o $@ ./wasm/edge/serve/probe
+	GOOS=js GOARCH=wasm $(GO) build $(GOFLAGS_WASM) -o $@ ./relay/worker/serve/probe
 
 $(PROBE_DIR)/entry.mjs: test/relay/probe-entry.mjs $(PROBE_DIR)/app.wasm
 	cp test/relay/probe-entry.mjs $@
 
-$(PROBE_DIR)/serve.mjs: edge/serve.mjs $(PROBE_DIR)/app.wasm
-	cp edge/serve.mjs $@
+$(PROBE_DIR)/serve.mjs: relay/worker/serve.mjs $(PROBE_DIR)/app.wasm
+	cp relay/worker/serve.mjs $@
 
 test-relay: deps-node relay-build relay-probe-build
 	node --test --test-concurrency=1 test/relay/

@@ -1,5 +1,5 @@
-// bench/relay.mjs measures the edge relay in workerd: the Go relay (wasm/edge + package relay,
-// built by `make relay-build`; one Go instance per isolate) beside edge/baseline/worker.mjs, the
+// bench/relay.mjs measures the edge relay in workerd: the Go relay (relay/worker + package relay,
+// built by `make relay-build`; one Go instance per isolate) beside bench/relay-baseline/worker.mjs, the
 // same job in plain JavaScript, in the same run, against the same fake Heap API, with the same
 // batches. It reports events per second, p50/p99 request latency and CPU per request for each and
 // the ratio Go/JS; the cold start (the first request on a fresh isolate, which for Go starts the
@@ -17,7 +17,7 @@ import { fileURLToPath } from 'node:url';
 import workerd from 'workerd';
 import { envInt, median, sizesOf, times, row } from './measure.mjs';
 import { attribution, linked } from './wasmsize.mjs';
-import { startRelay, BUILD_DIR, BASELINE_WORKER, COMPATIBILITY_DATE } from '../edge/run.mjs';
+import { startRelay, BUILD_DIR, BASELINE_WORKER, COMPATIBILITY_DATE } from '../relay/worker/run.mjs';
 import { startFakeHeap, APP_ID } from '../test/relay/helpers.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -167,7 +167,7 @@ function codeByPackage() {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'relay-named-'));
   try {
     const named = path.join(dir, 'app.wasm');
-    execFileSync(GO, ['build', '-trimpath', '-ldflags=-w', '-o', named, './wasm/edge'], { cwd: ROOT, env: { ...process.env, GOOS: 'js', GOARCH: 'wasm' } });
+    execFileSync(GO, ['build', '-trimpath', '-ldflags=-w', '-o', named, './relay/worker'], { cwd: ROOT, env: { ...process.env, GOOS: 'js', GOARCH: 'wasm' } });
     const buf = fs.readFileSync(named);
     const a = attribution(buf, MODULE);
     return {
@@ -305,8 +305,8 @@ function report(r) {
   const w = [34, 16, 12, 12, 12, 16];
   L.push(row(['   relay', 'events/s (med)', 'p50 ms', 'p99 ms', 'max ms', 'CPU ms/request'], w));
   const line = (label, x) => row([`   ${label}`, int(x.eventsPerSecond.median), fmt(x.latencyMs.p50, 2), fmt(x.latencyMs.p99, 2), fmt(x.latencyMs.max, 1), cpuText(x.workerdCpuMsPerRequest)], w);
-  L.push(line('Go (wasm/edge, build/relay)', g));
-  L.push(line('JavaScript (edge/baseline)', j));
+  L.push(line('Go (relay/worker, build/relay)', g));
+  L.push(line('JavaScript (bench/relay-baseline)', j));
   L.push(row(['   ratio Go/JS', times(r.ratios.eventsPerSecond), times(r.ratios.p50), times(r.ratios.p99), '', times(r.ratios.cpuPerRequest)], w));
   L.push(`   events/s per round, Go: ${g.eventsPerSecond.samples.map((x) => int(x)).join(' ')}; JS: ${j.eventsPerSecond.samples.map((x) => int(x)).join(' ')}`);
   L.push(`   latencies over ${int(g.latencyMs.requests)} timed requests per relay. Checks: the fake Heap got ${int(r.checks.eventsReceived)} events in ${int(r.checks.heapRequests)} requests, ${r.checks.duplicates} duplicates.`);
@@ -343,7 +343,7 @@ function report(r) {
   L.push(row(['   file', 'raw', 'gzip', 'brotli'], w4));
   for (const [f, x] of Object.entries(s.files)) L.push(row([`   ${f}`, int(x.raw), int(x.gzip), int(x.brotli)], w4));
   L.push(row(['   total', int(s.total.raw), int(s.total.gzip), int(s.total.brotli)], w4));
-  L.push(row(['   edge/baseline/worker.mjs', int(s.baseline.raw), int(s.baseline.gzip), int(s.baseline.brotli)], w4));
+  L.push(row(['   bench/relay-baseline/worker.mjs', int(s.baseline.raw), int(s.baseline.gzip), int(s.baseline.brotli)], w4));
   const verdict = (limit) => (s.total.gzip <= limit ? `fits (${(100 * s.total.gzip / limit).toFixed(0)}% of it)` : `DOES NOT FIT (${(100 * s.total.gzip / limit).toFixed(0)}% of it)`);
   L.push(`   Cloudflare limits, compressed: free plan ${mb(s.limits.free)}: ${verdict(s.limits.free)}; paid plan ${mb(s.limits.paid)}: ${verdict(s.limits.paid)}`);
   L.push(`   (gzip total ${mb(s.total.gzip)}; wrangler reports the gzip size it uploads).`);

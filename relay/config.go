@@ -14,14 +14,14 @@ const (
 	DefaultHeapAPIURL              = "https://heapanalytics.com"
 	DefaultMaxBodyBytes            = 262144
 	DefaultClientPerMinute         = 120
-	DefaultIdentityEventsPerMinute = 1000 // Heap's own bulk limit per identity (research/heap.md §4.1)
+	DefaultIdentityEventsPerMinute = 1000 // Heap's own bulk limit per identity (docs/sdk-facts.md, Heap server-side track)
 	DefaultHeapDeadline            = 8 * time.Second
 	DefaultUserpilotAPIURL         = "https://analytex.userpilot.io"
 	DefaultUserpilotDeadline       = 8 * time.Second
 	DefaultSegmentsMaxBodyBytes    = 4 << 20 // Heap's page size is not documented; about 100,000 ids
 )
 
-// Config is the relay's configuration, read from Worker variables (CONTRACT §6).
+// Config is the relay's configuration, read from Worker variables (docs/contract.md §6).
 type Config struct {
 	AppID                   string
 	HeapAPIURL              string
@@ -32,12 +32,12 @@ type Config struct {
 	IdentityEventsPerMinute int
 	HeapDeadline            time.Duration
 	// TrustCFConnectingIP takes the client's address for its rate limit from CF-Connecting-IP. Set
-	// it only where Cloudflare sets that header (wasm/edge does; local workerd does not set it):
+	// it only where Cloudflare sets that header (relay/worker does; local workerd does not set it):
 	// anywhere else a caller can send any address in it and get a fresh budget each time. Unset,
 	// the connection's address is used.
 	TrustCFConnectingIP bool
 
-	// POST /v1/heap/segments (CONTRACT §8) answers 404 unless both WebhookSecret and
+	// POST /v1/heap/segments (docs/contract.md §8) answers 404 unless both WebhookSecret and
 	// UserpilotAPIKey are set; /v1/events does not need them.
 	WebhookSecret        string // HEAP_WEBHOOK_SECRET: the key of Heap's Heap-Hash signature
 	UserpilotAPIKey      string // USERPILOT_API_KEY

@@ -38,7 +38,7 @@ type handler struct {
 	segments segmenter
 }
 
-// NewHandler returns the relay's HTTP handler (CONTRACT §6). Zero tunables in cfg get their
+// NewHandler returns the relay's HTTP handler (docs/contract.md §6). Zero tunables in cfg get their
 // defaults; a cfg without AppID gives ConfigErrorHandler.
 func NewHandler(cfg Config, deps Deps) http.Handler {
 	if cfg.AppID == "" {

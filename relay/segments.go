@@ -13,7 +13,7 @@ import (
 
 // POST /v1/heap/segments: Heap's segment.users.sync webhook becomes Userpilot Bulk Identify
 // requests that set heap_segment_<segment id> on each added ("true") or removed ("false") user
-// (CONTRACT §8).
+// (docs/contract.md §8).
 const (
 	segmentsPath          = "/v1/heap/segments"
 	bulkIdentifyPath      = "/v1/users/bulk_identify"
@@ -126,7 +126,7 @@ func answerDetail(d string) string {
 	return " " + label(d)
 }
 
-// bulkIdentify is the body of Userpilot's Bulk Identify (research/two-way.md §5).
+// bulkIdentify is the body of Userpilot's Bulk Identify (docs/sdk-facts.md, Userpilot Bulk Identify).
 type bulkIdentify struct {
 	Users []bulkUser `json:"users"`
 }

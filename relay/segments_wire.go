@@ -13,7 +13,7 @@ import (
 // SegmentsAction is the only action_type POST /v1/heap/segments takes.
 const SegmentsAction = "segment.users.sync"
 
-// Field names of Heap's segment.users.sync body (CONTRACT §8), exactly as spelled.
+// Field names of Heap's segment.users.sync body (docs/contract.md §8), exactly as spelled.
 var (
 	syncFields     = map[string]bool{"id_token": true, "action_type": true, "customer_config": true, "data": true}
 	syncDataFields = map[string]bool{"segment": true, "sync_info": true, "add": true, "remove": true}

@@ -8,10 +8,10 @@ import (
 	"io"
 )
 
-// MaxBatchEvents is the most events one request may carry, Heap's bulk cap (research/heap.md §4.1).
+// MaxBatchEvents is the most events one request may carry, Heap's bulk cap (docs/sdk-facts.md, Heap server-side track).
 const MaxBatchEvents = 1000
 
-// Event is one normalised event as the page sends it (CONTRACT §6).
+// Event is one normalised event as the page sends it (docs/contract.md §6).
 type Event struct {
 	ID         string         `json:"id"`
 	Name       string         `json:"name"`

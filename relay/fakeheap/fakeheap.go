@@ -1,4 +1,4 @@
-// Package fakeheap plays Heap's server-side track API (research/heap.md §4.1) for tests.
+// Package fakeheap plays Heap's server-side track API (docs/sdk-facts.md, Heap server-side track) for tests.
 package fakeheap
 
 import (

@@ -1,4 +1,4 @@
-// Package fakeuserpilot plays Userpilot's Bulk Identify API (research/two-way.md §5) for tests,
+// Package fakeuserpilot plays Userpilot's Bulk Identify API (docs/sdk-facts.md, Userpilot Bulk Identify) for tests,
 // as package fakeheap plays Heap's track API.
 package fakeuserpilot
 

@@ -1,4 +1,4 @@
-// edge/entry.mjs in Node, over a stand-in for edge/serve.mjs whose server hands back what it was
+// relay/worker/entry.mjs in Node, over a stand-in for relay/worker/serve.mjs whose server hands back what it was
 // given: the env Go reads gains RELAY_LIMITS, the runtime's env is left alone and wrapped once
 // (Go rebuilds its handler only for a new env object), and the bucket store keeps at most 10,000
 // keys, forgetting only buckets that are full again and otherwise refusing new keys.
@@ -15,7 +15,7 @@ let entry;
 
 before(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'relay-entry-'));
-  fs.copyFileSync(path.join(ROOT, 'edge/entry.mjs'), path.join(dir, 'entry.mjs'));
+  fs.copyFileSync(path.join(ROOT, 'relay/worker/entry.mjs'), path.join(dir, 'entry.mjs'));
   fs.writeFileSync(path.join(dir, 'serve.mjs'), 'export function createServer() { return { fetch(request, env, ctx) { return { request, env, ctx }; } }; }\n');
   entry = (await import(pathToFileURL(path.join(dir, 'entry.mjs')).href)).default;
 });
@@ -23,7 +23,7 @@ after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 const call = (env) => entry.fetch('the request', env, 'the ctx');
 
-// read is what wasm/edge/jsstore does: get, then the three little-endian float64s in scratch.
+// read is what relay/worker/jsstore does: get, then the three little-endian float64s in scratch.
 function read(store, key) {
   if (store.get(key) !== true) return undefined;
   const v = new DataView(store.scratch.buffer, store.scratch.byteOffset, 24);

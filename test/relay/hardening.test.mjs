@@ -1,4 +1,4 @@
-// The Go relay in workerd (wasm/edge, built by `make relay-build`) against what an adversarial pass
+// The Go relay in workerd (relay/worker, built by `make relay-build`) against what an adversarial pass
 // found (issue 10, items 5 to 12): each test sends what broke the relay and checks what Heap got
 // and what the page was told.
 import { test, before, after, beforeEach } from 'node:test';

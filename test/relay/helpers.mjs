@@ -1,11 +1,11 @@
 // Helpers for the relay tests: the fake Heap and Userpilot APIs (relay/cmd/fakeheap and
-// relay/cmd/fakeuserpilot, built once into build/) and the relay in workerd (edge/run.mjs). They build nothing else: `make test-relay` runs
+// relay/cmd/fakeuserpilot, built once into build/) and the relay in workerd (relay/worker/run.mjs). They build nothing else: `make test-relay` runs
 // `make relay-build` first. Everything listens on 127.0.0.1 and is stopped by the tests' after().
 import { spawn, execFileSync } from 'node:child_process';
 import { createHmac } from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startRelay } from '../../edge/run.mjs';
+import { startRelay } from '../../relay/worker/run.mjs';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const APP_ID = '3141592653';

@@ -1,5 +1,5 @@
-// The entry module of the serving glue's test Worker (wasm/edge/serve/probe), copied to
-// build/relay-probe/entry.mjs by `make relay-probe-build`. It serves through edge/serve.mjs as the
+// The entry module of the serving glue's test Worker (relay/worker/serve/probe), copied to
+// build/relay-probe/entry.mjs by `make relay-probe-build`. It serves through relay/worker/serve.mjs as the
 // relay's entry does, but hands the glue a ctx of its own per request that reports, to the URL in
 // the request's `notify` parameter, when that request's ctx.waitUntil was called and when the
 // promise it was given settled: GET notify?event=waitUntil|settled&label=<label>.

@@ -1,4 +1,4 @@
-// The relay suite (suite.mjs) on the Go relay: wasm/edge in workerd, built by `make relay-build`.
+// The relay suite (suite.mjs) on the Go relay: relay/worker in workerd, built by `make relay-build`.
 import { relaySuite } from './suite.mjs';
 
 relaySuite();

@@ -1,4 +1,4 @@
-// The safety net: edge/serve.mjs replaces the Go instance after INSTANCE_MAX_REQUESTS requests or
+// The safety net: relay/worker/serve.mjs replaces the Go instance after INSTANCE_MAX_REQUESTS requests or
 // once its memory reaches INSTANCE_MAX_MEMORY_BYTES. Requests in flight on the old instance finish
 // there, Heap retries included, and GET /v1/health counts the replacements.
 import { test, before, after } from 'node:test';

@@ -1,9 +1,9 @@
-// edge/run.mjs: the workerd config it writes, and the command `make relay` runs.
+// relay/worker/run.mjs: the workerd config it writes, and the command `make relay` runs.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import path from 'node:path';
-import { workerdConfig, parseAddr, resolveVars, startRelay, VARS, COMPATIBILITY_DATE } from '../../edge/run.mjs';
+import { workerdConfig, parseAddr, resolveVars, startRelay, VARS, COMPATIBILITY_DATE } from '../../relay/worker/run.mjs';
 import { ROOT, relayWith } from './helpers.mjs';
 
 test('the config binds every variable as text, quoted for capnp, and lets the Worker reach loopback', () => {
@@ -61,11 +61,11 @@ test('two relays with different variables run side by side on ports workerd pick
   assert.equal(res, 'refused', 'stop() ends workerd');
 });
 
-// runCommand runs `node edge/run.mjs` with env, resolving to its output and exit once it ends
+// runCommand runs `node relay/worker/run.mjs` with env, resolving to its output and exit once it ends
 // (after onStdout, if given, has seen its first output).
 function runCommand(env, onStdout) {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [path.join(ROOT, 'edge/run.mjs')], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [path.join(ROOT, 'relay/worker/run.mjs')], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (c) => { stdout += c; onStdout?.(stdout, child); });
@@ -80,7 +80,7 @@ const baseEnv = () => {
   return env;
 };
 
-test('`node edge/run.mjs` without HEAP_APP_ID fails at once and says what to set', async () => {
+test('`node relay/worker/run.mjs` without HEAP_APP_ID fails at once and says what to set', async () => {
   const r = await runCommand({ ...baseEnv(), RELAY_ADDR: '127.0.0.1:0' });
   assert.equal(r.code, 2);
   assert.match(r.stderr, /HEAP_APP_ID is not set/);
@@ -88,7 +88,7 @@ test('`node edge/run.mjs` without HEAP_APP_ID fails at once and says what to set
   assert.equal(r.stdout, '');
 });
 
-test('`node edge/run.mjs` prints the URL it serves on and ends cleanly on SIGTERM', async () => {
+test('`node relay/worker/run.mjs` prints the URL it serves on and ends cleanly on SIGTERM', async () => {
   let url;
   let served;
   const r = await runCommand({ ...baseEnv(), HEAP_APP_ID: '1', HEAP_API_URL: 'http://127.0.0.1:9', RELAY_ADDR: '127.0.0.1:0' }, (out, child) => {

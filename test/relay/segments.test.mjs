@@ -1,6 +1,6 @@
-// POST /v1/heap/segments on the Go relay in workerd (wasm/edge, built by `make relay-build`), over
+// POST /v1/heap/segments on the Go relay in workerd (relay/worker, built by `make relay-build`), over
 // real HTTP, sending to the fake Userpilot API (relay/cmd/fakeuserpilot): Heap's signed
-// segment.users.sync webhook becomes Bulk Identify requests (CONTRACT §8).
+// segment.users.sync webhook becomes Bulk Identify requests (docs/contract.md §8).
 import { test, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { startFakeHeap, startFakeUserpilot, relayWith, heapHash, post, event, APP_ID, USERPILOT_KEY } from './helpers.mjs';

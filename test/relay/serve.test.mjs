@@ -1,5 +1,5 @@
-// The serving glue (edge/serve.mjs + package wasm/edge/serve) in workerd, through its test Worker
-// (wasm/edge/serve/probe, built by `make relay-probe-build`): one Go instance serves every request
+// The serving glue (relay/worker/serve.mjs + package relay/worker/serve) in workerd, through its test Worker
+// (relay/worker/serve/probe, built by `make relay-probe-build`): one Go instance serves every request
 // of the isolate; Go timers wake whichever request armed them last; each request's waitUntil
 // covers its own WaitUntil work and no other; bodies past the first read are pulled; a failed
 // instance is replaced and counted.
@@ -7,7 +7,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import path from 'node:path';
-import { startRelay } from '../../edge/run.mjs';
+import { startRelay } from '../../relay/worker/run.mjs';
 import { ROOT } from './helpers.mjs';
 
 const PROBE_DIR = path.join(ROOT, 'build/relay-probe');

@@ -24,7 +24,7 @@ test('the Worker links no http.Transport, no TLS connection and no http2', () =>
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'relay-named-'));
   try {
     const named = path.join(dir, 'app.wasm');
-    execFileSync(GO, ['build', '-trimpath', '-ldflags=-w', '-o', named, './wasm/edge'], {
+    execFileSync(GO, ['build', '-trimpath', '-ldflags=-w', '-o', named, './relay/worker'], {
       cwd: ROOT, env: { ...process.env, GOOS: 'js', GOARCH: 'wasm' }, stdio: ['ignore', 'inherit', 'inherit']
     });
     const buf = fs.readFileSync(named);

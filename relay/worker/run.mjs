@@ -1,8 +1,8 @@
-// edge/run.mjs runs the edge relay locally in workerd, Cloudflare's Workers runtime (the npm
+// relay/worker/run.mjs runs the edge relay locally in workerd, Cloudflare's Workers runtime (the npm
 // package `workerd`). It builds nothing: `make relay-build` must have filled build/relay/ first.
 //
 // As a module:  const relay = await startRelay({ addr, vars, dir, baseline });  … await relay.stop();
-// As a command: node edge/run.mjs [--baseline]   (what `make relay` runs)
+// As a command: node relay/worker/run.mjs [--baseline]   (what `make relay` runs)
 //
 // The Worker's variables (VARS: HEAP_APP_ID, HEAP_API_URL, ALLOWED_ORIGINS, IDENTITY_SECRET, …,
 // and for POST /v1/heap/segments HEAP_WEBHOOK_SECRET, USERPILOT_API_KEY, USERPILOT_API_URL) come
@@ -17,9 +17,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import workerd from 'workerd';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const BUILD_DIR = path.join(ROOT, 'build/relay');
-export const BASELINE_WORKER = path.join(ROOT, 'edge/baseline/worker.mjs');
+export const BASELINE_WORKER = path.join(ROOT, 'bench/relay-baseline/worker.mjs');
 export const DEFAULT_ADDR = '127.0.0.1:8787';
 export const VARS = ['HEAP_APP_ID', 'HEAP_API_URL', 'ALLOWED_ORIGINS', 'IDENTITY_SECRET', 'MAX_BODY_BYTES',
   'RATE_CLIENT_PER_MINUTE', 'RATE_IDENTITY_EVENTS_PER_MINUTE', 'INSTANCE_MAX_REQUESTS', 'INSTANCE_MAX_MEMORY_BYTES',
@@ -90,7 +90,7 @@ export function workerdConfig({ modules, vars, addr, configDir }) {
   const mods = modules.map(([file, kind]) =>
     `    (name = ${capnpString(path.basename(file))}, ${kind} = embed ${capnpString(path.relative(configDir, file).split(path.sep).join('/'))}),`);
   const bindings = Object.entries(vars).map(([k, v]) => `    (name = ${capnpString(k)}, text = ${capnpString(v)}),`);
-  return `# Written by edge/run.mjs.
+  return `# Written by relay/worker/run.mjs.
 using Workerd = import "/workerd/workerd.capnp";
 
 const config :Workerd.Config = (
@@ -127,7 +127,7 @@ function modulesFor({ dir, baseline }) {
   return GO_MODULES.map(([f, kind]) => [path.join(dir, f), kind]);
 }
 
-// startRelay starts workerd serving the Go relay (or, with baseline, edge/baseline/worker.mjs)
+// startRelay starts workerd serving the Go relay (or, with baseline, bench/relay-baseline/worker.mjs)
 // and resolves once GET /v1/health answers at all (a misconfigured relay answers 500, and that
 // still counts as started). It resolves to {url, port, status, stop(), logs(), exited, pid}.
 // With probe false it resolves as soon as workerd listens, having sent no request (status is
@@ -217,17 +217,17 @@ function listenPort(stream) {
 
 const delay = (ms) => new Promise((resolve) => setTimeout(resolve, ms).unref());
 
-// ---- the command: node edge/run.mjs [--baseline] ----
+// ---- the command: node relay/worker/run.mjs [--baseline] ----
 
 async function main(argv) {
   const baseline = argv.includes('--baseline');
   const unknown = argv.filter((a) => a !== '--baseline');
   if (unknown.length) {
-    console.error(`usage: node edge/run.mjs [--baseline]   (unknown: ${unknown.join(' ')})`);
+    console.error(`usage: node relay/worker/run.mjs [--baseline]   (unknown: ${unknown.join(' ')})`);
     return 2;
   }
   if (!process.env.HEAP_APP_ID?.trim()) {
-    console.error('edge/run.mjs: HEAP_APP_ID is not set. The relay needs your Heap app id, e.g.\n' +
+    console.error('relay/worker/run.mjs: HEAP_APP_ID is not set. The relay needs your Heap app id, e.g.\n' +
       '  HEAP_APP_ID=1234567890 HEAP_API_URL=http://127.0.0.1:9000 make relay\n' +
       `Other variables: ${VARS.slice(1).join(', ')}; RELAY_ADDR (default ${DEFAULT_ADDR}).`);
     return 2;
@@ -236,7 +236,7 @@ async function main(argv) {
   try {
     relay = await startRelay({ baseline, inherit: true });
   } catch (err) {
-    console.error(`edge/run.mjs: ${err.message}`);
+    console.error(`relay/worker/run.mjs: ${err.message}`);
     return 1;
   }
   for (const sig of ['SIGINT', 'SIGTERM']) {

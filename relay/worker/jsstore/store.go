@@ -2,7 +2,7 @@
 
 // Package jsstore lets the edge relay keep its rate-limit buckets in a JavaScript object that
 // outlives one Go instance. One Go instance serves an isolate, but the glue may replace it (after
-// many requests, at a memory cap, or on a failure), so the Worker's entry module (edge/entry.mjs)
+// many requests, at a memory cap, or on a failure), so the Worker's entry module (relay/worker/entry.mjs)
 // holds the buckets in module scope and hands this object to Go as the RELAY_LIMITS binding:
 //
 //	get(key) → true, with tokens, at, fullAt written to scratch | false

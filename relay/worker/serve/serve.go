@@ -1,7 +1,7 @@
 //go:build js && wasm
 
 // Package serve answers every request of a Cloudflare Worker isolate from one Go instance. The
-// entry module's glue (edge/serve.mjs) starts the instance on the isolate's first request and
+// entry module's glue (relay/worker/serve.mjs) starts the instance on the isolate's first request and
 // keeps it: it hands Go each request through the binding's serve function, and Go answers through
 // that request's port. Requests that overlap in time are served concurrently, each with its own
 // context, environment, waitUntil and fetches.

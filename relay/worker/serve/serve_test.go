@@ -12,7 +12,7 @@ import (
 	"time"
 )
 
-// fakePort records what Go posts to a request's port, as edge/serve.mjs would receive it.
+// fakePort records what Go posts to a request's port, as relay/worker/serve.mjs would receive it.
 type fakePort struct {
 	obj   js.Value
 	posts chan []js.Value // method name first

@@ -1,5 +1,5 @@
-// edge/serve.mjs serves a Worker's requests from one Go instance per isolate. The Go side is
-// package wasm/edge/serve; its doc comment describes the binding (serve, deliver, cancel) and the
+// relay/worker/serve.mjs serves a Worker's requests from one Go instance per isolate. The Go side is
+// package relay/worker/serve; its doc comment describes the binding (serve, deliver, cancel) and the
 // port each request answers through (respond, fetch, read, abort, done).
 //
 // The instance starts on the isolate's first request and serves every request after that,

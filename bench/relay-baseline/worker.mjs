@@ -1,9 +1,9 @@
-// edge/baseline/worker.mjs: the edge relay written by hand in plain JavaScript, the yardstick
-// bench/relay.mjs measures the Go relay (wasm/edge + package relay) against. It does the same
+// bench/relay-baseline/worker.mjs: the edge relay written by hand in plain JavaScript, the yardstick
+// bench/relay.mjs measures the Go relay (relay/worker + package relay) against. It does the same
 // job by the same rules, as closely as is reasonable: the route and CORS, the strict shape check,
 // per-event validation with the same refusal codes, the HMAC signature, token-bucket limits in
 // module scope, and Heap's bulk track call with idempotency_key = id, retried with backoff.
-// It is not deployed; `node edge/run.mjs --baseline` runs it in workerd.
+// It is not deployed; `node relay/worker/run.mjs --baseline` runs it in workerd.
 
 const EVENTS_PATH = '/v1/events';
 const HEALTH_PATH = '/v1/health';
@@ -67,7 +67,7 @@ function json(status, body, headers = {}) {
 }
 const fail = (status, error, headers) => json(status, { error }, headers);
 
-// ---- rate limits: token buckets in module scope, like edge/entry.mjs's store ----
+// ---- rate limits: token buckets in module scope, like relay/worker/entry.mjs's store ----
 
 const buckets = new Map();
 function takeTokens(wants, now) {

@@ -15,7 +15,7 @@ func jsEval(expr string) js.Value {
 	return js.Global().Get("Function").New("return (" + expr + ");").Invoke()
 }
 
-// mapStore has the shape edge/entry.mjs binds as RELAY_LIMITS, over a Map the test can read, with
+// mapStore has the shape relay/worker/entry.mjs binds as RELAY_LIMITS, over a Map the test can read, with
 // room for max keys and no forgetting; calls records what put was handed.
 const mapStore = `((max) => { const m = new Map(); const scratch = new Uint8Array(24); const out = new DataView(scratch.buffer);
 	const calls = []; return { m, calls, scratch,

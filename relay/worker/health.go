@@ -9,7 +9,7 @@ import (
 	"runtime"
 	"strings"
 
-	"github.com/userpilot-heap-bridge/userpilot-heap-bridge/wasm/edge/serve"
+	"github.com/userpilot-heap-bridge/userpilot-heap-bridge/relay/worker/serve"
 )
 
 // withInstanceHealth adds the Go instance's figures to the relay's healthy GET /v1/health answer:

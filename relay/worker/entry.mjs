@@ -1,10 +1,10 @@
-// edge/entry.mjs is the relay Worker's entry module. It serves every request from one Go instance
-// per isolate (edge/serve.mjs, the glue around the build assets github.com/syumai/workers
+// relay/worker/entry.mjs is the relay Worker's entry module. It serves every request from one Go instance
+// per isolate (relay/worker/serve.mjs, the glue around the build assets github.com/syumai/workers
 // generates) and adds one binding to the env that Go reads: RELAY_LIMITS, the store of the
 // relay's rate-limit buckets.
 //
 // The buckets are kept here, in module scope, rather than in Go memory, so that they outlive a Go
-// instance the glue replaces (edge/serve.mjs: after many requests, at a memory cap, or on a
+// instance the glue replaces (relay/worker/serve.mjs: after many requests, at a memory cap, or on a
 // failure). They sit in a Map bounded to MAX_KEYS keys. A bucket is forgotten only once it is full
 // again (its fullAt has passed), which gives nothing away; when no bucket may go, a new key is
 // refused (the relay answers 429) rather than a limited one forgotten. Limits are therefore per
@@ -16,7 +16,7 @@ import { createServer } from './serve.mjs';
 
 const MAX_KEYS = 10000;
 
-// createLimitStore returns the store wasm/edge/jsstore reads, over a Map of at most maxKeys keys.
+// createLimitStore returns the store relay/worker/jsstore reads, over a Map of at most maxKeys keys.
 // Go crosses into JavaScript once per get or put, with numbers, not objects (each crossing and
 // each object handed to Go costs more than the bucket arithmetic):
 //   get(key) → true, with tokens, at, fullAt written to scratch | false when the key is not held

@@ -4,7 +4,7 @@
 // from one Go instance per isolate. Build it with `make relay-build`, run it locally in workerd
 // with `make relay`; examples/edge-relay shows how to deploy it with wrangler.
 //
-// The entry module (edge/entry.mjs, with edge/serve.mjs) starts this program on an isolate's
+// The entry module (relay/worker/entry.mjs, with relay/worker/serve.mjs) starts this program on an isolate's
 // first request and hands it every request after that. The build assets around it (wasm_exec.js
 // and runtime.mjs) come from github.com/syumai/workers' workers-assets-gen. The rate-limit
 // buckets live in the entry module's scope and reach Go as the RELAY_LIMITS binding, so they
@@ -16,7 +16,7 @@ import (
 	"syscall/js"
 
 	"github.com/userpilot-heap-bridge/userpilot-heap-bridge/relay"
-	"github.com/userpilot-heap-bridge/userpilot-heap-bridge/wasm/edge/serve"
+	"github.com/userpilot-heap-bridge/userpilot-heap-bridge/relay/worker/serve"
 )
 
 // maxAnswerBytes is how much of an API's answer the Worker reads: Heap answers with an empty body,

@@ -29,7 +29,7 @@ import (
 	"syscall/js"
 	"time"
 
-	"github.com/userpilot-heap-bridge/userpilot-heap-bridge/wasm/edge/serve"
+	"github.com/userpilot-heap-bridge/userpilot-heap-bridge/relay/worker/serve"
 )
 
 // woken counts /background goroutines that woke.
