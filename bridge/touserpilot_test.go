@@ -291,3 +291,14 @@ func TestMirrorEchoWithoutPrefix(t *testing.T) {
 		t.Fatalf("stats %+v", s)
 	}
 }
+
+// TestMirrorUnwrapped tests that a Heap method the page could not wrap is said once in the console.
+func TestMirrorUnwrapped(t *testing.T) {
+	b := mirrorBridge(t, mirrorAll)
+	b.Receive(Input{Kind: InputUnwrapped, Name: "track"})
+	b.Receive(Input{Kind: InputUnwrapped, Name: "track"})
+	msgs := b.Messages()
+	if len(msgs) != 1 || !strings.Contains(msgs[0].Text, "window.heap.track cannot be wrapped") || msgs[0].Level != "warn" {
+		t.Fatalf("messages %+v", msgs)
+	}
+}
