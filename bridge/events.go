@@ -196,9 +196,12 @@ func describe(v Value) string {
 }
 
 // fingerprint identifies an event without identifying fields by its properties.
-func fingerprint(props *PropertySet) string {
+func fingerprint(props *PropertySet) string { return fingerprintOf(props.Properties()) }
+
+// fingerprintOf is fingerprint for a list of properties.
+func fingerprintOf(props []Property) string {
 	h := fnv.New64a()
-	for _, p := range props.Properties() {
+	for _, p := range props {
 		h.Write([]byte(p.Key))
 		h.Write([]byte{0})
 		switch v := p.Value.(type) {

@@ -168,20 +168,7 @@ func (b *Bridge) isEcho(name string, props []Property, at float64) bool {
 }
 
 // trackKey is a track's name and properties as one string.
-func trackKey(name string, props []Property) string {
-	var k strings.Builder
-	k.WriteString(name)
-	for _, p := range props {
-		k.WriteString("\x00" + p.Key + "\x00")
-		switch v := p.Value.(type) {
-		case string:
-			k.WriteString("s" + v)
-		case float64:
-			k.WriteString("n" + JSNumberString(v))
-		}
-	}
-	return k.String()
-}
+func trackKey(name string, props []Property) string { return name + "\x00" + fingerprintOf(props) }
 
 // isUserpilotName tells a name of Userpilot's own ("Userpilot Experience (started)") in any case,
 // after any kind of space, with any space after the word.
