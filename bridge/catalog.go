@@ -3,7 +3,7 @@ package bridge
 import "strings"
 
 // Canonical event groups. Userpilot's own Heap integration names events
-// "Userpilot <Entity> (<action>)" (research/userpilot.md §7.1); the bridge gives each group one
+// "Userpilot <Entity> (<action>)" (docs/sdk-facts.md#up-native-heap); the bridge gives each group one
 // property shape, whichever road the event came by.
 const (
 	GroupExperience = "experience"
@@ -24,7 +24,7 @@ type field struct {
 
 // groupFields are the canonical properties of each group, in order. Candidates list the names
 // Userpilot's payloads may use; their properties are not documented, so several spellings are
-// accepted (UNCERTAIN, research/userpilot.md §7.1).
+// accepted (UNCERTAIN, docs/sdk-facts.md#up-native-heap).
 var groupFields = map[string][]field{
 	GroupExperience: {
 		{to: "experience_id", candidates: []string{"experience_id", "experienceId", "flow_id", "flowId", "content_id", "contentId", "id"}, key: true},

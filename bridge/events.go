@@ -35,7 +35,7 @@ const (
 // UserIDProperty carries the identified Userpilot user on every forwarded event.
 const UserIDProperty = "userpilot_user_id"
 
-// experienceEvents maps Userpilot's documented `on` events to Heap event names (CONTRACT §4).
+// experienceEvents maps Userpilot's documented `on` events to Heap event names (docs/contract.md §4).
 var experienceEvents = map[string]string{
 	"started":   "Userpilot Experience (started)",
 	"step":      "Userpilot Experience (step)",
@@ -43,7 +43,7 @@ var experienceEvents = map[string]string{
 	"dismissed": "Userpilot Experience (dismissed)",
 }
 
-// onFields are the documented `on` payload fields (CONTRACT §3) and their Heap names, in order.
+// onFields are the documented `on` payload fields (docs/contract.md §3) and their Heap names, in order.
 var onFields = []field{
 	{to: "experience_id", candidates: []string{"id"}, key: true},
 	{to: "experience_token", candidates: []string{"token"}},

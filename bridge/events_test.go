@@ -7,7 +7,7 @@ import (
 	"testing"
 )
 
-// TestNormaliseOnEvent tests the CONTRACT §4 mapping and the drop rules for bad payloads.
+// TestNormaliseOnEvent tests the docs/contract.md §4 mapping and the drop rules for bad payloads.
 func TestNormaliseOnEvent(t *testing.T) {
 	cases := []struct {
 		name       string

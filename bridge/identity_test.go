@@ -9,7 +9,7 @@ import (
 	"golang.org/x/text/unicode/norm"
 )
 
-// TestCheckIdentity tests the merge guard on every risky id of CONTRACT §4 and on good ids.
+// TestCheckIdentity tests the merge guard on every risky id of docs/contract.md §4 and on good ids.
 func TestCheckIdentity(t *testing.T) {
 	rejected := []Value{
 		Str(""), Str("   "), Str("null"), Str("undefined"), Str("NaN"), Str("nan"), Str("0"), Num(0), Str("-1"), Num(-1),

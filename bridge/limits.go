@@ -2,7 +2,7 @@ package bridge
 
 import "unicode/utf8"
 
-// Heap's web limits (research/heap.md §3), in UTF-16 code units as JavaScript counts length.
+// Heap's web limits (docs/sdk-facts.md#heap-web-limits), in UTF-16 code units as JavaScript counts length.
 const (
 	MaxEventNameLen     = 255  // event name: at most 255
 	MaxPropertyKeyLen   = 511  // property names: under 512

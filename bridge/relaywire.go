@@ -5,7 +5,7 @@ import (
 	"unicode/utf8"
 )
 
-// The edge relay's wire format (CONTRACT §6), written by hand so the page module does not carry
+// The edge relay's wire format (docs/contract.md §6), written by hand so the page module does not carry
 // encoding/json: {"events":[{"id","name","properties","identity","timestamp"}]}.
 
 // relayItem is one event bound for the relay, with what the wire format needs.

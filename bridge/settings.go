@@ -39,7 +39,7 @@ type Settings struct {
 	RelayAfter float64
 	// RelaySignature is the hex HMAC of the user's identity the relay checks, when it has a secret.
 	RelaySignature string
-	// ToUserpilot mirrors the page's own Heap calls to Userpilot (CONTRACT §7).
+	// ToUserpilot mirrors the page's own Heap calls to Userpilot (docs/contract.md §7).
 	ToUserpilot ToUserpilotSettings
 }
 

@@ -5,7 +5,7 @@ import (
 	"unicode"
 )
 
-// Heap to Userpilot in the page (CONTRACT §7, setting toUserpilot): the app's own heap.track calls
+// Heap to Userpilot in the page (docs/contract.md §7, setting toUserpilot): the app's own heap.track calls
 // whose names match the events patterns become userpilot.track, and (userProperties)
 // heap.addUserProperties becomes userpilot.identify with heap_-prefixed keys. The loader hands
 // over only calls the page's own code made on window.heap, never the bridge's own.
@@ -192,7 +192,7 @@ func foldName(name string) string {
 	return strings.TrimLeft(folded, " ")
 }
 
-// mirrorProperties applies Userpilot's value rules (CONTRACT §7): strings and finite numbers kept,
+// mirrorProperties applies Userpilot's value rules (docs/contract.md §7): strings and finite numbers kept,
 // booleans as "true"/"false", dates as ISO 8601, nested objects flattened with dots, the rest
 // dropped and counted. It returns nil, after counting the call, for properties that are not an object.
 func (b *Bridge) mirrorProperties(v Value, prefix, what string) []Property {

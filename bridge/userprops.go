@@ -4,7 +4,7 @@ import "strings"
 
 // UserProperties builds heap.addUserProperties properties from an object, under Heap's client
 // limits: flat, values at most 255 characters, strings or numbers, no user_id or id key
-// (research/heap.md §2.2, §4.2). allow, when not nil, keeps only the listed top-level names.
+// (docs/sdk-facts.md#heap-user-properties). allow, when not nil, keeps only the listed top-level names.
 func UserProperties(v Value, allow []string) *PropertySet {
 	props := NewPropertySet()
 	if v.Kind != KindObject {

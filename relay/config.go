@@ -14,7 +14,7 @@ const (
 	DefaultHeapAPIURL              = "https://heapanalytics.com"
 	DefaultMaxBodyBytes            = 262144
 	DefaultClientPerMinute         = 120
-	DefaultIdentityEventsPerMinute = 1000 // Heap's own bulk limit per identity (docs/sdk-facts.md, Heap server-side track)
+	DefaultIdentityEventsPerMinute = 1000 // Heap's own bulk limit per identity (docs/sdk-facts.md#heap-server-track)
 	DefaultHeapDeadline            = 8 * time.Second
 	DefaultUserpilotAPIURL         = "https://analytex.userpilot.io"
 	DefaultUserpilotDeadline       = 8 * time.Second

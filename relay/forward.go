@@ -25,7 +25,7 @@ const (
 	maxRedirects          = 3                // 307 and 308 answers one post follows
 )
 
-// heapBulk is the body of Heap's bulk track request (docs/sdk-facts.md, Heap server-side track); bulkBody writes it.
+// heapBulk is the body of Heap's bulk track request (docs/sdk-facts.md#heap-server-track); bulkBody writes it.
 type heapBulk struct {
 	AppID  string      `json:"app_id"`
 	Events []heapEvent `json:"events"`

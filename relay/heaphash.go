@@ -11,7 +11,7 @@ import (
 )
 
 // Heap signs each webhook with the header Heap-Hash: ts:<unix time>,hmac:<hex HMAC-SHA256 of
-// "<ts><raw body>"> (docs/contract.md §8; docs/sdk-facts.md, Userpilot Bulk Identify).
+// "<ts><raw body>"> (docs/contract.md §8; docs/sdk-facts.md#heap-segment-webhook).
 const (
 	heapHashHeader = "Heap-Hash"
 	MaxWebhookSkew = 300 * time.Second // how far ts may be from the relay's clock, either way

@@ -126,7 +126,7 @@ func answerDetail(d string) string {
 	return " " + label(d)
 }
 
-// bulkIdentify is the body of Userpilot's Bulk Identify (docs/sdk-facts.md, Userpilot Bulk Identify).
+// bulkIdentify is the body of Userpilot's Bulk Identify (docs/sdk-facts.md#up-bulk-identify).
 type bulkIdentify struct {
 	Users []bulkUser `json:"users"`
 }

@@ -8,7 +8,7 @@ import (
 	"io"
 )
 
-// MaxBatchEvents is the most events one request may carry, Heap's bulk cap (docs/sdk-facts.md, Heap server-side track).
+// MaxBatchEvents is the most events one request may carry, Heap's bulk cap (docs/sdk-facts.md#heap-server-track).
 const MaxBatchEvents = 1000
 
 // Event is one normalised event as the page sends it (docs/contract.md §6).

@@ -1,4 +1,4 @@
-// Package fakeheap plays Heap's server-side track API (docs/sdk-facts.md, Heap server-side track) for tests.
+// Package fakeheap plays Heap's server-side track API (docs/sdk-facts.md#heap-server-track) for tests.
 package fakeheap
 
 import (

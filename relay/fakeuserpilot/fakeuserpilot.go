@@ -1,4 +1,4 @@
-// Package fakeuserpilot plays Userpilot's Bulk Identify API (docs/sdk-facts.md, Userpilot Bulk Identify) for tests,
+// Package fakeuserpilot plays Userpilot's Bulk Identify API (docs/sdk-facts.md#up-bulk-identify) for tests,
 // as package fakeheap plays Heap's track API.
 package fakeuserpilot
 

@@ -1,4 +1,4 @@
-// CONTRACT §1/§2: one global, and a second copy of the tag is harmless.
+// docs/contract.md §1/§2: one global, and a second copy of the tag is harmless.
 import assert from 'node:assert/strict';
 import { test, useBrowser, waitForAll, waitForBridge, finalCalls, settle, assertNoPageErrors } from './harness.mjs';
 import { document, script, userpilotSnippet, heapSnippet, bridgeTag, identify } from './pages.mjs';

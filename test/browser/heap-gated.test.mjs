@@ -1,4 +1,4 @@
-// CONTRACT §4: calls go to whatever window.heap is, so events before Heap loads arrive through its stub's replay.
+// docs/contract.md §4: calls go to whatever window.heap is, so events before Heap loads arrive through its stub's replay.
 import assert from 'node:assert/strict';
 import { test, useBrowser, waitForUserpilot, waitForBridge, waitForHeap, settle, finalCalls, hostCalls, assertNoPageErrors, assertStatsBalance } from './harness.mjs';
 import { document, userpilotSnippet, heapSnippet, bridgeTag, identify } from './pages.mjs';

@@ -1,4 +1,4 @@
-// CONTRACT §4 identity: identify once per change, reset once on anonymous()/clean(), never merge strangers.
+// docs/contract.md §4 identity: identify once per change, reset once on anonymous()/clean(), never merge strangers.
 import assert from 'node:assert/strict';
 import { test, useBrowser, waitForAll, waitForBridge, addBridgeLate, finalCalls, heapViolations, assertNoPageErrors, assertStatsBalance } from './harness.mjs';
 import { document, script, userpilotSnippet, heapSnippet, bridgeTag, identify } from './pages.mjs';

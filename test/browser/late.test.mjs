@@ -1,4 +1,4 @@
-// CONTRACT §3: a bridge added after Userpilot's SDK loaded still knows who the user is.
+// docs/contract.md §3: a bridge added after Userpilot's SDK loaded still knows who the user is.
 import assert from 'node:assert/strict';
 import { test, useBrowser, waitForUserpilot, waitForHeap, waitForBridge, addBridgeLate, finalCalls, hostCalls, assertNoPageErrors, assertStatsBalance } from './harness.mjs';
 import { document, userpilotSnippet, heapSnippet, identify } from './pages.mjs';
@@ -16,7 +16,7 @@ for (const mode of ['single', 'list']) {
     await heap.runFlow7(s.page);
 
     assert.deepEqual(await finalCalls(s.page, 4), [heap.identify('alice'), ...heap.flow7('alice')]);
-    // With one handler per name a late bridge cannot keep an earlier handler (CONTRACT §3), so only list mode checks it.
+    // With one handler per name a late bridge cannot keep an earlier handler (docs/contract.md §3), so only list mode checks it.
     if (mode === 'list') assert.deepEqual(await hostCalls(s.page), [7]);
     await assertStatsBalance(s.page);
     await assertNoPageErrors(s);

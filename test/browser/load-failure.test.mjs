@@ -1,4 +1,4 @@
-// CONTRACT §2: if the module cannot load, ready() rejects readably and the host page keeps working.
+// docs/contract.md §2: if the module cannot load, ready() rejects readably and the host page keeps working.
 import assert from 'node:assert/strict';
 import { test, useBrowser, waitForUserpilot, waitForHeap, waitForBridge, settle, heapCalls, hostCalls, finalCalls, TIMEOUT, assertNoPageErrors } from './harness.mjs';
 import { document, script, userpilotSnippet, heapSnippet, bridgeTag, identify, USERPILOT_LOCAL } from './pages.mjs';

@@ -1,4 +1,4 @@
-// CONTRACT §1/§3/§4: the three tags work in any order, and the host's own handler keeps firing.
+// docs/contract.md §1/§3/§4: the three tags work in any order, and the host's own handler keeps firing.
 import assert from 'node:assert/strict';
 import { test, useBrowser, waitForAll, finalCalls, hostCalls, heapViolations, assertNoPageErrors, assertStatsBalance } from './harness.mjs';
 import { document, userpilotSnippet, heapSnippet, bridgeTag, identify } from './pages.mjs';

@@ -1,4 +1,4 @@
-// CONTRACT §4 limits: bad payloads are dropped with a reason, odd ones are forwarded clean, nothing throws.
+// docs/contract.md §4 limits: bad payloads are dropped with a reason, odd ones are forwarded clean, nothing throws.
 import assert from 'node:assert/strict';
 import { test, useBrowser, waitForAll, finalCalls, bridgeStats, heapViolations, assertNoPageErrors, assertStatsBalance } from './harness.mjs';
 import { document, script, userpilotSnippet, heapSnippet, bridgeTag } from './pages.mjs';
@@ -52,7 +52,7 @@ test('a surrogate pair straddling the cut is never split', async () => {
   await finish(s, [heap.started(1, 'a'.repeat(1022))]);
 });
 
-// Fields beyond CONTRACT §4's are kept under their own names by the property rules (README).
+// Fields beyond docs/contract.md §4's are kept under their own names by the property rules (README).
 test('extra payload fields are forwarded flattened, joined and limit-safe', async () => {
   const s = await openAnonymous();
   await s.page.evaluate(() => {

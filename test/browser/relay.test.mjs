@@ -1,4 +1,4 @@
-// CONTRACT §6 from the page: with Heap's CDN blocked, events reach Heap's server API through the
+// docs/contract.md §6 from the page: with Heap's CDN blocked, events reach Heap's server API through the
 // edge relay (the Go Worker in workerd), each exactly once, also when Heap loads late or the page
 // is left. Needs `make relay-build` (make test-browser depends on it).
 import assert from 'node:assert/strict';

@@ -1,4 +1,4 @@
-// Where the Go module runs (CONTRACT §5, setting thread): in a Web Worker by default, falling back
+// Where the Go module runs (docs/contract.md §5, setting thread): in a Web Worker by default, falling back
 // once to the page's main thread when the page allows no worker, and everything the contract
 // promises holds on both threads, across the switch, and when the page is left right after events.
 import assert from 'node:assert/strict';

@@ -1,4 +1,4 @@
-// Heap to Userpilot in the page (CONTRACT §7, setting toUserpilot): the page's own heap.track and
+// Heap to Userpilot in the page (docs/contract.md §7, setting toUserpilot): the page's own heap.track and
 // heap.addUserProperties calls reach Userpilot once, with its value rules, held until Userpilot has
 // a user; never the bridge's own Heap calls or Userpilot's native integration.
 import assert from 'node:assert/strict';

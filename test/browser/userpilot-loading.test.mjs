@@ -1,4 +1,4 @@
-// CONTRACT §3: Userpilot via the npm wrapper or via the CDN stub later swapped for app.js, both handler modes.
+// docs/contract.md §3: Userpilot via the npm wrapper or via the CDN stub later swapped for app.js, both handler modes.
 import assert from 'node:assert/strict';
 import { test, useBrowser, waitForAll, waitForBridge, finalCalls, hostCalls, assertNoPageErrors, assertStatsBalance } from './harness.mjs';
 import { document, userpilotSnippet, userpilotNpm, heapSnippet, bridgeTag, identify } from './pages.mjs';
