@@ -24,13 +24,13 @@ func TestCoreIsPureGo(t *testing.T) {
 
 // TestLoaderListensToCoreEvents tests that the loader subscribes to exactly the events the core maps.
 func TestLoaderListensToCoreEvents(t *testing.T) {
-	src, err := os.ReadFile("../js/loader.js")
+	src, err := os.ReadFile("../js/src/hooks.js")
 	if err != nil {
 		t.Fatal(err)
 	}
-	m := regexp.MustCompile(`var EVENTS = \[([^\]]*)\];`).FindSubmatch(src)
+	m := regexp.MustCompile(`export var EVENTS = \[([^\]]*)\];`).FindSubmatch(src)
 	if m == nil {
-		t.Fatal("loader.js has no EVENTS list")
+		t.Fatal("js/src/hooks.js has no EVENTS list")
 	}
 	var names []string
 	for _, q := range regexp.MustCompile(`'([^']+)'`).FindAllSubmatch(m[1], -1) {
