@@ -2,20 +2,6 @@ package bridge
 
 import "errors"
 
-// Input kinds the loader sends.
-const (
-	InputEvent     = "event"     // a Userpilot `on` event: Name, Args[0] = payload
-	InputIdentify  = "identify"  // userpilot.identify(Args[0], Args[1])
-	InputRestore   = "restore"   // an identity recovered from Userpilot's queue or storage
-	InputAnonymous = "anonymous" // userpilot.anonymous()
-	InputClean     = "clean"     // userpilot.clean()
-	InputInterface = "interface" // Userpilot called heap.<Name>(Args...) on the bridge's Heap interface
-	InputConsent   = "consent"   // UserpilotHeapBridge.setConsent(Name)
-	InputSettings  = "settings"  // UserpilotHeapBridge.configure(Args[0]) after the module started
-	InputRelayed   = "relayed"   // the relay answered a batch: Args = id, status, answer, Retry-After, failure
-	InputBeaconed  = "beaconed"  // the page was left and sent a standby beacon: Args = accepted, event ids...
-)
-
 // Input is one thing the loader saw happen in the page, in the order it happened.
 type Input struct {
 	Kind string  `js:"k"`
@@ -359,18 +345,21 @@ func (b *Bridge) Flush(deliver func(Call) error) {
 }
 
 // count adds n (1 or -1) to the counters of a call made on Heap.
-func (b *Bridge) count(c Call, n int) {
+func (b *Bridge) count(c Call, n int) { countCall(&b.stats, c, n) }
+
+// countCall adds n (1 or -1) to the counters s keeps of a call made on Heap.
+func countCall(s *Stats, c Call, n int) {
 	switch c.Method {
 	case MethodTrack:
-		b.stats.Forwarded += n
-		b.stats.Events[c.Event] += n
-		if b.stats.Events[c.Event] == 0 {
-			delete(b.stats.Events, c.Event)
+		s.Forwarded += n
+		s.Events[c.Event] += n
+		if s.Events[c.Event] == 0 {
+			delete(s.Events, c.Event)
 		}
 	case MethodIdentify:
-		b.stats.Identifies += n
+		s.Identifies += n
 	case MethodResetIdentity:
-		b.stats.Resets += n
+		s.Resets += n
 	}
 }
 

@@ -27,7 +27,7 @@ const short = (bytes) => createHash('sha384').update(bytes).digest('hex').slice(
 // minify keeps the leading /*! license */ comment. Terser, with its safe transforms only (no
 // unsafe, no pure_getters: the loader reads page objects whose getters may throw), makes the
 // loader about 3% smaller after brotli than esbuild does; the budget is tight (budgets.json).
-const minify = async (code) => (await terser(code, { ecma: 2017, compress: { passes: 2 }, mangle: true, format: { comments: /^!/ } })).code;
+const minify = async (code) => (await terser(code, { ecma: 2017, compress: { passes: 3 }, mangle: true, format: { comments: /^!/ } })).code;
 
 const pkg = JSON.parse(readFileSync(join(here, 'package.json'), 'utf8'));
 const out = args.out;

@@ -5,36 +5,18 @@ import { mirrorHeap } from './mirror.js';
 import { record, history, clearHistory, whenForwarded } from './testkit.js';
 import { started } from './loading.js';
 import {
-  deliver, entry, count, isEvent, isMirrored, waitingEvents, failure, thread, readyPromise, lastStats,
-  queue, outbox, mirrorInFlight, unsettled, outcomes, abandoned, overflow, lost, broken
+  deliver, entry, count, isMirrored, waitingEvents, failure, thread, readyPromise, lastStats, unmadeStats,
+  applied, settleAt, queue, outbox, mirrorInFlight, overflow, lost, broken
 } from './channel.js';
+import { ZERO_STATS } from './protocol.gen.js';
 
 export var VERSION = '__VERSION__';
-
-// zeroStats are the counters before the module's first answer, in the module's order.
-function zeroStats() {
-  var s = {};
-  'received forwarded dropped duplicates identifies resets pending relayed relaying identityRejected truncated'.split(' ').forEach(function (k) { s[k] = 0; });
-  'dropReasons propertyDrops events interfaceIgnored'.split(' ').forEach(function (k) { s[k] = {}; });
-  return s;
-}
 
 // stats are the module's counters from its last answer, plus what the loader holds: events not
 // yet answered count as received and pending, those that can never be answered as dropped.
 function stats() {
-  var s = lastStats ? JSON.parse(JSON.stringify(lastStats)) : zeroStats();
+  var s = JSON.parse(lastStats ? JSON.stringify(applied < settleAt ? unmadeStats : lastStats) : ZERO_STATS);
   var waiting = waitingEvents();
-  function unmade(list, track) {
-    list.forEach(function (u) {
-      u.calls.forEach(function (c) {
-        if (c[1] === 'track') { s.forwarded--; track(); add(s.events, c[2], -1); if (!s.events[c[2]]) delete s.events[c[2]]; }
-        if (c[1] === 'identify') s.identifies--;
-        if (c[1] === 'resetIdentity') s.resets--;
-      });
-    });
-  }
-  unmade(unsettled.concat([{ calls: outcomes }]), function () { s.pending++; });
-  unmade(abandoned, function () { s.dropped++; add(s.dropReasons, 'module_unavailable', 1); });
   s.received += waiting + overflow + lost + broken;
   s.pending += waiting;
   s.dropped += overflow + lost + broken;

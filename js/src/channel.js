@@ -9,6 +9,7 @@ import { toUserpilot } from './mirror.js';
 import { relay, beaconed, setStandby } from './relay.js';
 import { started, start } from './loading.js';
 import { reportLater } from './page.js';
+import { MESSAGE_VERSION, RECEIVED, MIRRORED } from './protocol.gen.js';
 
 var MAX_QUEUE = 1000; // entries held before the module runs
 export var CHUNK = 500; // entries per message, so one burst never makes one long task
@@ -26,10 +27,11 @@ export function currentTask() {
   return task;
 }
 
-// isEvent tells the entries that count as received events: `on` events and interface tracks.
-export function isEvent(e) { return e[0] === 'event' || (e[0] === 'interface' && e[1] === 'track'); }
-// isMirrored tells the entries stats().toUserpilot counts as received: the page's Heap calls to mirror.
-export function isMirrored(e) { return e[0] === 'heapcall' && (e[1] === 'track' || e[1] === 'addUserProperties'); }
+// isEvent tells the entries that are received events, isMirrored the page's Heap calls to mirror
+// (bridge/protocol.go): the loader counts them until the module answers.
+export function isEvent(e) { return isIn(RECEIVED, e); }
+export function isMirrored(e) { return isIn(MIRRORED, e); }
+function isIn(kinds, e) { return kinds.indexOf(e[0]) >= 0 || kinds.indexOf(e[0] + ' ' + e[1]) >= 0; }
 
 export function deliver(e) {
   if (failure) { if (isEvent(e)) lost++; return; }
@@ -60,11 +62,12 @@ var bounced = [], failed = [], skipped = []; // what became of calls, told with 
 // No later call is made before they come again, or an answer written after that message no
 // longer holds them ("h": they went to the relay).
 var owed = Object.create(null), lowest = Infinity;
-// Calls that failed or went back, counted by the module as made until it hears so: stats() counts
-// them as not made (their events pending) until the answer to the message that told it.
-export var unsettled = [], outcomes = [], abandoned = [];
+// The module counts a call as made when it answers with it. Until the module has answered the
+// message that told it of a call that failed or went back (settleAt), stats() shows its counters
+// as if the calls not yet confirmed were not made ("z").
+export var settleAt = 0;
 var lastState = -1, need = 1, readyAt = 0;
-export var lastStats = null;
+export var lastStats = null, unmadeStats = null;
 
 export function schedule() {
   if (scheduled || !transport) return;
@@ -112,10 +115,10 @@ export function count(entries, is) {
 function post(entries) {
   var events = count(entries, isEvent), i;
   lastState = heapState();
-  var msg = [1, events, applied, now(), lastState, bounced, failed, skipped].concat(entries);
+  var msg = [MESSAGE_VERSION, events, applied, now(), lastState, bounced, failed, skipped].concat(entries);
   posted++;
   for (i = 0; i < bounced.length; i++) owed[bounced[i]] = posted;
-  if (outcomes.length) { unsettled.push({ upto: posted, calls: outcomes }); outcomes = []; }
+  if (settleAt === Infinity) settleAt = posted;
   bounced = []; failed = []; skipped = [];
   if (!inFlight.length) lastProgress = now();
   inFlight.push(events);
@@ -140,6 +143,7 @@ export function onAnswer(text) {
     return afterAnswer();
   }
   lastStats = a.s;
+  unmadeStats = a.z || a.s;
   need = a.n;
   var calls = a.c, i, seq;
   if (lowest < Infinity) {
@@ -157,10 +161,9 @@ export function onAnswer(text) {
     owed[seq] = 0; // numbered when the message telling the module is posted
     lowest = Math.min(lowest, seq);
     bounced.push(seq);
-    outcomes.push(calls[i]);
+    settleAt = Infinity;
   }
   applied = number;
-  unsettled = unsettled.filter(function (u) { return u.upto > applied; });
   for (i = 0; i < a.u.length; i++) toUserpilot(a.u[i]);
   for (i = 0; i < a.m.length; i++) say(a.m[i][0], a.m[i][1]);
   for (i = 0; i < a.r.length; i++) relay.apply(null, a.r[i]);
@@ -191,8 +194,8 @@ function apply(c) {
   if (c[1] === 'track' && beaconed[c[4]]) { skipped.push(c[0]); return true; }
   var made = callHeap(c, need);
   if (made === true || made === false) return made;
-  failed.push([c[0], typeof made === 'string' ? made : errorText(made)]);
-  outcomes.push(c);
+  failed.push([c[0], made]);
+  settleAt = Infinity;
   return true;
 }
 
@@ -241,8 +244,6 @@ export function fail(err) {
   for (var i = 0; i < waiting.length; i++) if (isEvent(waiting[i])) lost++;
   for (i = 0; i < inFlight.length; i++) lost += inFlight[i];
   queue = []; outbox = []; inFlight = []; mirrorInFlight = [];
-  abandoned = unsettled.concat([{ calls: outcomes }]); // the module will never settle these
-  unsettled = []; outcomes = [];
   poll(false);
   wake(0);
   console.error(err.message);

@@ -1,9 +1,9 @@
 // How the loader and the worker script hand the module over: the tags of their non-answer
 // messages, the boot object the module reads, the answer that stands for a failed step, and the
 // origin rule a Worker's script must meet.
-export var TAG_INIT = 'init', TAG_ALIVE = 'alive', TAG_READY = 'ready', TAG_FAIL = 'fail', TAG_EXIT = 'exit';
+export const TAG_INIT = 'init', TAG_ALIVE = 'alive', TAG_READY = 'ready', TAG_FAIL = 'fail', TAG_EXIT = 'exit';
 // The event the worker script, added as a page script, dispatches on its tag to hand over the runtime.
-export var RUNTIME_EVENT = 'userpilot-heap-bridge-runtime';
+export const RUNTIME_EVENT = 'userpilot-heap-bridge-runtime';
 
 // boot is what the module reads as userpilotHeapBridgeBoot: the init text, then attach(step) once
 // it runs, or fail(message).

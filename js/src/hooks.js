@@ -7,8 +7,8 @@ import { win, setting, peek, call, reportLater } from './page.js';
 import { currentTask, deliver, entry, send } from './channel.js';
 import { ownCall } from './mirror.js';
 
-// Userpilot `on` events to listen to; the Go core maps each one (bridge.SubscribedEvents).
-export var EVENTS = ['started', 'step', 'completed', 'dismissed'];
+import { EVENTS } from './protocol.gen.js';
+
 var SUBSCRIBED = []; // the names listened to: EVENTS and extra ones, added by subscribe
 var handlers = Object.create(null); // event name -> host handlers [{fn, once}]
 var adopted = Object.create(null); // event names whose handlers were taken from a stub's queue
