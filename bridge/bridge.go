@@ -36,8 +36,9 @@ type Bridge struct {
 	// userProps waits to follow the next heap.identify (the userProperties setting).
 	userProps []Property
 	relay     relayState
-	seq       int    // last Call.Seq given
-	mirror    mirror // Heap to Userpilot (toUserpilot)
+	seq       int     // last Call.Seq given
+	mirror    mirror  // Heap to Userpilot (toUserpilot)
+	replays   replays // the stub's calls Heap's SDK will make again
 }
 
 // New returns a bridge with the given settings.
@@ -92,7 +93,16 @@ func (b *Bridge) Receive(in Input) {
 	case InputBeaconed:
 		b.beaconed(in)
 	case InputHeapCall:
+		if !b.replays.isReplay(in) {
+			b.mirrorHeapCall(in)
+		}
+	case InputStubCall:
+		b.replays.record(in)
 		b.mirrorHeapCall(in)
+	case InputOwnStubCall:
+		b.replays.record(in)
+	case InputHeapLoaded:
+		b.replays.loaded(in.At)
 	case InputUserpilotFailed:
 		b.userpilotFailed(in)
 	case InputUnwrapped:

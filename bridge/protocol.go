@@ -11,19 +11,22 @@ const MessageVersion = 1
 
 // Input kinds the loader sends.
 const (
-	InputEvent           = "event"     // a Userpilot `on` event: Name, Args[0] = payload
-	InputIdentify        = "identify"  // userpilot.identify(Args[0], Args[1])
-	InputRestore         = "restore"   // an identity recovered from Userpilot's queue or storage
-	InputAnonymous       = "anonymous" // userpilot.anonymous()
-	InputClean           = "clean"     // userpilot.clean()
-	InputInterface       = "interface" // Userpilot called heap.<Name>(Args...) on the bridge's Heap interface
-	InputConsent         = "consent"   // UserpilotHeapBridge.setConsent(Name)
-	InputSettings        = "settings"  // UserpilotHeapBridge.configure(Args[0]) after the module started
-	InputRelayed         = "relayed"   // the relay answered a batch: Args = id, status, answer, Retry-After, failure
-	InputBeaconed        = "beaconed"  // the page was left and sent a standby beacon: Args = accepted, event ids...
-	InputHeapCall        = "heapcall"  // a call the page's own code made on window.heap: Name is the method, Args its arguments
-	InputUserpilotFailed = "upfailed"  // a mirrored Userpilot call not made: it threw (Args = method, message), or, with Name UpIdentityChanged, Userpilot's user was no longer the call's (Args = method, Userpilot's user then or null)
-	InputUnwrapped       = "unwrapped" // window.heap's method Name could not be wrapped: the app's calls to it are not mirrored
+	InputEvent           = "event"      // a Userpilot `on` event: Name, Args[0] = payload
+	InputIdentify        = "identify"   // userpilot.identify(Args[0], Args[1])
+	InputRestore         = "restore"    // an identity recovered from Userpilot's queue or storage
+	InputAnonymous       = "anonymous"  // userpilot.anonymous()
+	InputClean           = "clean"      // userpilot.clean()
+	InputInterface       = "interface"  // Userpilot called heap.<Name>(Args...) on the bridge's Heap interface
+	InputConsent         = "consent"    // UserpilotHeapBridge.setConsent(Name)
+	InputSettings        = "settings"   // UserpilotHeapBridge.configure(Args[0]) after the module started
+	InputRelayed         = "relayed"    // the relay answered a batch: Args = id, status, answer, Retry-After, failure
+	InputBeaconed        = "beaconed"   // the page was left and sent a standby beacon: Args = accepted, event ids...
+	InputHeapCall        = "heapcall"   // a call the page's own code made on Heap's SDK: Name is the method, Args its first two arguments, Ref the object it carried
+	InputStubCall        = "stubcall"   // the same, made on a snippet's stub, which the SDK makes again when it loads (replays.go)
+	InputOwnStubCall     = "ownstub"    // a call the bridge made on a snippet's stub: not mirrored, but the SDK makes it again
+	InputHeapLoaded      = "heaploaded" // Heap's SDK is on window.heap: its repeats of the stub's calls come now
+	InputUserpilotFailed = "upfailed"   // a mirrored Userpilot call not made: it threw (Args = method, message), or, with Name UpIdentityChanged, Userpilot's user was no longer the call's (Args = method, Userpilot's user then or null)
+	InputUnwrapped       = "unwrapped"  // window.heap's method Name could not be wrapped: the app's calls to it are not mirrored
 )
 
 // HeapState bits: what window.heap offered when the loader posted a message.
@@ -45,7 +48,10 @@ var ReceivedEntries = []EntryKind{{InputEvent, ""}, {InputInterface, MethodTrack
 
 // MirroredEntries are the page's Heap calls stats().toUserpilot counts as received, and the
 // loader counts until the module answers.
-var MirroredEntries = []EntryKind{{InputHeapCall, MethodTrack}, {InputHeapCall, MethodAddUserProperties}}
+var MirroredEntries = []EntryKind{
+	{InputHeapCall, MethodTrack}, {InputHeapCall, MethodAddUserProperties},
+	{InputStubCall, MethodTrack}, {InputStubCall, MethodAddUserProperties},
+}
 
 // isIn reports whether in is one of kinds.
 func isIn(kinds []EntryKind, in Input) bool {

@@ -36,6 +36,7 @@ func render() string {
 		{"ANONYMOUS", bridge.InputAnonymous}, {"CLEAN", bridge.InputClean},
 		{"INTERFACE", bridge.InputInterface}, {"CONSENT", bridge.InputConsent}, {"SETTINGS", bridge.InputSettings},
 		{"RELAYED", bridge.InputRelayed}, {"BEACONED", bridge.InputBeaconed}, {"HEAP_CALL", bridge.InputHeapCall},
+		{"STUB_CALL", bridge.InputStubCall}, {"OWN_STUB_CALL", bridge.InputOwnStubCall}, {"HEAP_LOADED", bridge.InputHeapLoaded},
 		{"USERPILOT_FAILED", bridge.InputUserpilotFailed}, {"UNWRAPPED", bridge.InputUnwrapped},
 	} {
 		constant(&b, "KIND_"+k.name, quote(k.kind), "")

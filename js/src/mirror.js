@@ -1,12 +1,12 @@
 // Heap to Userpilot (setting toUserpilot): the page's own calls on window.heap go to the module,
 // and the calls it answers with are made on whatever window.userpilot is then.
 import { errorText } from './text.js';
-import { win, settings, setting, peek, now, trapGlobal } from './page.js';
+import { win, settings, setting, peek, trapGlobal } from './page.js';
+import { KIND_HEAP_CALL, KIND_STUB_CALL, KIND_OWN_STUB_CALL, KIND_HEAP_LOADED } from './protocol.gen.js';
 import { deliver, entry, send } from './channel.js';
 import { heapLoaded } from './heap.js';
 import { upUser } from './hooks.js';
 
-var MAX_REPLAYS = 1000;
 // ownCall is true while the bridge itself calls Heap or Userpilot, whose calls are never mirrored.
 export var ownCall = false;
 export function setOwnCall(on) { ownCall = on; }
@@ -14,10 +14,7 @@ var MIRRORED = ['track', 'addUserProperties', 'identify'];
 var heapHooked = typeof WeakSet === 'function' ? new WeakSet() : null;
 var wrappers = typeof WeakMap === 'function' ? new WeakMap() : null; // a Heap method -> its wrapper
 var unwrapped = typeof WeakMap === 'function' ? new WeakMap() : null; // a wrapper -> the method
-var mirroring = false;
-// replays: calls made on a snippet's stub, which Heap's SDK makes again when it loads; those
-// repeats are not the page's calls. [method, first argument, second argument, expires at]
-var replays = [], replaysExpire = Infinity, inHeapCall = false;
+var mirroring = false, loaded = false, inHeapCall = false;
 
 export function unwrap(fn) { return (unwrapped && unwrapped.get(fn)) || fn; }
 
@@ -104,29 +101,19 @@ function wrapperOf(m, fn) {
   return w;
 }
 
-// loadedNow: Heap's SDK is there; what it will replay, it replays now, so old records expire.
+// loadedNow tells the module, once, that Heap's SDK is there: it makes the stub's calls again now.
 function loadedNow() {
-  if (replaysExpire === Infinity) replaysExpire = now() + 10000;
+  if (!loaded) { loaded = true; send(KIND_HEAP_LOADED, '', [], null); }
 }
 
-// heapCall sees a call on a Heap object: made on a stub, it is recorded (the SDK makes it again
-// on load) and, unless the bridge made it, mirrored now; made on the SDK, it is mirrored unless it
-// is the SDK making a recorded call again.
+// heapCall hands the module a call on a Heap object, and whether it was made on a stub (by the
+// page, or by the bridge) or on the SDK: the module tells the SDK's repeats of stub calls
+// (bridge/replays.go). The bridge's own calls on the SDK are not sent.
 function heapCall(h, m, args) {
   var a0 = args[0], a1 = args[1];
   if (isOwn(a0) || isOwn(a1)) return;
-  if (h && !heapLoaded(h)) {
-    if (replays.length < MAX_REPLAYS) replays.push([m, a0, a1]);
-    if (!ownCall) send('heapcall', m, Array.prototype.slice.call(args, 0, 2), null);
-    return;
-  }
-  if (ownCall) return;
-  if (now() > replaysExpire) replays = [];
-  for (var i = 0; i < replays.length; i++) {
-    var r = replays[i];
-    if (r[0] === m && Object.is(r[1], a0) && Object.is(r[2], a1)) { replays.splice(i, 1); return; }
-  }
-  send('heapcall', m, Array.prototype.slice.call(args, 0, 2), null);
+  var stub = h && !heapLoaded(h);
+  if (stub || !ownCall) send(stub ? (ownCall ? KIND_OWN_STUB_CALL : KIND_STUB_CALL) : KIND_HEAP_CALL, m, Array.prototype.slice.call(args, 0, 2), a1 || a0);
 }
 
 // toUserpilot makes a call the module answered with on whatever window.userpilot is now.

@@ -16,6 +16,9 @@ export var KIND_SETTINGS = 'settings';
 export var KIND_RELAYED = 'relayed';
 export var KIND_BEACONED = 'beaconed';
 export var KIND_HEAP_CALL = 'heapcall';
+export var KIND_STUB_CALL = 'stubcall';
+export var KIND_OWN_STUB_CALL = 'ownstub';
+export var KIND_HEAP_LOADED = 'heaploaded';
 export var KIND_USERPILOT_FAILED = 'upfailed';
 export var KIND_UNWRAPPED = 'unwrapped';
 
@@ -32,6 +35,6 @@ export var EVENTS = ['started', 'step', 'completed', 'dismissed'];
 // RECEIVED: entries that are received events: a kind, or a kind and a name.
 export var RECEIVED = ['event', 'interface track'];
 // MIRRORED: entries that are the page's Heap calls to mirror.
-export var MIRRORED = ['heapcall track', 'heapcall addUserProperties'];
+export var MIRRORED = ['heapcall track', 'heapcall addUserProperties', 'stubcall track', 'stubcall addUserProperties'];
 // ZERO_STATS: stats() before the module's first answer.
 export var ZERO_STATS = '{"received":0,"forwarded":0,"dropped":0,"duplicates":0,"identifies":0,"resets":0,"pending":0,"relayed":0,"relaying":0,"identityRejected":0,"truncated":0,"dropReasons":{},"propertyDrops":{},"events":{},"interfaceIgnored":{}}';
