@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { sizesOf } from '../../bench/measure.mjs';
+import { sizesOf } from '../../internal/testkit/sizes.mjs';
 import { README, codeBlocks } from '../readme.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
