@@ -51,6 +51,13 @@ func render() string {
 	} {
 		constant(&b, "HEAP_"+h.name, strconv.Itoa(h.bit), "")
 	}
+	b.WriteString("\n// Drop reasons the loader counts itself, for events the module never saw.\n")
+	for _, d := range []struct{ name, reason string }{
+		{"QUEUE_FULL", bridge.DropQueueFull}, {"MODULE_UNAVAILABLE", bridge.DropModuleUnavailable}, {"INTERNAL_ERROR", bridge.DropInternalError},
+	} {
+		constant(&b, "DROP_"+d.name, quote(d.reason), "")
+	}
+	constant(&b, "UP_IDENTITY_CHANGED", quote(bridge.UpIdentityChanged), "the name of an upfailed entry for a call whose user is no longer Userpilot's")
 	b.WriteString("\n")
 	constant(&b, "EVENTS", list(bridge.SubscribedEvents()), "the Userpilot `on` events the loader listens to")
 	constant(&b, "RECEIVED", list(entryKinds(bridge.ReceivedEntries)), "entries that are received events: a kind, or a kind and a name")

@@ -30,6 +30,13 @@ export var HEAP_RESET = 8;
 export var HEAP_USER_PROPS = 16;
 export var HEAP_UNREADABLE = 32;
 
+// Drop reasons the loader counts itself, for events the module never saw.
+export var DROP_QUEUE_FULL = 'queue_full';
+export var DROP_MODULE_UNAVAILABLE = 'module_unavailable';
+export var DROP_INTERNAL_ERROR = 'internal_error';
+// UP_IDENTITY_CHANGED: the name of an upfailed entry for a call whose user is no longer Userpilot's.
+export var UP_IDENTITY_CHANGED = 'identity_changed';
+
 // EVENTS: the Userpilot `on` events the loader listens to.
 export var EVENTS = ['started', 'step', 'completed', 'dismissed'];
 // RECEIVED: entries that are received events: a kind, or a kind and a name.
