@@ -9,6 +9,10 @@ package bridge
 // MessageVersion changes when the message layout does.
 const MessageVersion = 1
 
+// BootGlobal is the global of the module's scope where the worker script leaves the boot object
+// (init text, attach, fail) the module starts from.
+const BootGlobal = "userpilotHeapBridgeBoot"
+
 // Input kinds the loader sends.
 const (
 	InputEvent           = "event"      // a Userpilot `on` event: Name, Args[0] = payload

@@ -5,6 +5,7 @@
 // js/build.mjs bundles it with the parts it shares with the loader (js/src/text.js, js/src/handoff.js).
 import { errorText, copyWhole } from './src/text.js';
 import { TAG_INIT, TAG_ALIVE, TAG_READY, TAG_FAIL, TAG_EXIT, RUNTIME_EVENT, boot, errorAnswer, crossOrigin } from './src/handoff.js';
+import { BOOT_GLOBAL } from './src/protocol.gen.js';
 
 // runtime is Go's wasm_exec.js from the Go release that built the module, run against the scope
 // it is given, and returns its Go class (build.mjs puts it in place of __WASM_EXEC__).
@@ -60,10 +61,10 @@ function explain(url, err) {
   return e;
 }
 
-// run starts the module in scope: the module reads scope.userpilotHeapBridgeBoot.init and calls
-// attach(step) once it runs, or fail(message).
+// run starts the module in scope: the module reads the boot object's init from scope[BOOT_GLOBAL]
+// (bridge.BootGlobal) and calls attach(step) once it runs, or fail(message).
 function run(scope, url, integrity, bootObject, exited) {
-  scope.userpilotHeapBridgeBoot = bootObject;
+  scope[BOOT_GLOBAL] = bootObject;
   var Go = runtime(scope);
   var go = new Go();
   return load(url, integrity, go.importObject).then(function (result) {

@@ -30,6 +30,7 @@ func render() string {
 	b.WriteString("// Written by internal/protocolgen from bridge/protocol.go (make build); do not edit.\n")
 	b.WriteString("// The message protocol's constants the loader needs (docs/protocol.md).\n\n")
 	constant(&b, "MESSAGE_VERSION", strconv.Itoa(bridge.MessageVersion), "the first element of every message")
+	constant(&b, "BOOT_GLOBAL", quote(bridge.BootGlobal), "where the module finds its boot object")
 	b.WriteString("\n// Entry kinds: the first element of an entry.\n")
 	for _, k := range []struct{ name, kind string }{
 		{"EVENT", bridge.InputEvent}, {"IDENTIFY", bridge.InputIdentify}, {"RESTORE", bridge.InputRestore},

@@ -3,6 +3,8 @@
 
 // MESSAGE_VERSION: the first element of every message.
 export var MESSAGE_VERSION = 1;
+// BOOT_GLOBAL: where the module finds its boot object.
+export var BOOT_GLOBAL = 'userpilotHeapBridgeBoot';
 
 // Entry kinds: the first element of an entry.
 export var KIND_EVENT = 'event';
