@@ -57,6 +57,10 @@ var MirroredEntries = []EntryKind{
 	{InputStubCall, MethodTrack}, {InputStubCall, MethodAddUserProperties},
 }
 
+// MirroredMethods are the methods of window.heap whose calls by the page's own code the loader
+// hands over (toUserpilot; touserpilot.go).
+var MirroredMethods = []string{MethodTrack, MethodAddUserProperties, MethodIdentify}
+
 // isIn reports whether in is one of kinds.
 func isIn(kinds []EntryKind, in Input) bool {
 	for _, k := range kinds {
