@@ -1,8 +1,10 @@
 package relay
 
 import (
+	"encoding/json"
 	"errors"
 	"net/http"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -234,5 +236,46 @@ func TestCallersClientDoesNotFollow(t *testing.T) {
 	}
 	if client.CheckRedirect != nil {
 		t.Errorf("the caller's client was changed")
+	}
+}
+
+// TestBulkBodyIsHeapBulk tests that the body bulkBody writes is what encoding/json writes of Heap's
+// bulk track body, booleans as text, empty fields left out, keys escaped.
+func TestBulkBodyIsHeapBulk(t *testing.T) {
+	type heapEvent struct {
+		Identity       string         `json:"identity"`
+		Timestamp      string         `json:"timestamp,omitempty"`
+		Event          string         `json:"event"`
+		Properties     map[string]any `json:"properties,omitempty"`
+		IdempotencyKey string         `json:"idempotency_key"`
+	}
+	type heapBulk struct {
+		AppID  string      `json:"app_id"`
+		Events []heapEvent `json:"events"`
+	}
+	events := []valid{
+		{id: "p-1", name: "Userpilot Experience (started)", identity: "alice", timestamp: "2024-01-02T03:04:05.000Z",
+			properties: []property{{"b", true}, {"k\u2028", -3.0}, {"n", 1.5e21}, {"s", "x\"<é😀"}, {"z", 0.000001}}},
+		{id: "p-2", name: "n", identity: "bob"},
+	}
+	got, err := bulkBody("42", events)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, _ := json.Marshal(heapBulk{AppID: "42", Events: []heapEvent{
+		{Identity: "alice", Timestamp: "2024-01-02T03:04:05.000Z", Event: "Userpilot Experience (started)", IdempotencyKey: "p-1",
+			Properties: map[string]any{"b": "true", "n": 1.5e21, "s": "x\"<é😀", "z": 0.000001, "k\u2028": -3.0}},
+		{Identity: "bob", Event: "n", IdempotencyKey: "p-2"},
+	}})
+	var a, b any
+	if err := json.Unmarshal(got, &a); err != nil {
+		t.Fatalf("not JSON: %v\n%s", err, got)
+	}
+	json.Unmarshal(want, &b)
+	if !reflect.DeepEqual(a, b) {
+		t.Fatalf("body\n%s\nwant\n%s", got, want)
+	}
+	if _, err := bulkBody("42", []valid{{id: "x", properties: []property{{"bad", []int{1}}}}}); err == nil {
+		t.Fatal("a property of another type was written")
 	}
 }

@@ -245,7 +245,7 @@ func TestBadBodies(t *testing.T) {
 		{"empty", "", "empty"},
 		{"not JSON", "events", "invalid"},
 		{"not JSON but starting like null", "nope", "invalid"},
-		{"truncated", `{"events":[`, "EOF"},
+		{"truncated", `{"events":[`, "ends early"},
 		{"array", `[]`, "array"},
 		{"string", `"x"`, "string"},
 		{"null", `null`, "null"},

@@ -24,23 +24,6 @@ var segmentSeeds = []string{
 	`{"data":{"sync_info":{"page_number":1e3},"remove":[null]}}`, `[]`, `null`, ``, `{}`,
 }
 
-// FuzzCheckSyncKeys tests the key check with the segments schema against the slow reference.
-func FuzzCheckSyncKeys(f *testing.F) {
-	for _, seed := range segmentSeeds {
-		f.Add(seed)
-	}
-	f.Fuzz(func(t *testing.T, body string) {
-		got := checkKeysIn([]byte(body), syncSchema)
-		if !json.Valid([]byte(body)) {
-			return
-		}
-		want := referenceKeysIn([]byte(body), syncSchema)
-		if (got == nil) != (want == "") || got != nil && got.Error() != want {
-			t.Fatalf("checkKeysIn(%q) = %v, reference says %q", body, got, want)
-		}
-	})
-}
-
 // FuzzSegments tests that no signed body makes POST /v1/heap/segments fail: it answers 200 or 400
 // with JSON, Userpilot takes every request the relay sends, and a 200 accounts for every distinct
 // id of the page exactly once, as sent or as skipped.

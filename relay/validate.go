@@ -1,7 +1,6 @@
 package relay
 
 import (
-	"encoding/json"
 	"fmt"
 	"reflect"
 	"slices"
@@ -10,6 +9,7 @@ import (
 	"time"
 
 	"github.com/userpilot-heap-bridge/userpilot-heap-bridge/bridge"
+	"github.com/userpilot-heap-bridge/userpilot-heap-bridge/relay/internal/jsontext"
 )
 
 // Refusal codes, the part of a reason before the colon.
@@ -142,7 +142,7 @@ func checkProperties(in map[string]any) ([]property, string) {
 		if why := bridge.CheckPropertyKey(p.key); why != "" {
 			return nil, "property name " + label(p.key) + ": " + why
 		}
-		if n, ok := p.value.(json.Number); ok {
+		if n, ok := p.value.(jsontext.Num); ok {
 			f, err := strconv.ParseFloat(string(n), 64)
 			if err != nil {
 				return nil, "property " + label(p.key) + ": number " + label(string(n)) + " is out of range"

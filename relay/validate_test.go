@@ -1,11 +1,12 @@
 package relay
 
 import (
-	"encoding/json"
 	"reflect"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/userpilot-heap-bridge/userpilot-heap-bridge/relay/internal/jsontext"
 )
 
 // TestTimestampsNormalised tests that Heap gets every timestamp in UTC with milliseconds, whatever
@@ -81,7 +82,7 @@ func FuzzTimestampForm(f *testing.F) {
 // lists them in, with numbers as float64, and that of several unfit keys the first in that order
 // is named, every time.
 func TestPropertiesSorted(t *testing.T) {
-	in := map[string]any{"z": "last", "a": json.Number("1.5"), "m": true, "b": "x", "y": false, "c": json.Number("-2")}
+	in := map[string]any{"z": "last", "a": jsontext.Num("1.5"), "m": true, "b": "x", "y": false, "c": jsontext.Num("-2")}
 	got, why := checkProperties(in)
 	want := []property{{"a", 1.5}, {"b", "x"}, {"c", -2.0}, {"m", true}, {"y", false}, {"z", "last"}}
 	if why != "" || !reflect.DeepEqual(got, want) {

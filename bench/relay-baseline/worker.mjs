@@ -102,14 +102,14 @@ function decode(text) {
   let top;
   try { top = JSON.parse(text); } catch (e) { throw new Error(`body: ${e.message}`); }
   if (top === null || typeof top !== 'object' || Array.isArray(top)) throw new Error(`body: is ${kindOf(top)}, not a JSON object`);
-  for (const k of Object.keys(top)) if (k !== 'events') throw new Error(`body: json: unknown field ${JSON.stringify(k)}`);
+  for (const k of Object.keys(top)) if (k !== 'events') throw new Error(`body: unknown field ${JSON.stringify(k)}`);
   if (!Array.isArray(top.events)) throw new Error('body: "events" is required and must be an array');
   if (top.events.length === 0 || top.events.length > MAX_BATCH) throw new Error(`body: "events" has ${top.events.length} entries, want 1 to ${MAX_BATCH}`);
   return top.events.map((e, i) => {
     if (e === null || typeof e !== 'object' || Array.isArray(e)) throw new Error(`events[${i}]: is ${kindOf(e)}, not an object`);
     const out = { id: '', name: '', properties: {}, identity: '', timestamp: '' };
     for (const [k, v] of Object.entries(e)) {
-      if (!EVENT_FIELDS.has(k)) throw new Error(`events[${i}]: json: unknown field ${JSON.stringify(k)}`);
+      if (!EVENT_FIELDS.has(k)) throw new Error(`events[${i}]: unknown field ${JSON.stringify(k)}`);
       if (v === null) continue;
       if (k === 'properties') {
         if (typeof v !== 'object' || Array.isArray(v)) throw new Error(`events[${i}]: "properties" is ${kindOf(v)}, not an object`);

@@ -5,6 +5,8 @@ package serve
 import (
 	"runtime/metrics"
 	"syscall/js"
+
+	"github.com/userpilot-heap-bridge/userpilot-heap-bridge/relay/internal/jsontext"
 )
 
 // counters are what a server counts; info is what the glue said about the instance.
@@ -16,30 +18,75 @@ type counters struct {
 	info       js.Value
 }
 
-// Stats describe this Go instance, for a health answer.
+// Stats describe this Go instance, for a health answer (WriteJSON).
 type Stats struct {
-	Generation   int `json:"generation"` // this isolate's instance number, from 1
-	Requests     int `json:"requests"`   // requests this instance has taken
-	InFlight     int `json:"inFlight"`   // of those, being served now
-	Abandoned    int `json:"abandoned"`  // requests the glue forgot: the runtime stopped running their code
-	Panics       int `json:"panics"`     // handlers or WaitUntil work that panicked
+	Generation   int // this isolate's instance number, from 1
+	Requests     int // requests this instance has taken
+	InFlight     int // of those, being served now
+	Abandoned    int // requests the glue forgot: the runtime stopped running their code
+	Panics       int // handlers or WaitUntil work that panicked
 	Replacements struct {
-		AfterRequests int `json:"afterRequests"` // instances replaced after ReplaceAfter.Requests
-		AfterMemory   int `json:"afterMemory"`   // instances replaced at ReplaceAfter.MemoryBytes
-		AfterFailure  int `json:"afterFailure"`  // instances that failed (exited or trapped)
-	} `json:"replacements"`
+		AfterRequests int // instances replaced after ReplaceAfter.Requests
+		AfterMemory   int // instances replaced at ReplaceAfter.MemoryBytes
+		AfterFailure  int // instances that failed (exited or trapped)
+	}
 	ReplaceAfter struct {
-		Requests    int `json:"requests"`
-		MemoryBytes int `json:"memoryBytes"`
-	} `json:"replaceAfter"`
+		Requests    int
+		MemoryBytes int
+	}
 	Timers struct {
-		HandedOver int `json:"handedOver"` // Go timeouts moved to another request when theirs ended
-		Adopted    int `json:"adopted"`    // Go timeouts armed by the next request, none in flight
-		Late       int `json:"late"`       // Go timeouts a keep-alive fired late: their timer was lost
-	} `json:"timers"`
-	MemoryBytes     int `json:"memoryBytes"`     // the instance's linear memory
-	GoHeapLiveBytes int `json:"goHeapLiveBytes"` // live heap marked by the last garbage collection
-	GoHeapGoalBytes int `json:"goHeapGoalBytes"` // heap size at which the next collection starts
+		HandedOver int // Go timeouts moved to another request when theirs ended
+		Adopted    int // Go timeouts armed by the next request, none in flight
+		Late       int // Go timeouts a keep-alive fired late: their timer was lost
+	}
+	MemoryBytes     int // the instance's linear memory
+	GoHeapLiveBytes int // live heap marked by the last garbage collection
+	GoHeapGoalBytes int // heap size at which the next collection starts
+}
+
+// WriteJSON writes st as the health answer's "instance" object.
+func (st Stats) WriteJSON(j *jsontext.Writer) {
+	j.BeginObject()
+	for _, f := range []struct {
+		key   string
+		value int
+	}{{"generation", st.Generation}, {"requests", st.Requests}, {"inFlight", st.InFlight}, {"abandoned", st.Abandoned}, {"panics", st.Panics}} {
+		j.Key(f.key)
+		j.Int(f.value)
+	}
+	j.Key("replacements")
+	j.BeginObject()
+	j.Key("afterRequests")
+	j.Int(st.Replacements.AfterRequests)
+	j.Key("afterMemory")
+	j.Int(st.Replacements.AfterMemory)
+	j.Key("afterFailure")
+	j.Int(st.Replacements.AfterFailure)
+	j.EndObject()
+	j.Key("replaceAfter")
+	j.BeginObject()
+	j.Key("requests")
+	j.Int(st.ReplaceAfter.Requests)
+	j.Key("memoryBytes")
+	j.Int(st.ReplaceAfter.MemoryBytes)
+	j.EndObject()
+	j.Key("timers")
+	j.BeginObject()
+	j.Key("handedOver")
+	j.Int(st.Timers.HandedOver)
+	j.Key("adopted")
+	j.Int(st.Timers.Adopted)
+	j.Key("late")
+	j.Int(st.Timers.Late)
+	j.EndObject()
+	for _, f := range []struct {
+		key   string
+		value int
+	}{{"memoryBytes", st.MemoryBytes}, {"goHeapLiveBytes", st.GoHeapLiveBytes}, {"goHeapGoalBytes", st.GoHeapGoalBytes}} {
+		j.Key(f.key)
+		j.Int(f.value)
+	}
+	j.EndObject()
 }
 
 // ReadStats returns the instance's figures; zero Stats before Serve.
