@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/userpilot-heap-bridge/userpilot-heap-bridge/relay/fakeheap"
+	"github.com/userpilot-heap-bridge/userpilot-heap-bridge/relay/relaytest/fakeheap"
 )
 
 // TestForwardRetries tests how Heap's failures are retried, given up on, or passed to the events.

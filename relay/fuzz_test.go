@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/userpilot-heap-bridge/userpilot-heap-bridge/relay/fakeheap"
+	"github.com/userpilot-heap-bridge/userpilot-heap-bridge/relay/relaytest/fakeheap"
 )
 
 // FuzzDecode tests that no body makes the relay fail, and that a 200 answer accounts for every

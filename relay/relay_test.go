@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/userpilot-heap-bridge/userpilot-heap-bridge/relay/fakeheap"
+	"github.com/userpilot-heap-bridge/userpilot-heap-bridge/relay/relaytest/fakeheap"
 )
 
 // TestHappyPath tests that valid events reach Heap once, with Heap's field names and types.

@@ -11,8 +11,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/userpilot-heap-bridge/userpilot-heap-bridge/relay/fakeheap"
-	"github.com/userpilot-heap-bridge/userpilot-heap-bridge/relay/fakeuserpilot"
+	"github.com/userpilot-heap-bridge/userpilot-heap-bridge/relay/relaytest/fakeheap"
+	"github.com/userpilot-heap-bridge/userpilot-heap-bridge/relay/relaytest/fakeuserpilot"
 )
 
 const (

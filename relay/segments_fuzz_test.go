@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/userpilot-heap-bridge/userpilot-heap-bridge/relay/fakeuserpilot"
+	"github.com/userpilot-heap-bridge/userpilot-heap-bridge/relay/relaytest/fakeuserpilot"
 )
 
 // segmentSeeds are bodies for the segments fuzzers: good ones, and near misses.

@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/userpilot-heap-bridge/userpilot-heap-bridge/relay/fakeuserpilot"
+	"github.com/userpilot-heap-bridge/userpilot-heap-bridge/relay/relaytest/fakeuserpilot"
 )
 
 const testSegment = 1338065

@@ -10,8 +10,8 @@ import (
 	"strings"
 
 	"github.com/userpilot-heap-bridge/userpilot-heap-bridge/relay"
-	"github.com/userpilot-heap-bridge/userpilot-heap-bridge/relay/fakeheap"
-	"github.com/userpilot-heap-bridge/userpilot-heap-bridge/relay/fakeuserpilot"
+	"github.com/userpilot-heap-bridge/userpilot-heap-bridge/relay/relaytest/fakeheap"
+	"github.com/userpilot-heap-bridge/userpilot-heap-bridge/relay/relaytest/fakeuserpilot"
 )
 
 // The "Heap blocked" mode (index.html?heap=blocked): Heap's CDN answers 404 as an ad-blocker would

@@ -10,7 +10,7 @@ import (
 	"testing"
 
 	"github.com/userpilot-heap-bridge/userpilot-heap-bridge/relay"
-	"github.com/userpilot-heap-bridge/userpilot-heap-bridge/relay/fakeuserpilot"
+	"github.com/userpilot-heap-bridge/userpilot-heap-bridge/relay/relaytest/fakeuserpilot"
 )
 
 // userpilotRequests reads what the demo's fake Userpilot API received.

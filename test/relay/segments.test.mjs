@@ -1,5 +1,5 @@
 // POST /v1/heap/segments on the Go relay in workerd (relay/worker, built by `make relay-build`), over
-// real HTTP, sending to the fake Userpilot API (relay/cmd/fakeuserpilot): Heap's signed
+// real HTTP, sending to the fake Userpilot API (relay/relaytest/cmd/fakeuserpilot): Heap's signed
 // segment.users.sync webhook becomes Bulk Identify requests (docs/contract.md §8).
 import { test, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';

@@ -9,7 +9,7 @@ import (
 	"net/http"
 	"sync"
 
-	"github.com/userpilot-heap-bridge/userpilot-heap-bridge/relay/internal/fakeserve"
+	"github.com/userpilot-heap-bridge/userpilot-heap-bridge/relay/relaytest/fakeserve"
 )
 
 // MaxBulkEvents is Heap's cap on events in one bulk track request.

@@ -12,7 +12,7 @@ import (
 	"net/http"
 	"sync"
 
-	"github.com/userpilot-heap-bridge/userpilot-heap-bridge/relay/internal/fakeserve"
+	"github.com/userpilot-heap-bridge/userpilot-heap-bridge/relay/relaytest/fakeserve"
 )
 
 // Bulk Identify's path and its cap on users per request.
