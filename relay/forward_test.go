@@ -35,8 +35,8 @@ func TestForwardRetries(t *testing.T) {
 		{name: "all fail", statuses: repeat(503, 20), requests: 6, sleeps: []time.Duration{200 * ms, 400 * ms, 800 * ms, 1600 * ms, 3200 * ms}, status: 503, pageWait: "30", mention: "HTTP 503"},
 		{name: "Retry-After past the deadline", retryAfter: "60", statuses: []int{429}, requests: 1, status: 503, pageWait: "60", mention: "HTTP 429"},
 		{name: "Retry-After fits once", retryAfter: "5", statuses: []int{503, 503}, requests: 2, sleeps: []time.Duration{5 * time.Second}, status: 503, pageWait: "5", mention: "HTTP 503"},
-		{name: "400 is not retried", statuses: []int{400}, requests: 1, status: 200, reason: "heap_rejected: HTTP 400"},
-		{name: "413 is not retried", statuses: []int{413}, requests: 1, status: 200, reason: "heap_rejected: HTTP 413"},
+		{name: "400 is not retried", statuses: []int{400}, requests: 1, status: 200, reason: "heap_rejected: Heap's API refused the batch with HTTP 400"},
+		{name: "413 is not retried", statuses: []int{413}, requests: 1, status: 200, reason: "heap_rejected: Heap's API refused the batch with HTTP 413"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -218,7 +218,7 @@ func (h *handler) events(w http.ResponseWriter, r *http.Request) {
 			return
 		case out.rejected != 0:
 			for _, e := range ok {
-				answer.Refused = append(answer.Refused, Refusal{ID: e.id, Reason: CodeHeapRejected + ": HTTP " + strconv.Itoa(out.rejected)})
+				answer.Refused = append(answer.Refused, Refusal{ID: e.id, Reason: CodeHeapRejected + ": Heap's API refused the batch with HTTP " + strconv.Itoa(out.rejected)})
 			}
 		default:
 			for _, e := range ok {

@@ -406,7 +406,7 @@ func TestOtherAppIDAtHeap(t *testing.T) {
 	rg := newRig(t, nil)
 	rg.heap = fakeheap.New("another-app")
 	a := answer(t, rg.post(batch(ev("a"), ev("b"))))
-	if len(a.Accepted) != 0 || len(a.Refused) != 2 || a.Refused[1].Reason != "heap_rejected: HTTP 400" {
+	if len(a.Accepted) != 0 || len(a.Refused) != 2 || a.Refused[1].Reason != "heap_rejected: Heap's API refused the batch with HTTP 400" {
 		t.Errorf("answer %+v", a)
 	}
 	if len(rg.sleeps) != 0 {

@@ -196,7 +196,7 @@ func membership(sync SegmentSync) ([]bulkUser, []Refusal) {
 			continue
 		}
 		if _, why := bridge.CheckIdentity(bridge.Str(id)); why != "" { // the page's own guard
-			skipped = append(skipped, Refusal{ID: id, Reason: CodeInvalidIdentity + ": user id " + why})
+			skipped = append(skipped, Refusal{ID: id, Reason: CodeInvalidIdentity + ": " + sentence("the user id", why)})
 			continue
 		}
 		users = append(users, bulkUser{UserID: id, Metadata: map[string]string{key: value[id]}})
