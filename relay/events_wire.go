@@ -67,7 +67,7 @@ func DecodeEvents(body []byte) ([]Event, error) {
 	}
 	err := r.Object(func(key string) error {
 		if key != "events" {
-			return unknownField(r, key, "events")
+			return r.UnknownField(key, "events")
 		}
 		if r.Null() {
 			return nil
@@ -102,29 +102,21 @@ func decodeEvent(r *jsontext.Reader) (e Event, err error) {
 	err = r.Object(func(key string) (err error) {
 		switch key {
 		case "id":
-			e.ID, err = stringOrNull(r)
+			e.ID, err = r.StringOrNull()
 		case "name":
-			e.Name, err = stringOrNull(r)
+			e.Name, err = r.StringOrNull()
 		case "identity":
-			e.Identity, err = stringOrNull(r)
+			e.Identity, err = r.StringOrNull()
 		case "timestamp":
-			e.Timestamp, err = stringOrNull(r)
+			e.Timestamp, err = r.StringOrNull()
 		case "properties":
 			e.Properties, err = properties(r)
 		default:
-			err = unknownField(r, key, "id", "name", "properties", "identity", "timestamp")
+			err = r.UnknownField(key, "id", "name", "properties", "identity", "timestamp")
 		}
 		return err
 	})
 	return e, err
-}
-
-// stringOrNull reads a string, or null as "".
-func stringOrNull(r *jsontext.Reader) (string, error) {
-	if r.Null() {
-		return "", nil
-	}
-	return r.String()
 }
 
 // properties reads an event's properties: an object of any values (validation says which it

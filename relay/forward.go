@@ -224,7 +224,7 @@ func (u *upstream) post(ctx context.Context, body []byte, remaining time.Duratio
 
 // redirectTarget returns where a 3xx answer to a post to from may be followed, or why it may not:
 // only a 307 or 308 keeps the POST and its body, and only to the host of the API's base URL.
-func (u *upstream) redirectTarget(from *url.URL, resp *http.Response) (string, string) {
+func (u *upstream) redirectTarget(from *url.URL, resp *http.Response) (target, why string) {
 	fix := "; set " + u.urlVar + " to the address " + u.service + "'s API answers at"
 	loc := resp.Header.Get("Location")
 	if loc == "" {

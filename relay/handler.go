@@ -279,7 +279,7 @@ func clientAddr(r *http.Request, trustCF bool) string {
 
 // readBody reads r's body up to limit bytes. Over it, or unreadable, it answers 413 (the message
 // ends with hint) or 400 and returns false.
-func readBody(w http.ResponseWriter, r *http.Request, limit int64, hint string) ([]byte, bool) {
+func readBody(w http.ResponseWriter, r *http.Request, limit int64, hint string) (body []byte, ok bool) {
 	tooLarge := fmt.Sprintf("the body is over the relay's cap of %d bytes; %s", limit, hint)
 	if r.ContentLength > limit {
 		writeError(w, http.StatusRequestEntityTooLarge, tooLarge)

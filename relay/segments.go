@@ -133,7 +133,7 @@ func answerDetail(d string) string {
 
 // bulkIdentify is the body of Userpilot's Bulk Identify (docs/sdk-facts.md#up-bulk-identify).
 type bulkIdentify struct {
-	Users []bulkUser `json:"users"`
+	Users []bulkUser
 }
 
 // json writes b as Userpilot's body: each user's metadata keys in order, as encoding/json writes a map.
@@ -162,8 +162,8 @@ func (b bulkIdentify) json() []byte {
 
 // bulkUser is one user of bulkIdentify.
 type bulkUser struct {
-	UserID   string            `json:"user_id"`
-	Metadata map[string]string `json:"metadata"`
+	UserID   string
+	Metadata map[string]string
 }
 
 // membership turns one page of a sync into Bulk Identify users (added ones first, then removed

@@ -76,7 +76,7 @@ func readSync(body []byte) (b syncBody, err error) {
 	err = r.Object(func(key string) error {
 		switch key {
 		case "id_token":
-			_, err := stringOrNull(r)
+			_, err := r.StringOrNull()
 			return err
 		case "action_type":
 			if r.Null() {
@@ -95,7 +95,7 @@ func readSync(body []byte) (b syncBody, err error) {
 			b.data = true
 			return readSyncData(r, &b)
 		}
-		return unknownField(r, key, "id_token", "action_type", "customer_config", "data")
+		return r.UnknownField(key, "id_token", "action_type", "customer_config", "data")
 	})
 	if err == nil {
 		err = r.End()
@@ -117,9 +117,9 @@ func readSyncData(r *jsontext.Reader, b *syncBody) error {
 				case "id":
 					b.segmentID, err = r.Raw() // as written: a string "7" is no segment id
 				case "name":
-					b.segmentName, err = stringOrNull(r)
+					b.segmentName, err = r.StringOrNull()
 				default:
-					err = unknownField(r, key, "id", "name")
+					err = r.UnknownField(key, "id", "name")
 				}
 				return err
 			})
@@ -134,9 +134,9 @@ func readSyncData(r *jsontext.Reader, b *syncBody) error {
 				case "total_pages":
 					b.total, err = r.Raw()
 				case "sync_task_id":
-					_, err = stringOrNull(r)
+					_, err = r.StringOrNull()
 				default:
-					err = unknownField(r, key, "page_number", "total_pages", "sync_task_id")
+					err = r.UnknownField(key, "page_number", "total_pages", "sync_task_id")
 				}
 				return err
 			})
@@ -145,7 +145,7 @@ func readSyncData(r *jsontext.Reader, b *syncBody) error {
 		case "remove":
 			b.remove, err = syncUsers(r)
 		default:
-			err = unknownField(r, key, "segment", "sync_info", "add", "remove")
+			err = r.UnknownField(key, "segment", "sync_info", "add", "remove")
 		}
 		return err
 	})
@@ -186,7 +186,7 @@ func syncUsers(r *jsontext.Reader) ([]string, error) {
 		var id *string
 		err := r.Object(func(key string) error {
 			if key != "id" {
-				return unknownField(r, key, "id")
+				return r.UnknownField(key, "id")
 			}
 			if r.Null() {
 				return nil

@@ -79,7 +79,7 @@ func validate(events []Event, now time.Time) ([]valid, []Refusal) {
 }
 
 // check validates one event, returning it ready for Heap or a refusal code and detail.
-func check(e Event, now time.Time) (valid, string, string) {
+func check(e Event, now time.Time) (v valid, code, detail string) {
 	if why := checkID(e.ID); why != "" {
 		return valid{}, CodeInvalidID, why
 	}
@@ -128,11 +128,11 @@ func idByte(c byte) bool {
 
 // checkProperties returns decoded properties as Heap scalars sorted by key, or says which one is
 // unfit; sorted, the reason names the same key every time and the body to Heap is always the same.
-func checkProperties(in map[string]any) ([]property, string) {
+func checkProperties(in map[string]any) (props []property, why string) {
 	if len(in) > MaxPropertiesIn {
 		return nil, fmt.Sprintf("the event has %d properties, and at most %d are allowed", len(in), MaxPropertiesIn)
 	}
-	props := make([]property, 0, len(in))
+	props = make([]property, 0, len(in))
 	for k, v := range in {
 		props = append(props, property{key: k, value: v})
 	}
@@ -161,7 +161,7 @@ const heapTime = "2006-01-02T15:04:05.000Z"
 
 // checkTimestamp returns the timestamp to send Heap, in UTC with milliseconds (now when empty), or
 // why it is unfit.
-func checkTimestamp(ts string, now time.Time) (string, string) {
+func checkTimestamp(ts string, now time.Time) (heapTS, why string) {
 	if ts == "" {
 		return now.UTC().Format(heapTime), ""
 	}

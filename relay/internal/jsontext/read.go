@@ -106,6 +106,19 @@ func (r *Reader) KindError(want string) error {
 	return r.Error("is " + string(kind) + ", not " + want)
 }
 
+// UnknownField is the error for a member whose key the object does not take, which are fields:
+// exact spelling is required, so that a body cannot say one thing to another reader and another to
+// the relay. It hints at the field meant when they differ only in case.
+func (r *Reader) UnknownField(key string, fields ...string) error {
+	hint := ""
+	for _, f := range fields {
+		if strings.EqualFold(f, key) {
+			hint = " (field names are case-sensitive: " + strconv.Quote(f) + ")"
+		}
+	}
+	return r.MemberError("unknown field " + strconv.Quote(key) + hint)
+}
+
 // syntax is the error for text that is not JSON at r.i, where want should have been.
 func (r *Reader) syntax(want string) error {
 	at := " at byte " + strconv.Itoa(r.i)
@@ -308,6 +321,14 @@ func (r *Reader) str() (string, error) {
 	}
 	r.i = next
 	return out, nil
+}
+
+// StringOrNull reads a string, or null as "" (as encoding/json leaves a string field).
+func (r *Reader) StringOrNull() (string, error) {
+	if r.Null() {
+		return "", nil
+	}
+	return r.String()
 }
 
 // Null reads a null if one comes next, and reports whether it did.
