@@ -185,7 +185,11 @@ func (r *Reader) End() error {
 
 // Object reads an object, calling member for each key with the reader at its value, which member
 // must read (or Skip). A key given twice, as decoded, is an error of the object.
-func (r *Reader) Object(member func(key string) error) error {
+func (r *Reader) Object(member func(key string) error) error { return r.object(member, nil) }
+
+// object is Object; when into is not nil, member fills it with every key, and it is the record
+// of the keys seen (Any's objects), so that no second record is kept.
+func (r *Reader) object(member func(key string) error, into map[string]any) error {
 	if r.skipSpace() != '{' {
 		return r.KindError(string(Object))
 	}
@@ -217,7 +221,11 @@ func (r *Reader) Object(member func(key string) error) error {
 		if err != nil {
 			return err
 		}
-		if r.duplicate(key, first, &seen) {
+		if into != nil {
+			if _, dup := into[key]; dup {
+				return r.Error("duplicate key " + strconv.Quote(key))
+			}
+		} else if r.duplicate(key, first, &seen) {
 			return r.Error("duplicate key " + strconv.Quote(key))
 		}
 		if r.skipSpace() != ':' {
@@ -401,11 +409,11 @@ func (r *Reader) Any() (any, error) {
 	switch r.Peek() {
 	case Object:
 		m := map[string]any{}
-		err := r.Object(func(key string) error {
+		err := r.object(func(key string) error {
 			v, err := r.Any()
 			m[key] = v
 			return err
-		})
+		}, m)
 		return m, err
 	case Array:
 		a := []any{}
