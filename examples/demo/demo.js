@@ -16,8 +16,16 @@
   // with the next event).
   function said(text) { $("last-action").textContent = text; }
 
+  // sdk runs a button's action on the Userpilot SDK; clicked while the SDK is still loading (right
+  // after Identify), the action waits for it.
+  var asked = false;
   function sdk(action, text) {
     if (!userpilotStandIn.loaded) {
+      if (asked) {
+        said("Waiting for Userpilot's SDK to load…");
+        userpilotStandIn.ready.then(function () { sdk(action, text); });
+        return;
+      }
       $("userpilot-status").textContent = "Identify a user or go anonymous first: Userpilot only loads its SDK then.";
       said("Nothing happened: Userpilot loads its SDK only after identify() or anonymous(). Click Identify first.");
       return;
@@ -37,6 +45,7 @@
 
   function identify(verb) {
     var id = $("user-id").value;
+    asked = true;
     userpilot.identify(id);
     userpilotStandIn.ready.then(showUserpilot);
     said(verb + ": userpilot.identify(" + JSON.stringify(id) + "). Heap gets heap.identify(" + JSON.stringify(id) +
@@ -49,6 +58,7 @@
     identify("Switched user");
   };
   $("anonymous").onclick = function () {
+    asked = true;
     userpilot.anonymous();
     userpilotStandIn.ready.then(showUserpilot);
     said("Went anonymous: userpilot.anonymous(). Heap gets heap.resetIdentity() if a user was identified, so the next events are not credited to them.");
