@@ -6,7 +6,7 @@ DIST      := dist
 GOFLAGS_WASM := -trimpath -ldflags='-s -w'
 CHROMIUM  ?= /usr/bin/chromium
 
-.PHONY: build test demo bench deps deps-node deps-chromium test-docs test-budgets test-package test-go test-wasm test-channel test-browser test-examples clean relay-build relay-probe-build relay test-relay bench-relay
+.PHONY: build pack test demo bench deps deps-node deps-chromium test-docs test-budgets test-package test-go test-wasm test-channel test-browser test-examples clean relay-build relay-probe-build relay test-relay bench-relay
 
 build: deps-node $(DIST)/userpilot-heap-bridge.wasm $(DIST)/userpilot-heap-bridge.js
 
@@ -24,6 +24,11 @@ $(DIST)/userpilot-heap-bridge.js: $(wildcard js/src/*.js) js/src/protocol.gen.js
 	@mkdir -p $(DIST)
 	node js/build.mjs --wasm-exec $(WASM_EXEC)/wasm_exec.js --wasm $(DIST)/userpilot-heap-bridge.wasm --out $(DIST)
 
+# pack writes the npm package's tarball, userpilot-heap-bridge-<version>.tgz, here: what the registry
+# will serve, for `npm install ./userpilot-heap-bridge-<version>.tgz` until the name is published.
+pack: build
+	npm pack ./$(DIST) --pack-destination .
+
 # deps installs what the tests need when it is missing: Chromium from Debian, npm packages from the lockfile.
 deps: deps-chromium deps-node
 
@@ -32,7 +37,7 @@ deps-chromium:
 
 deps-node:
 	@test -d node_modules/playwright-core -a -d node_modules/userpilot -a -d node_modules/workerd -a -d node_modules/esbuild -a -d node_modules/terser \
-		-a -d node_modules/vite -a -d node_modules/webpack -a -d node_modules/typescript || npm ci --no-audit --no-fund
+		-a -d node_modules/vite -a -d node_modules/webpack -a -d node_modules/webpack-cli -a -d node_modules/typescript || npm ci --no-audit --no-fund
 
 test: deps test-docs build test-budgets test-package test-go test-wasm test-channel test-browser test-examples test-relay
 

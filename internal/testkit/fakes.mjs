@@ -1,4 +1,4 @@
-// The fake Heap and Userpilot APIs (relay/cmd/fakeheap, relay/cmd/fakeuserpilot), built once per
+// The fake Heap and Userpilot APIs (relay/relaytest/cmd/fakeheap, relay/relaytest/cmd/fakeuserpilot), built once per
 // process into build/ and run on a free port of 127.0.0.1: shared by the relay tests (test/relay/)
 // and the relay benchmark (bench/relay.mjs).
 import { spawn, execFileSync } from 'node:child_process';
@@ -12,20 +12,20 @@ const GO = process.env.GO || 'go';
 
 const built = new Set();
 
-// buildFake builds relay/cmd/<name> into build/<name>, once per test process, and returns its path.
+// buildFake builds relay/relaytest/cmd/<name> into build/<name>, once per test process, and returns its path.
 function buildFake(name) {
   const bin = path.join(ROOT, 'build', name);
   if (!built.has(name)) {
-    execFileSync(GO, ['build', '-o', bin, `./relay/cmd/${name}`], { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'] });
+    execFileSync(GO, ['build', '-o', bin, `./relay/relaytest/cmd/${name}`], { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'] });
     built.add(name);
   }
   return bin;
 }
 
-// buildFakeHeap builds relay/cmd/fakeheap into build/fakeheap.
+// buildFakeHeap builds relay/relaytest/cmd/fakeheap into build/fakeheap.
 export const buildFakeHeap = () => buildFake('fakeheap');
 
-// startFake runs relay/cmd/<name> with args on a free port of 127.0.0.1 and resolves to
+// startFake runs relay/relaytest/cmd/<name> with args on a free port of 127.0.0.1 and resolves to
 // {url, control(method, path, body), stop()}.
 async function startFake(name, args) {
   const child = spawn(buildFake(name), ['-addr', '127.0.0.1:0', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -68,7 +68,7 @@ export async function startFakeHeap(appID = APP_ID) {
   };
 }
 
-// startFakeUserpilot runs the fake Userpilot Bulk Identify API (relay/cmd/fakeuserpilot) on a
+// startFakeUserpilot runs the fake Userpilot Bulk Identify API (relay/relaytest/cmd/fakeuserpilot) on a
 // free port of 127.0.0.1, taking apiKey.
 export async function startFakeUserpilot(apiKey = USERPILOT_KEY) {
   const { url, control, stop } = await startFake('fakeuserpilot', ['-api-key', apiKey]);

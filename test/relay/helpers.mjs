@@ -1,5 +1,5 @@
-// Helpers for the relay tests: the fake Heap and Userpilot APIs (relay/cmd/fakeheap and
-// relay/cmd/fakeuserpilot, built once into build/) and the relay in workerd (relay/worker/run.mjs). They build nothing else: `make test-relay` runs
+// Helpers for the relay tests: the fake Heap and Userpilot APIs (relay/relaytest/cmd/fakeheap and
+// relay/relaytest/cmd/fakeuserpilot, built once into build/) and the relay in workerd (relay/worker/run.mjs). They build nothing else: `make test-relay` runs
 // `make relay-build` first. Everything listens on 127.0.0.1 and is stopped by the tests' after().
 import { createHmac } from 'node:crypto';
 import path from 'node:path';

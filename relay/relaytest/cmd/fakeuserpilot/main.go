@@ -5,8 +5,8 @@ package main
 import (
 	"net/http"
 
-	"github.com/userpilot-heap-bridge/userpilot-heap-bridge/relay/fakeuserpilot"
-	"github.com/userpilot-heap-bridge/userpilot-heap-bridge/relay/internal/fakeserve"
+	"github.com/userpilot-heap-bridge/userpilot-heap-bridge/relay/relaytest/fakeserve"
+	"github.com/userpilot-heap-bridge/userpilot-heap-bridge/relay/relaytest/fakeuserpilot"
 )
 
 func main() {

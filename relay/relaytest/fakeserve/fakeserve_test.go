@@ -70,7 +70,7 @@ func TestCommands(t *testing.T) {
 			if goCmd == "" {
 				goCmd = "go"
 			}
-			if out, err := exec.Command(goCmd, "build", "-o", bin, "../../cmd/"+c.name).CombinedOutput(); err != nil {
+			if out, err := exec.Command(goCmd, "build", "-o", bin, "../cmd/"+c.name).CombinedOutput(); err != nil {
 				t.Fatalf("go build: %v\n%s", err, out)
 			}
 			if out, err := exec.Command(bin).CombinedOutput(); err == nil || !strings.Contains(string(out), c.flag+" is required") {

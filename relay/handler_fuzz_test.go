@@ -8,12 +8,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/userpilot-heap-bridge/userpilot-heap-bridge/relay/fakeheap"
+	"github.com/userpilot-heap-bridge/userpilot-heap-bridge/relay/relaytest/fakeheap"
 )
 
-// FuzzDecode tests that no body makes the relay fail, and that a 200 answer accounts for every
+// FuzzEventsEndpoint tests that no body makes the relay fail, and that a 200 answer accounts for every
 // event id exactly once.
-func FuzzDecode(f *testing.F) {
+func FuzzEventsEndpoint(f *testing.F) {
 	for _, seed := range []string{
 		batch(ev("a"), ev("b")),
 		batch(ev("a"), ev("a"), ev("", "identity", `"guest"`)),

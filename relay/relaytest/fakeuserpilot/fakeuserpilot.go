@@ -10,9 +10,9 @@ import (
 	"io"
 	"mime"
 	"net/http"
-	"sync"
+	"sync/atomic"
 
-	"github.com/userpilot-heap-bridge/userpilot-heap-bridge/relay/internal/fakeserve"
+	"github.com/userpilot-heap-bridge/userpilot-heap-bridge/relay/relaytest/fakeserve"
 )
 
 // Bulk Identify's path and its cap on users per request.
@@ -57,68 +57,36 @@ type Failure = fakeserve.Failure
 // reads ScopePrefix + scope + ":" + rest, else to the default scope "". The methods without a
 // scope argument work on the default scope, except Reset.
 type Server struct {
-	apiKey string
-
-	mu     sync.Mutex
-	scopes map[string]*record
-	jobs   int
+	apiKey                    string
+	*fakeserve.Scopes[record] // FailIn, RedirectIn, Reset
+	jobs                      atomic.Int64
 }
 
-// record is one scope's requests and queued failures.
+// record is one scope's requests.
 type record struct {
 	snap Snapshot
-	fail fakeserve.Failures
 }
 
 // New returns a fake Userpilot API that accepts only "Authorization: Token <apiKey>".
 func New(apiKey string) *Server {
-	return &Server{apiKey: apiKey, scopes: map[string]*record{}}
-}
-
-// in returns scope's record, creating it; the caller holds the lock.
-func (s *Server) in(scope string) *record {
-	r := s.scopes[scope]
-	if r == nil {
-		r = &record{snap: Snapshot{Requests: []Request{}, Users: []User{}}}
-		s.scopes[scope] = r
-	}
-	return r
+	return &Server{apiKey: apiKey, Scopes: fakeserve.NewScopes(func() record {
+		return record{snap: Snapshot{Requests: []Request{}, Users: []User{}}}
+	})}
 }
 
 // Fail queues statuses to answer the next Bulk Identify requests with, each with Retry-After
 // retryAfter when it is not empty.
 func (s *Server) Fail(retryAfter string, statuses ...int) { s.FailIn("", retryAfter, statuses...) }
 
-// FailIn is Fail for the requests of scope.
-func (s *Server) FailIn(scope, retryAfter string, statuses ...int) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.in(scope).fail.Add(retryAfter, statuses...)
-}
-
-// RedirectIn queues statuses (3xx) for the requests of scope, each with Location location.
-func (s *Server) RedirectIn(scope, location string, statuses ...int) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.in(scope).fail.Redirect(location, statuses...)
-}
-
 // Snapshot returns a copy of what the default scope received.
 func (s *Server) Snapshot() Snapshot { return s.SnapshotOf("") }
 
 // SnapshotOf is Snapshot for scope.
-func (s *Server) SnapshotOf(scope string) Snapshot {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	r := s.in(scope)
-	return Snapshot{Requests: append([]Request{}, r.snap.Requests...), Users: append([]User{}, r.snap.Users...)}
-}
-
-// Reset forgets all requests and queued failures, of every scope.
-func (s *Server) Reset() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.scopes = map[string]*record{}
+func (s *Server) SnapshotOf(scope string) (out Snapshot) {
+	s.In(scope, func(sc *fakeserve.Scope[record]) {
+		out = Snapshot{Requests: append([]Request{}, sc.Record.snap.Requests...), Users: append([]User{}, sc.Record.snap.Users...)}
+	})
+	return out
 }
 
 // ServeHTTP serves POST /v1/users/bulk_identify and the control endpoints (fakeserve.Controls)
@@ -137,16 +105,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // controls are the fake's control endpoints.
 func (s *Server) controls() fakeserve.Controls {
-	return fakeserve.Controls{
-		SnapshotPath: "/_requests",
-		Fail: func(scope string, f Failure) {
-			s.mu.Lock()
-			defer s.mu.Unlock()
-			s.in(scope).fail.Apply(f)
-		},
-		Snapshot: func(scope string) any { return s.SnapshotOf(scope) },
-		Reset:    s.Reset,
-	}
+	return s.Controls("/_requests", func(scope string) any { return s.SnapshotOf(scope) })
 }
 
 // bulkIdentify answers a Bulk Identify request: a queued failure, 401 for a wrong key, 400 for a
@@ -157,12 +116,15 @@ func (s *Server) bulkIdentify(w http.ResponseWriter, r *http.Request) {
 	if readErr != nil {
 		err = readErr
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	rec := s.in(scopeOf(users))
+	s.In(scopeOf(users), func(sc *fakeserve.Scope[record]) { s.take(w, r, sc, users, err) })
+}
+
+// take answers a Bulk Identify request of one scope, holding its lock.
+func (s *Server) take(w http.ResponseWriter, r *http.Request, sc *fakeserve.Scope[record], users []User, err error) {
+	rec := &sc.Record
 	req := Request{Authorization: r.Header.Get("Authorization"), ContentType: r.Header.Get("Content-Type"), Users: users}
 	defer func() { rec.snap.Requests = append(rec.snap.Requests, req) }()
-	if req.Status = rec.fail.Next(w.Header()); req.Status != 0 {
+	if req.Status = sc.Fail.Next(w.Header()); req.Status != 0 {
 		answer(w, req.Status, map[string]string{"error": http.StatusText(req.Status)})
 		return
 	}
@@ -176,10 +138,9 @@ func (s *Server) bulkIdentify(w http.ResponseWriter, r *http.Request) {
 		answer(w, req.Status, map[string]string{"error": err.Error()})
 		return
 	}
-	s.jobs++
 	req.Status = http.StatusAccepted
 	rec.snap.Users = append(rec.snap.Users, users...)
-	answer(w, req.Status, map[string]string{"job_id": fmt.Sprintf("job-%d", s.jobs), "status": "queued"})
+	answer(w, req.Status, map[string]string{"job_id": fmt.Sprintf("job-%d", s.jobs.Add(1)), "status": "queued"})
 }
 
 // parse reads the users of a Bulk Identify body strictly: unknown fields, a user without user_id,

@@ -1,6 +1,6 @@
-// The Go relay in workerd (relay/worker, built by `make relay-build`) against what an adversarial pass
-// found (issue 10, items 5 to 12): each test sends what broke the relay and checks what Heap got
-// and what the page was told.
+// The Go relay in workerd (relay/worker, built by `make relay-build`) against hostile or broken
+// input: redirects from Heap, floods of identities and requests, ids that would merge users, keys
+// spelled twice, duplicate ids, odd timestamps; each test checks what Heap got and what the page was told.
 import { test, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { startFakeHeap, relayWith, post, event, APP_ID } from './helpers.mjs';

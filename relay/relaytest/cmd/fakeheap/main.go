@@ -4,8 +4,8 @@ package main
 import (
 	"net/http"
 
-	"github.com/userpilot-heap-bridge/userpilot-heap-bridge/relay/fakeheap"
-	"github.com/userpilot-heap-bridge/userpilot-heap-bridge/relay/internal/fakeserve"
+	"github.com/userpilot-heap-bridge/userpilot-heap-bridge/relay/relaytest/fakeheap"
+	"github.com/userpilot-heap-bridge/userpilot-heap-bridge/relay/relaytest/fakeserve"
 )
 
 func main() {

@@ -1,5 +1,5 @@
-// Package fakeserve holds what the fake APIs (relay/fakeheap, relay/fakeuserpilot) and their
-// commands (relay/cmd/...) share: serving until a signal, queued failures, scopes.
+// Package fakeserve holds what the fake APIs (relaytest/fakeheap, relaytest/fakeuserpilot) and
+// their commands (relaytest/cmd/...) share: serving until a signal, queued failures, scopes.
 package fakeserve
 
 import (
