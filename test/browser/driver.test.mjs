@@ -20,6 +20,12 @@ test('evaluate passes an argument and returns values as they are, a promise awai
   await assert.rejects(s.page.evaluate(() => { throw new Error('thrown in the page'); }), /thrown in the page/);
 });
 
+test('a tab shows its page: visible, and animation frames run', async () => {
+  const s = await h.open(document(script('window.x = 1;')));
+  assert.equal(await s.page.evaluate(() => document.visibilityState), 'visible');
+  assert.equal(await s.page.evaluate(() => new Promise((r) => requestAnimationFrame(() => r('frame')))), 'frame');
+});
+
 test('a slow evaluation does not hold up the next one', async () => {
   const s = await h.open(document(script('window.done = false;')));
   const slow = s.page.evaluate(() => new Promise((r) => { const t = setInterval(() => { if (window.done) { clearInterval(t); r('released'); } }, 10); }));

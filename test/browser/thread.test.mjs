@@ -152,10 +152,8 @@ test('a missing module: the worker reports it, the main thread tries once more, 
 test('a worker that does not start in time is given up for the main thread; nothing is lost', async () => {
   let held = 0;
   const s = await openWith(h, hostPage(), {
-    setup: (context) => context.route((u) => u.pathname.endsWith('/userpilot-heap-bridge.worker.js'), (route) => {
-      if (held++ === 0) return; // the worker's request never gets an answer; the page script's does
-      return route.continue();
-    }),
+    // the worker's request never gets an answer; the page script's does
+    intercept: (p) => (p.endsWith('/userpilot-heap-bridge.worker.js') && held++ === 0 ? 'hang' : undefined),
   });
   await waitForUserpilot(s.page);
   await heap.runFlow7(s.page); // queued while the worker hangs

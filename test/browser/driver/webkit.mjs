@@ -54,7 +54,7 @@ export async function launch() {
   // ownsStorage: a tab from browser.newTab() stands for a fresh context; one from tab.newTab() shares it.
   async function newTab(ownsStorage = true) {
     const handle = await inWindow(current, async () => {
-      await driver.switchTo().newWindow('tab');
+      await driver.switchTo().newWindow('window');
       current = await driver.getWindowHandle();
       return current;
     });
