@@ -9,15 +9,32 @@ export { LAUNCH } from './driver/chromium.mjs';
 export { ENGINE };
 export const TIMEOUT = 30_000;
 
-// test is node:test's test with a ceiling, so a hung page fails one test instead of the whole run.
-export const test = (name, fn) => nodeTest(name, { timeout: 4 * TIMEOUT }, fn);
+// test is node:test's test with a ceiling, so a hung page fails one test instead of the whole run;
+// options may say skip: 'why' (onlyIn builds it).
+export const test = (name, options, fn) => (fn ? nodeTest(name, { timeout: 4 * TIMEOUT, ...options }, fn) : nodeTest(name, { timeout: 4 * TIMEOUT }, options));
+
+// onlyIn(engines, why) is a test's options that skip it in the other engines, saying why.
+export const onlyIn = (engines, why) => ({ skip: engines.includes(ENGINE) ? false : `${why} (runs in ${engines.join(', ')})` });
+
+// Chromium can answer the real CDN hosts too (playwright routes), for code that names them itself
+// with https, as Userpilot's npm wrapper does: the test server answers them from /cdn/<host>/.
+const CDN_HOSTS = ['js.userpilot.io', 'cdn.heapanalytics.com', 'cdn.us.heap-api.com'];
+async function routeCdnHosts(context, server) {
+  await context.route((u) => CDN_HOSTS.includes(u.hostname), async (route) => {
+    const u = new URL(route.request().url());
+    const r = await fetch(server.url(`/cdn/${u.hostname}${u.pathname}`)).catch(() => null);
+    if (!r || !r.ok) return route.abort('blockedbyclient');
+    await route.fulfill({ status: 200, contentType: r.headers.get('content-type'), body: Buffer.from(await r.arrayBuffer()) });
+  });
+}
 
 // useBrowser wires node:test hooks; call it once at the top of a test file.
 export function useBrowser() {
   const h = { server: null, browser: null, sessions: [] };
   before(async () => {
+    h.server = await startServer(); // first: other before() hooks of a file use h.url
     h.browser = await launch();
-    h.server = await startServer({ pageScript: h.browser.pageScript });
+    h.server.pageScript = h.browser.pageScript;
   });
   afterEach(async () => {
     for (const s of h.sessions.splice(0)) await s.page.close();
@@ -43,6 +60,7 @@ export function useBrowser() {
 async function newSession(h, { hold = [], block = [], intercept } = {}) {
   h.server.rules({ hold, block, intercept });
   const page = await h.browser.newTab();
+  if (ENGINE === 'chromium') await routeCdnHosts(page.context, h.server);
   const since = requestLog.length;
   const s = {
     page,
@@ -64,7 +82,7 @@ async function newSession(h, { hold = [], block = [], intercept } = {}) {
 export async function openWith(h, html, { headers, hold = [], block = [], intercept, setup, query = '' } = {}) {
   const s = await newSession(h, { hold, block, intercept });
   if (setup) {
-    if (!s.context) throw new Error(`setup(context) needs playwright's context: Chromium only, not ${ENGINE}`);
+    if (ENGINE !== 'chromium') throw new Error(`setup(context) needs playwright's context: Chromium only, not ${ENGINE}`);
     await setup(s.context, s);
   }
   await s.page.goto(h.server.page(html, { headers }) + query);

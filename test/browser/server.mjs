@@ -69,7 +69,7 @@ export async function startServer({ cors, root = ROOT, pageScript = '' } = {}) {
       if (pages.has(p)) {
         const { html, headers } = pages.get(p);
         res.writeHead(200, { 'content-type': MIME['.html'], 'cache-control': 'no-store', ...headers });
-        return res.end(pageScript ? html.replace(/<head>|(?=<script)/i, (m) => m + pageScript) : html);
+        return res.end(api.pageScript ? html.replace(/<head>|(?=<script)/i, (m) => m + api.pageScript) : html);
       }
       const cdn = CDN.find((c) => c.re.test(p));
       if (cdn) return send(res, 200, MIME['.js'], await fs.readFile(path.join(STANDINS, cdn.file)));
@@ -96,8 +96,9 @@ export async function startServer({ cors, root = ROOT, pageScript = '' } = {}) {
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
   origin = `http://127.0.0.1:${server.address().port}`;
 
-  return {
+  const api = {
     origin,
+    pageScript,
     url: (p) => origin + p,
     // page registers an HTML document (optionally with response headers) and returns its URL.
     page(html, { headers = {} } = {}) {
@@ -117,6 +118,7 @@ export async function startServer({ cors, root = ROOT, pageScript = '' } = {}) {
     reset() { active.release(); active = emptyRules(); },
     close: () => new Promise((resolve) => { server.closeAllConnections(); server.close(resolve); }),
   };
+  return api;
 }
 
 function emptyRules() {

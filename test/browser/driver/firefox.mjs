@@ -40,6 +40,8 @@ function tab(context, page, ownsContext) {
     close: () => (ownsContext ? context.close() : page.close()).catch(() => {}),
   };
   page.on('console', (m) => t.console.push({ type: consoleType(m.type()), text: m.text() }));
-  page.on('pageerror', (e) => t.errors.push(e));
+  // BiDi reports the browser's own errors (a failed integrity check, a CSP refusal) as JavaScript
+  // errors too; only those thrown by a script carry a stack of the page's frames.
+  page.on('pageerror', (e) => (/\n\s+at /.test(e.stack) ? t.errors.push(e) : t.console.push({ type: 'error', text: e.message })));
   return t;
 }
