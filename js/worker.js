@@ -8,10 +8,11 @@
   // it is given, and returns its Go class.
   var runtime = /*__WASM_EXEC__*/null;
 
-  // errorText is an error's message, cut after a whole word (with …) past 400 characters.
+  // errorText is an error's message on one line (WebKit ends some with a line break), cut after a
+  // whole word (with …) past 400 characters.
   function errorText(e) {
     var text;
-    try { text = String((e && e.message) || e); } catch (_) { return 'unknown error'; }
+    try { text = String((e && e.message) || e).replace(/\s+/g, ' ').trim(); } catch (_) { return 'unknown error'; }
     if (text.length <= 400) return text;
     var cut = text.lastIndexOf(' ', 399);
     return text.slice(0, cut > 200 ? cut : 399) + '…';
@@ -53,9 +54,11 @@
   // what to do: its message names the cause, its advice (said once, at the end) the remedy.
   function explain(url, err) {
     var msg = errorText(err), advice = '', whole = ': copy dist/ whole (the .js, .worker.js and .wasm side by side), or set userpilotHeapBridgeSettings.wasmUrl to where the .wasm is';
-    if (/Content Security Policy|unsafe-eval|wasm-eval/i.test(msg)) {
+    // The engines' words: Chromium and WebKit name the directive, Firefox says "blocked by CSP"; a
+    // failed fetch is "Failed to fetch" (Chromium), "NetworkError …" (Firefox), "Load failed" (WebKit).
+    if (/Content Security Policy|unsafe-eval|wasm-eval|blocked by CSP/i.test(msg)) {
       msg += " (the page's Content-Security-Policy must allow script-src 'wasm-unsafe-eval')";
-    } else if (/Failed to fetch/i.test(msg) && new URL(url).origin !== location.origin) {
+    } else if (/Failed to fetch|NetworkError|Load failed/i.test(msg) && new URL(url).origin !== location.origin) {
       msg += ' (a module on another origin must be served with Access-Control-Allow-Origin; CORS)';
     } else if (/text\/html/.test(msg)) {
       advice = '. ' + url + " answers with a web page, as a single-page app's fallback does: serve the .wasm there, or set userpilotHeapBridgeSettings.wasmUrl to where it is";
