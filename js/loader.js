@@ -1043,7 +1043,8 @@
       }
       w = new Worker(src);
     } catch (e) {
-      return giveUp('new Worker() threw (' + errorText(e) + ')');
+      // WebKit refuses a worker the page's worker-src forbids with a SecurityError here.
+      return giveUp('new Worker() threw (' + errorText(e) + ')' + (e && e.name === 'SecurityError' ? ' (does the Content-Security-Policy allow workers in worker-src?)' : ''));
     }
     timer = setTimeout(function () { giveUp('the worker did not start within ' + WORKER_START_MS + ' ms'); }, WORKER_START_MS);
     w.onerror = function (e) {
