@@ -1078,7 +1078,9 @@
     function failed(e) { fail(loadError(wasm, e, workerCause)); }
     try {
       var tag = document.createElement('script');
-      tag.src = url;
+      // After a worker that did not start in time, its request may still hang, and Firefox makes a
+      // second request for the same URL wait for it: the page script asks for a URL of its own.
+      tag.src = /within/.test(workerCause) ? url + (/\?/.test(url) ? '&' : '?') + 'main' : url;
       if (WORKER_INTEGRITY) { tag.integrity = WORKER_INTEGRITY; tag.crossOrigin = 'anonymous'; }
       tag.addEventListener('userpilot-heap-bridge-runtime', function (e) {
         var step = null;
