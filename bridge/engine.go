@@ -96,9 +96,7 @@ func (e *Engine) guard(f func()) (ok bool) {
 	return true
 }
 
-func isEventInput(in Input) bool {
-	return in.Kind == InputEvent || (in.Kind == InputInterface && in.Name == MethodTrack)
-}
+func isEventInput(in Input) bool { return isIn(ReceivedEntries, in) }
 
 // settle applies what became of calls from earlier answers, then forgets calls the page has applied.
 func (e *Engine) settle(m message) {
@@ -197,7 +195,35 @@ func (e *Engine) finish(now float64) string {
 	if s, on := core.ToUserpilotStats(); on {
 		up = &s
 	}
-	return e.out.finish(core.Stats(), up, core.Requeued(), core.Wake(now), core.WaitingForHeap(), e.need())
+	s := core.Stats()
+	unmade, some := unmadeStats(s, e.emitted)
+	if !some {
+		unmade = nil
+	}
+	return e.out.finish(s, unmade, up, core.Requeued(), core.Wake(now), core.WaitingForHeap(), e.need())
+}
+
+// unmadeStats are the counters s as if the calls the page has not yet confirmed were not made,
+// their events pending; some is false when no such call counts. The page shows them while it
+// waits for the module to settle a call it could not make, so stats() never counts on its own.
+func unmadeStats(s Stats, calls []emitted) (unmade *Stats, some bool) {
+	for _, x := range calls {
+		switch x.call.Method {
+		case MethodTrack, MethodIdentify, MethodResetIdentity:
+			some = true
+		}
+	}
+	if !some {
+		return nil, false
+	}
+	s.Events = copyInts(s.Events)
+	for _, x := range calls {
+		countCall(&s, x.call, -1)
+		if x.call.Method == MethodTrack {
+			s.Pending++
+		}
+	}
+	return &s, true
 }
 
 // standbyChanged reports whether sb differs from the standby last sent, and remembers it.
