@@ -2,7 +2,7 @@
 // drops held and new events (identity calls stay held for a later grant); setConsent() before the
 // module is ready takes its place in order with the events.
 import assert from 'node:assert/strict';
-import { test, useBrowser, openWith, waitForAll, waitForUserpilot, waitForHeap, waitForBridge, finalCalls, settle, heapCalls, bridgeStats, bridgeConsole, assertIdle, assertNoPageErrors } from './harness.mjs';
+import { test, TIMEOUT, useBrowser, openWith, waitForAll, waitForUserpilot, waitForHeap, waitForBridge, finalCalls, settle, heapCalls, bridgeStats, bridgeConsole, assertIdle, assertNoPageErrors } from './harness.mjs';
 import { document, userpilotSnippet, heapSnippet, bridgeTag, identify } from './pages.mjs';
 import * as heap from './expect.mjs';
 
@@ -14,8 +14,10 @@ async function open(settings) {
   return s;
 }
 const setConsent = (page, state) => page.evaluate((st) => UserpilotHeapBridge.setConsent(st), state);
-// nothingYet checks that no call reached Heap and that n events are held.
+// nothingYet checks that no call reached Heap and that n events are held, once the module (in a
+// Worker, a moment later) has answered for the rest.
 async function nothingYet(page, n) {
+  await page.waitForFunction((n) => UserpilotHeapBridge.stats().pending === n, n, { timeout: TIMEOUT });
   await settle(page);
   assert.deepEqual(await heapCalls(page), []);
   assert.equal((await bridgeStats(page)).pending, n);

@@ -62,14 +62,18 @@ async function newSession(h, { hold = [], block = [], intercept } = {}) {
   const page = await h.browser.newTab();
   if (ENGINE === 'chromium') await routeCdnHosts(page.context, h.server);
   const since = requestLog.length;
+  // Chromium sees every request the page makes (any server); elsewhere the test servers' log says.
+  const seen = [];
+  if (ENGINE === 'chromium') page.raw.on('request', (r) => seen.push(r.url()));
+  const loaded = () => (ENGINE === 'chromium' ? seen.slice() : requestLog.slice(since));
   const s = {
     page,
     context: page.context, // Chromium only: playwright's BrowserContext
     console: page.console,
     errors: page.errors,
-    // loaded lists the URLs this session requested from any test server; requests, the CDN's.
-    get loaded() { return requestLog.slice(since); },
-    get requests() { return requestLog.slice(since).filter((u) => new URL(u).pathname.startsWith('/cdn/')); },
+    // loaded lists the URLs this session requested; requests, the CDN's.
+    get loaded() { return loaded(); },
+    get requests() { return loaded().filter((u) => new URL(u).pathname.startsWith('/cdn/') || CDN_HOSTS.includes(new URL(u).hostname)); },
     release: (name) => h.server.release(name),
   };
   h.sessions.push(s);
