@@ -81,8 +81,8 @@ test-browser: relay-build deps-chromium deps-firefox deps-webkit
 	node test/browser/engines.mjs \
 		"chromium||$(BROWSER_TESTS)" \
 		"chromium (main thread)|BRIDGE_THREAD=main|$(CORE_SCENARIOS:%=test/browser/%.test.mjs)" \
-		"firefox|BRIDGE_ENGINE=firefox|$(ENGINE_SCENARIOS:%=test/browser/%.test.mjs)" \
-		"webkit|BRIDGE_ENGINE=webkit|$(ENGINE_SCENARIOS:%=test/browser/%.test.mjs)"
+		"firefox|BRIDGE_ENGINE=firefox|$(ENGINE_SCENARIOS:%=test/browser/%.test.mjs)|one process" \
+		"webkit|BRIDGE_ENGINE=webkit|$(ENGINE_SCENARIOS:%=test/browser/%.test.mjs)|one process"
 
 # The two headless-test examples teams copy: playwright-core, and chromedp (its own Go module).
 test-examples:

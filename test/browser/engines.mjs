@@ -1,18 +1,21 @@
 // engines.mjs runs the browser suite in each engine, one run after another, and prints a
 // pass/fail count per engine; it fails when any run failed. make test-browser calls it:
-//   node test/browser/engines.mjs <run>...   each run is "name|ENV=value ...|file ..."
-// A run whose name starts with "webkit" runs under xvfb-run -a (WebKit needs a display);
-// BRIDGE_ENGINES=firefox,webkit keeps only the runs of those engines.
+//   node test/browser/engines.mjs <run>...   each run is "name|ENV=value ...|file ...[|one process]"
+// A run marked "one process" runs its files in one node process, so they share one browser (a
+// browser's start costs seconds in Firefox). A run whose name starts with "webkit" runs under
+// xvfb-run -a (WebKit needs a display). BRIDGE_ENGINES=firefox,webkit keeps only those engines' runs.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 
 const only = process.env.BRIDGE_ENGINES ? process.env.BRIDGE_ENGINES.split(',') : null;
 const runs = process.argv.slice(2).map((arg) => {
-  const [name, env, files] = arg.split('|');
+  const [name, env, files, how = ''] = arg.split('|');
   return {
     name: name.trim(),
+    oneProcess: how.trim() === 'one process',
     env: Object.fromEntries(env.trim().split(/\s+/).filter(Boolean).map((kv) => kv.split('='))),
     files: files.trim().split(/\s+/).filter(Boolean),
   };
@@ -20,10 +23,17 @@ const runs = process.argv.slice(2).map((arg) => {
 
 const results = [];
 for (const run of runs) {
-  const tap = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'engines-')), 'run.tap');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'engines-'));
+  const tap = path.join(dir, 'run.tap');
+  let files = run.files;
+  if (run.oneProcess) {
+    const entry = path.join(dir, 'scenarios.test.mjs');
+    fs.writeFileSync(entry, files.map((f) => `import ${JSON.stringify(pathToFileURL(path.resolve(f)).href)};`).join('\n') + '\n');
+    files = [entry];
+  }
   const node = [process.execPath, '--test', '--test-concurrency=1',
     '--test-reporter=spec', '--test-reporter-destination=stdout',
-    '--test-reporter=tap', `--test-reporter-destination=${tap}`, ...run.files];
+    '--test-reporter=tap', `--test-reporter-destination=${tap}`, ...files];
   const argv = run.name.startsWith('webkit') ? ['xvfb-run', '-a', ...node] : node;
   console.log(`\n=== ${run.name}: ${run.files.length} files ${Object.entries(run.env).map(([k, v]) => `${k}=${v}`).join(' ')}`);
   const started = Date.now();
@@ -36,7 +46,7 @@ for (const run of runs) {
   const count = (key) => Number((text.match(new RegExp(`^# ${key} (\\d+)$`, 'm')) || [])[1] || 0);
   results.push({ name: run.name, pass: count('pass'), fail: count('fail'), skipped: count('skipped'),
     cancelled: count('cancelled'), seconds: Math.round((Date.now() - started) / 1000), code });
-  fs.rmSync(path.dirname(tap), { recursive: true, force: true });
+  fs.rmSync(dir, { recursive: true, force: true });
 }
 
 console.log('\nbrowser tests per engine:');

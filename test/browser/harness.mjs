@@ -28,12 +28,24 @@ async function routeCdnHosts(context, server) {
   });
 }
 
+// One browser per process: test files run together in one process (engines.mjs does that for
+// Firefox and WebKit, whose start takes seconds) share it; the last file to finish closes it.
+let shared = null;
+let users = 0;
+const acquire = () => { users++; shared ??= launch(); return shared; };
+async function release() {
+  if (--users > 0 || !shared) return;
+  const b = await shared;
+  shared = null;
+  await b.close();
+}
+
 // useBrowser wires node:test hooks; call it once at the top of a test file.
 export function useBrowser() {
   const h = { server: null, browser: null, sessions: [] };
   before(async () => {
     h.server = await startServer(); // first: other before() hooks of a file use h.url
-    h.browser = await launch();
+    h.browser = await acquire();
     h.server.pageScript = h.browser.pageScript;
   });
   afterEach(async () => {
@@ -41,7 +53,7 @@ export function useBrowser() {
     h.server.reset();
   });
   after(async () => {
-    await h.browser?.close();
+    if (h.browser) await release();
     await h.server?.close();
   });
   h.url = (p) => h.server.url(p);
