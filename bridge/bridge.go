@@ -4,16 +4,16 @@ import "errors"
 
 // Input is one thing the loader saw happen in the page, in the order it happened.
 type Input struct {
-	Kind string  `js:"k"`
-	Name string  `js:"n"`
-	Args []Value `js:"a"`
+	Kind string
+	Name string
+	Args []Value
 	// Ref numbers the payload object (0 when it was not an object); the same object delivered
 	// twice has the same Ref.
-	Ref int `js:"r"`
+	Ref int
 	// Task numbers the page task the delivery happened in.
-	Task int `js:"t"`
+	Task int
 	// At is when it happened, in milliseconds on the page's monotonic clock.
-	At float64 `js:"at"`
+	At float64
 }
 
 // Message is a console line for the page's developers.
