@@ -6,7 +6,7 @@ DIST      := dist
 GOFLAGS_WASM := -trimpath -ldflags='-s -w'
 CHROMIUM  ?= /usr/bin/chromium
 
-.PHONY: build pack test demo bench deps deps-node deps-chromium test-docs test-budgets test-package test-go test-wasm test-channel test-browser test-examples clean relay-build relay-probe-build relay test-relay bench-relay
+.PHONY: build pack test demo bench deps deps-node deps-chromium deps-firefox deps-webkit test-docs test-budgets test-package test-go test-wasm test-channel test-browser test-examples clean relay-build relay-probe-build relay test-relay bench-relay
 
 build: deps-node $(DIST)/userpilot-heap-bridge.wasm $(DIST)/userpilot-heap-bridge.js
 
@@ -29,14 +29,24 @@ $(DIST)/userpilot-heap-bridge.js: $(wildcard js/src/*.js) js/src/protocol.gen.js
 pack: build
 	npm pack ./$(DIST) --pack-destination .
 
-# deps installs what the tests need when it is missing: Chromium from Debian, npm packages from the lockfile.
-deps: deps-chromium deps-node
+# deps installs what the tests need when it is missing: the three browsers from Debian (Chromium;
+# Firefox ESR; WebKitGTK's WebKitWebDriver with its MiniBrowser, and Xvfb for its display), npm
+# packages from the lockfile.
+deps: deps-chromium deps-firefox deps-webkit deps-node
+
+APT_INSTALL = apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq
 
 deps-chromium:
-	@test -x $(CHROMIUM) || { echo "installing chromium with apt-get"; apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } || { echo "could not install chromium with apt-get; install it so that $(CHROMIUM) exists" >&2; exit 1; }
+	@test -x $(CHROMIUM) || { echo "installing chromium with apt-get"; $(APT_INSTALL) chromium >/dev/null; } || { echo "could not install chromium with apt-get; install it so that $(CHROMIUM) exists" >&2; exit 1; }
+
+deps-firefox:
+	@test -x /usr/bin/firefox-esr || { echo "installing firefox-esr with apt-get"; $(APT_INSTALL) firefox-esr >/dev/null; } || { echo "could not install firefox-esr with apt-get; install it so that /usr/bin/firefox-esr exists" >&2; exit 1; }
+
+deps-webkit:
+	@test -x /usr/bin/WebKitWebDriver -a -x /usr/bin/xvfb-run || { echo "installing webkit2gtk-driver and xvfb with apt-get"; $(APT_INSTALL) webkit2gtk-driver xvfb >/dev/null; } || { echo "could not install webkit2gtk-driver and xvfb with apt-get; install them so that /usr/bin/WebKitWebDriver and /usr/bin/xvfb-run exist" >&2; exit 1; }
 
 deps-node:
-	@test -d node_modules/playwright-core -a -d node_modules/userpilot -a -d node_modules/workerd -a -d node_modules/esbuild -a -d node_modules/terser \
+	@test -d node_modules/playwright-core -a -d node_modules/puppeteer-core -a -d node_modules/selenium-webdriver -a -d node_modules/userpilot -a -d node_modules/workerd -a -d node_modules/esbuild -a -d node_modules/terser \
 		-a -d node_modules/vite -a -d node_modules/webpack -a -d node_modules/webpack-cli -a -d node_modules/typescript || npm ci --no-audit --no-fund
 
 test: deps test-docs build test-budgets test-package test-go test-wasm test-channel test-browser test-examples test-relay
@@ -70,12 +80,19 @@ test-channel: build
 	node --test test/channel/
 
 # relay.test.mjs runs the relay Worker in workerd beside the pages, so the Worker is built first.
-# The whole suite runs with the module in a Worker (the default); the core scenarios run again
-# with it on the main thread.
+# In Chromium the whole suite runs with the module in a Worker (the default), and the core
+# scenarios again with it on the main thread; Firefox and WebKit run the engine scenarios, each
+# written once (test/browser/driver/), in a Worker. engines.mjs prints a count per engine;
+# BRIDGE_ENGINES=firefox,webkit runs only those (docs/testing.md).
 CORE_SCENARIOS := orders identity roads consent relay attribution
-test-browser: relay-build
-	node --test --test-concurrency=1 test/browser/
-	BRIDGE_THREAD=main node --test --test-concurrency=1 $(CORE_SCENARIOS:%=test/browser/%.test.mjs)
+ENGINE_SCENARIOS := driver orders identity roads consent stub relay two-way thread load-failure
+BROWSER_TESTS := $(sort $(wildcard test/browser/*.test.mjs))
+test-browser: relay-build deps-chromium deps-firefox deps-webkit
+	node test/browser/engines.mjs \
+		"chromium||$(BROWSER_TESTS)" \
+		"chromium (main thread)|BRIDGE_THREAD=main|$(CORE_SCENARIOS:%=test/browser/%.test.mjs)" \
+		"firefox|BRIDGE_ENGINE=firefox|$(ENGINE_SCENARIOS:%=test/browser/%.test.mjs)|one process" \
+		"webkit|BRIDGE_ENGINE=webkit|$(ENGINE_SCENARIOS:%=test/browser/%.test.mjs)|one process"
 
 # The two headless-test examples teams copy: playwright-core, and chromedp (its own Go module).
 test-examples:

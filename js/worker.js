@@ -47,10 +47,13 @@ function load(url, integrity, imports) {
 // explain turns a failure to load the module from url into an Error that says what went wrong and
 // what to do: its message names the cause, its advice (said once, at the end) the remedy.
 function explain(url, err) {
-  var msg = errorText(err, 400), advice = '';
-  if (/Content Security Policy|unsafe-eval|wasm-eval/i.test(msg)) {
+  // WebKit ends some messages with a line break: the message is put on one line.
+  var msg = errorText(err, 400).replace(/\s+/g, ' ').trim(), advice = '';
+  // The engines' words: Chromium and WebKit name the directive, Firefox says "blocked by CSP"; a
+  // failed fetch is "Failed to fetch" (Chromium), "NetworkError …" (Firefox), "Load failed" (WebKit).
+  if (/Content Security Policy|unsafe-eval|wasm-eval|blocked by CSP/i.test(msg)) {
     msg += " (the page's Content-Security-Policy must allow script-src 'wasm-unsafe-eval')";
-  } else if (/Failed to fetch/i.test(msg) && crossOrigin(url)) {
+  } else if (/Failed to fetch|NetworkError|Load failed/i.test(msg) && crossOrigin(url)) {
     msg += ' (a module on another origin must be served with Access-Control-Allow-Origin; CORS)';
   } else if (/text\/html/.test(msg)) {
     advice = '. ' + url + " answers with a web page, as a single-page app's fallback does: serve the .wasm there, or set userpilotHeapBridgeSettings.wasmUrl to where it is";

@@ -61,7 +61,8 @@ function startWorker(fallback) {
     }
     w = new Worker(src);
   } catch (e) {
-    return giveUp('new Worker() threw (' + errorText(e) + ')');
+    // WebKit refuses a worker the page's worker-src forbids with a SecurityError here.
+    return giveUp('new Worker() threw (' + errorText(e) + ')' + (e && e.name === 'SecurityError' ? ' (does the Content-Security-Policy allow workers in worker-src?)' : ''));
   }
   timer = setTimeout(function () { giveUp('the worker did not start within ' + WORKER_START_MS + ' ms'); }, WORKER_START_MS);
   w.onerror = function (e) {
@@ -95,7 +96,9 @@ function startMain(workerCause) {
   function failed(e) { fail(loadError(wasm, e, workerCause)); }
   try {
     var tag = document.createElement('script');
-    tag.src = url;
+    // After a worker that did not start in time, its request may still hang, and Firefox makes a
+    // second request for the same URL wait for it: the page script asks for a URL of its own.
+    tag.src = /within/.test(workerCause) ? url + (/\?/.test(url) ? '&' : '?') + 'main' : url;
     if (WORKER_INTEGRITY) { tag.integrity = WORKER_INTEGRITY; tag.crossOrigin = 'anonymous'; }
     tag.addEventListener(RUNTIME_EVENT, function (e) {
       var step = null;

@@ -137,7 +137,7 @@ for (const how of ['a value', 'a getter']) {
       const o = shapes.own();
       Object.defineProperty(window, 'heap', how === 'a value' ? { value: o, writable: true, configurable: true } : { get: () => o, configurable: true });
     }, how);
-    await s.page.waitForTimeout(600); // the bridge looks again within 250 ms
+    await new Promise((r) => setTimeout(r, 600)); // the bridge looks again within 250 ms
     const returned = await s.page.evaluate(() => [heap.track('Plan seen', { seats: 2 }), heap.addUserProperties({ plan: 'pro' }), heap.identify('alice'), heap.calls.length]);
     assert.deepEqual(returned, ['tracked Plan seen', 'added', 'identified', 3]);
     await settled(s);
@@ -180,7 +180,7 @@ for (const [how, prefix] of [['sync', 'Heap: '], ['async', 'Heap: '], ['async', 
     await forward(s, how);
     await s.page.evaluate(() => heap.track('Plan upgraded', { seats: 3 }));
     await settled(s);
-    await s.page.waitForTimeout(500); // a loop would go on making calls meanwhile
+    await new Promise((r) => setTimeout(r, 500)); // a loop would go on making calls meanwhile
     const st = await settled(s);
     const tracks = (await userpilotCalls(s)).filter((c) => c[0] === 'track');
     assert.deepEqual(tracks, [['track', `${prefix}Plan upgraded`, { seats: 3 }]], `${tracks.length} calls, the last ${JSON.stringify(tracks.at(-1))}`);

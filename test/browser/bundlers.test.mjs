@@ -98,8 +98,9 @@ function makeApp(name, { type, ...opts } = {}) {
 }
 
 // page is the app's HTML: Heap's snippet (Userpilot comes from the npm wrapper) and the bundle.
+// Heap's real CDN host, which Chromium's routing answers, since Vite's dev server has no /cdn/.
 const page = (bundleTag) => `<!doctype html><html><head><meta charset="utf-8"><title>bundled app</title>
-${heapSnippet('classic')}
+${heapSnippet('classic', { cdn: 'https://cdn.heapanalytics.com' })}
 ${bundleTag}
 </head><body></body></html>`;
 

@@ -2,7 +2,7 @@
 // drops held and new events (identity calls stay held for a later grant); setConsent() before the
 // module is ready takes its place in order with the events.
 import assert from 'node:assert/strict';
-import { test, useBrowser, openWith, gate, waitForAll, waitForUserpilot, waitForHeap, waitForBridge, finalCalls, settle, heapCalls, bridgeStats, bridgeConsole, assertIdle, assertNoPageErrors } from './harness.mjs';
+import { test, TIMEOUT, useBrowser, openWith, waitForAll, waitForUserpilot, waitForHeap, waitForBridge, finalCalls, settle, heapCalls, bridgeStats, bridgeConsole, assertIdle, assertNoPageErrors } from './harness.mjs';
 import { document, userpilotSnippet, heapSnippet, bridgeTag, identify } from './pages.mjs';
 import * as heap from './expect.mjs';
 
@@ -14,8 +14,10 @@ async function open(settings) {
   return s;
 }
 const setConsent = (page, state) => page.evaluate((st) => UserpilotHeapBridge.setConsent(st), state);
-// nothingYet checks that no call reached Heap and that n events are held.
+// nothingYet checks that no call reached Heap and that n events are held, once the module (in a
+// Worker, a moment later) has answered for the rest.
 async function nothingYet(page, n) {
+  await page.waitForFunction((n) => UserpilotHeapBridge.stats().pending === n, n, { timeout: TIMEOUT });
   await settle(page);
   assert.deepEqual(await heapCalls(page), []);
   assert.equal((await bridgeStats(page)).pending, n);
@@ -101,12 +103,9 @@ test('pending holds up to 1000 events; more are dropped as consent_queue_full', 
 });
 
 test('setConsent() before the module is ready is applied in order with the events', async () => {
-  const wasm = gate();
+  // Hold the module back so every call below happens before the bridge is ready.
   const s = await openWith(h, document(bridgeTag({ settings: { consent: 'pending' }, async: false }),
-    userpilotSnippet(), heapSnippet('classic'), identify('alice')), {
-    // Hold the module back so every call below happens before the bridge is ready.
-    setup: (context) => context.route((u) => u.pathname.endsWith('.wasm'), async (route) => { await wasm.promise; await route.continue(); }),
-  });
+    userpilotSnippet(), heapSnippet('classic'), identify('alice')), { hold: ['wasm'] });
   await waitForUserpilot(s.page);
   await waitForHeap(s.page);
   await s.page.evaluate(() => {
@@ -117,7 +116,7 @@ test('setConsent() before the module is ready is applied in order with the event
     userpilotStandIn.emit('completed', { id: 7, token: 'tok7' });
   });
   assert.equal((await bridgeStats(s.page)).pending, 3, 'all three wait in the loader');
-  wasm.resolve();
+  s.release('wasm');
   await waitForBridge(s.page);
   assert.deepEqual(await finalCalls(s.page, 2), [heap.identify('alice'), heap.completed(7, 'tok7', 'alice')]);
   assert.deepEqual((await assertIdle(s.page)).dropReasons, { consent_denied: 2 });

@@ -1,6 +1,6 @@
 // docs/contract.md §2: if the module cannot load, ready() rejects readably and the host page keeps working.
 import assert from 'node:assert/strict';
-import { test, useBrowser, waitForUserpilot, waitForHeap, waitForBridge, settle, heapCalls, hostCalls, finalCalls, TIMEOUT, assertNoPageErrors } from './harness.mjs';
+import { test, useBrowser, ENGINE, waitForUserpilot, waitForHeap, waitForBridge, settle, heapCalls, hostCalls, finalCalls, TIMEOUT, assertNoPageErrors } from './harness.mjs';
 import { document, script, userpilotSnippet, heapSnippet, bridgeTag, identify, USERPILOT_LOCAL } from './pages.mjs';
 import * as heap from './expect.mjs';
 
@@ -37,6 +37,14 @@ async function assertHostUnharmed(s) {
 const COPY_OR_WASM_URL = /\. Nothing is served at http:\/\/127\.0\.0\.1:\d+\/broken\/404\.wasm: copy dist\/ whole \(the \.js, \.worker\.js and \.wasm side by side\), or set userpilotHeapBridgeSettings\.wasmUrl to where the \.wasm is$/;
 const NOT_A_PAGE = /: the server answered with text\/html, not the WebAssembly module.*\. http:\/\/127\.0\.0\.1:\d+\/broken\/spa\.wasm answers with a web page, as a single-page app's fallback does: serve the \.wasm there, or set userpilotHeapBridgeSettings\.wasmUrl to where it is$/;
 
+// How each engine words a module the page's CSP refuses: the bridge keeps those words whole and
+// names the directive to allow after them.
+const CSP_WORDS = {
+  chromium: /'unsafe-eval' is not an allowed source of script in the following Content Security Policy directive: "script-src 'self' 'unsafe-inline'"\.? /,
+  webkit: /Refused to create a WebAssembly object because 'unsafe-eval' or 'wasm-unsafe-eval' is not an allowed source of script in the following Content Security Policy directive: "script-src 'self' 'unsafe-inline'"\. /,
+  firefox: /call to WebAssembly\.instantiateStreaming\(\) blocked by CSP /,
+}[ENGINE];
+
 const FAILURES = [
   { name: 'a 404 wasm', settings: { wasmUrl: '/broken/404.wasm' }, reason: /404\.wasm: HTTP 404/ },
   { name: 'a 404 wasm (what to do)', settings: { wasmUrl: '/broken/404.wasm' }, reason: COPY_OR_WASM_URL },
@@ -50,7 +58,7 @@ const FAILURES = [
   { name: "a CSP without 'wasm-unsafe-eval' (thread main)", settings: { thread: 'main' }, headers: { 'content-security-policy': "script-src 'self' 'unsafe-inline'" }, reason: /wasm-unsafe-eval/ },
   // The browser's own words come whole, up to the directive it names, never cut inside a word.
   { name: "a CSP without 'wasm-unsafe-eval' (thread main; the browser's message whole)", settings: { thread: 'main' }, headers: { 'content-security-policy': "script-src 'self' 'unsafe-inline'" },
-    reason: /'unsafe-eval' is not an allowed source of script in the following Content Security Policy directive: "script-src 'self' 'unsafe-inline'"\.? \(the page's Content-Security-Policy must allow script-src 'wasm-unsafe-eval'\)/ },
+    reason: new RegExp(CSP_WORDS.source + /\(the page's Content-Security-Policy must allow script-src 'wasm-unsafe-eval'\); Userpilot events/.source) },
 ];
 
 for (const f of FAILURES) {

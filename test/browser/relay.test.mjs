@@ -25,7 +25,7 @@ after(async () => {
 });
 
 // blockHeap makes Heap's CDN fail, as an ad-blocker does.
-const blockHeap = (context) => context.route((u) => /heapanalytics\.com|heap-api\.com/.test(u.hostname), (route) => route.abort('blockedbyclient'));
+const blockHeap = ['heap'];
 
 const events = (s) => fake.events().then((r) => r.events);
 
@@ -54,7 +54,7 @@ function page({ settings, heapKind = 'classic', user = 'alice' }) {
 for (const heapKind of ['classic', 'v5']) test(`Heap blocked (${heapKind} snippet): the flow reaches Heap through the relay, once, with the identity`, async () => {
   await fake.reset();
   const before = Date.now();
-  const s = await openWith(h, page({ settings: { relayUrl: relay.url + '/v1/events', relayAfter: 300 }, heapKind }), { setup: blockHeap });
+  const s = await openWith(h, page({ settings: { relayUrl: relay.url + '/v1/events', relayAfter: 300 }, heapKind }), { block: blockHeap });
   await waitForBridge(s.page);
   await waitForUserpilot(s.page);
   await heap.runFlow7(s.page);
@@ -113,7 +113,7 @@ test('Heap loads late: early events go by the relay, later ones by heap.track, n
 test('leaving the page before relayAfter: navigator.sendBeacon carries the held events, signed in the query', async () => {
   await fake.reset();
   const settings = { relayUrl: signedRelay.url + '/v1/events', relayAfter: 600_000, relaySignature: sign(SECRET, 'alice') };
-  const s = await openWith(h, page({ settings }), { setup: blockHeap });
+  const s = await openWith(h, page({ settings }), { block: blockHeap });
   await waitForBridge(s.page);
   await waitForUserpilot(s.page);
   await heap.runFlow7(s.page);
@@ -130,7 +130,7 @@ test('a relay with a secret takes the page signed for the user, and refuses a wr
   for (const [signature, accepted] of [[sign(SECRET, 'alice'), true], [sign(SECRET, 'mallory'), false]]) {
     await fake.reset();
     const settings = { relayUrl: signedRelay.url + '/v1/events', relayAfter: 0, relaySignature: signature };
-    const s = await openWith(h, page({ settings }), { setup: blockHeap });
+    const s = await openWith(h, page({ settings }), { block: blockHeap });
     await waitForBridge(s.page);
     await waitForUserpilot(s.page);
     await heap.runFlow7(s.page);

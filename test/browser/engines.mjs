@@ -1,0 +1,57 @@
+// engines.mjs runs the browser suite in each engine, one run after another, and prints a
+// pass/fail count per engine; it fails when any run failed. make test-browser calls it:
+//   node test/browser/engines.mjs <run>...   each run is "name|ENV=value ...|file ...[|one process]"
+// A run marked "one process" runs its files in one node process, so they share one browser (a
+// browser's start costs seconds in Firefox). A run whose name starts with "webkit" runs under
+// xvfb-run -a (WebKit needs a display). BRIDGE_ENGINES=firefox,webkit keeps only those engines' runs.
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+const only = process.env.BRIDGE_ENGINES ? process.env.BRIDGE_ENGINES.split(',') : null;
+const runs = process.argv.slice(2).map((arg) => {
+  const [name, env, files, how = ''] = arg.split('|');
+  return {
+    name: name.trim(),
+    oneProcess: how.trim() === 'one process',
+    env: Object.fromEntries(env.trim().split(/\s+/).filter(Boolean).map((kv) => kv.split('='))),
+    files: files.trim().split(/\s+/).filter(Boolean),
+  };
+}).filter((r) => !only || only.includes(r.name.split(' ')[0]));
+
+const results = [];
+for (const run of runs) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'engines-'));
+  const tap = path.join(dir, 'run.tap');
+  let files = run.files;
+  if (run.oneProcess) {
+    const entry = path.join(dir, 'scenarios.test.mjs');
+    fs.writeFileSync(entry, files.map((f) => `import ${JSON.stringify(pathToFileURL(path.resolve(f)).href)};`).join('\n') + '\n');
+    files = [entry];
+  }
+  const node = [process.execPath, '--test', '--test-concurrency=1',
+    '--test-reporter=spec', '--test-reporter-destination=stdout',
+    '--test-reporter=tap', `--test-reporter-destination=${tap}`, ...files];
+  const argv = run.name.startsWith('webkit') ? ['xvfb-run', '-a', ...node] : node;
+  console.log(`\n=== ${run.name}: ${run.files.length} files ${Object.entries(run.env).map(([k, v]) => `${k}=${v}`).join(' ')}`);
+  const started = Date.now();
+  const code = await new Promise((resolve) => {
+    const child = spawn(argv[0], argv.slice(1), { stdio: 'inherit', env: { ...process.env, ...run.env } });
+    child.on('exit', (c, signal) => resolve(signal ? 1 : c));
+    child.on('error', (e) => { console.error(`${run.name}: ${e.message}`); resolve(1); });
+  });
+  const text = fs.existsSync(tap) ? fs.readFileSync(tap, 'utf8') : '';
+  const count = (key) => Number((text.match(new RegExp(`^# ${key} (\\d+)$`, 'm')) || [])[1] || 0);
+  results.push({ name: run.name, pass: count('pass'), fail: count('fail'), skipped: count('skipped'),
+    cancelled: count('cancelled'), seconds: Math.round((Date.now() - started) / 1000), code });
+  fs.rmSync(dir, { recursive: true, force: true });
+}
+
+console.log('\nbrowser tests per engine:');
+for (const r of results) {
+  const extra = [r.skipped && `${r.skipped} skipped`, r.cancelled && `${r.cancelled} cancelled`, r.code && !r.fail && !r.cancelled && `exit code ${r.code}`].filter(Boolean);
+  console.log(`  ${r.name.padEnd(24)} ${String(r.pass).padStart(4)} passed ${String(r.fail).padStart(3)} failed${extra.length ? `, ${extra.join(', ')}` : ''}  (${r.seconds} s)`);
+}
+process.exit(results.some((r) => r.code !== 0) || !results.length ? 1 : 0);
