@@ -13,7 +13,8 @@ import "sort"
 //	      calls to make on window.userpilot (toUserpilot), after the Heap calls, each only if
 //	      Userpilot's user is still the user id after the method (docs/identity.md)
 //	 "h": [seq...],  calls the page gave back that still wait here
-//	 "s": {stats}, "w": wake at (page ms, 0 for none), "p": 1 to poll window.heap, "n": HeapState needed}
+//	 "s": {stats}, "w": wake at (page ms, 0 for none), "p": 1 to poll window.heap, "n": HeapState needed,
+//	 "k": whether the page may write its pending events to storage when hidden (docs/contract.md §9)}
 //
 // Calls are made in order on whatever window.heap is when the answer arrives. A page that gave a
 // call back makes no later call until that call comes again, or an answer written after the module
@@ -107,7 +108,7 @@ func (a *answerWriter) message(m Message) {
 }
 
 // finish returns the whole answer.
-func (a *answerWriter) finish(s Stats, up *ToUserpilotStats, held []int, wake float64, poll bool, need int) string {
+func (a *answerWriter) finish(s Stats, up *ToUserpilotStats, held []int, wake float64, poll bool, need int, persist bool) string {
 	b := make([]byte, 0, 256+len(a.calls)+len(a.relays)+len(a.beacons)+len(a.messages))
 	b = append(b, `{"c":[`...)
 	b = append(b, a.calls...)
@@ -138,6 +139,8 @@ func (a *answerWriter) finish(s Stats, up *ToUserpilotStats, held []int, wake fl
 	b = appendBool(b, poll)
 	b = append(b, `,"n":`...)
 	b = appendInt(b, need)
+	b = append(b, `,"k":`...)
+	b = appendBool(b, persist)
 	return string(append(b, '}'))
 }
 
@@ -183,6 +186,7 @@ func appendStats(b []byte, s Stats, up *ToUserpilotStats) []byte {
 		{"duplicates", s.Duplicates}, {"identifies", s.Identifies}, {"resets", s.Resets},
 		{"pending", s.Pending}, {"relayed", s.Relayed}, {"relaying", s.Relaying},
 		{"identityRejected", s.IdentityRejected}, {"truncated", s.Truncated},
+		{"persisted", s.Persisted}, {"unpersisted", s.Unpersisted}, {"recovered", s.Recovered},
 	} {
 		if i == 0 {
 			b = append(b, '{')

@@ -52,6 +52,7 @@ type Bridge struct {
 	relay     relayState
 	seq       int    // last Call.Seq given
 	mirror    mirror // Heap to Userpilot (toUserpilot)
+	recovered recoveredState
 }
 
 // New returns a bridge with the given settings.
@@ -72,8 +73,10 @@ func New(s Settings) *Bridge {
 func (b *Bridge) Receive(in Input) {
 	switch in.Kind {
 	case InputEvent:
+		b.settleIdentity()
 		b.receiveEvent(in)
 	case InputIdentify, InputRestore:
+		defer b.settleIdentity()
 		var calls []Call
 		var why string
 		if in.Kind == InputIdentify {
@@ -95,7 +98,11 @@ func (b *Bridge) Receive(in Input) {
 		}
 	case InputAnonymous, InputClean:
 		b.endIdentity()
+		b.settleIdentity()
 	case InputInterface:
+		if in.Name == MethodTrack {
+			b.settleIdentity()
+		}
 		b.receiveInterface(in)
 	case InputConsent:
 		b.SetConsent(in.Name)
@@ -111,6 +118,12 @@ func (b *Bridge) Receive(in Input) {
 		b.userpilotFailed(in)
 	case InputUnwrapped:
 		b.heapUnwrapped(in)
+	case InputRecovered:
+		b.receiveRecovered(in)
+	case InputUnrecovered:
+		b.countUnrecovered(in)
+	case InputPersisted:
+		b.persisted(in)
 	default:
 		b.notice("input:"+in.Kind, "warn", "internal: unknown input "+label(in.Kind))
 	}
@@ -363,6 +376,9 @@ func (b *Bridge) count(c Call, n int) {
 	switch c.Method {
 	case MethodTrack:
 		b.stats.Forwarded += n
+		if c.Recovered {
+			b.stats.Recovered += n
+		}
 		b.stats.Events[c.Event] += n
 		if b.stats.Events[c.Event] == 0 {
 			delete(b.stats.Events, c.Event)
@@ -429,6 +445,7 @@ func (b *Bridge) Settings() Settings { return b.settings }
 func (b *Bridge) Stats() Stats {
 	s := b.stats
 	s.Relaying = b.relaying()
+	s.Pending += len(b.recovered.held) // stored events waiting for this page's identity
 	s.DropReasons = copyInts(b.stats.DropReasons)
 	s.PropertyDrops = copyInts(b.stats.PropertyDrops)
 	s.Events = copyInts(b.stats.Events)

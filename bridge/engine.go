@@ -70,7 +70,10 @@ func (e *Engine) Step(text string) string {
 	for _, in := range m.entries {
 		e.receive(in)
 	}
-	e.guard(func() { e.core.Flush(e.deliver) })
+	e.guard(func() {
+		e.core.RecoveredDue(m.now)
+		e.core.Flush(e.deliver)
+	})
 	return e.finish(m.now)
 }
 
@@ -197,7 +200,11 @@ func (e *Engine) finish(now float64) string {
 	if s, on := core.ToUserpilotStats(); on {
 		up = &s
 	}
-	return e.out.finish(core.Stats(), up, core.Requeued(), core.Wake(now), core.WaitingForHeap(), e.need())
+	wake := core.Wake(now)
+	if at := core.RecoveredWake(); at > 0 && (wake == 0 || at < wake) {
+		wake = at
+	}
+	return e.out.finish(core.Stats(), up, core.Requeued(), wake, core.WaitingForHeap(), e.need(), core.MayPersist())
 }
 
 // standbyChanged reports whether sb differs from the standby last sent, and remembers it.
