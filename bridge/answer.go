@@ -4,7 +4,7 @@ import "sort"
 
 // An answer to the loader is one JSON object, so the loader reads it with one JSON.parse:
 //
-//	{"c": [[seq, "track", name, {properties}, event id] | [seq, "identify", id] |
+//	{"c": [[seq, "track", name, {properties}, event id, the loader's event number] | [seq, "identify", id] |
 //	       [seq, "resetIdentity"] | [seq, "addUserProperties", {properties}], ...],
 //	 "r": [[batch id, url, body, signature, keepalive], ...],     requests for the relay
 //	 "b": [[url, body, signature, [event id...]], ...],            standby beacons, when changed
@@ -55,6 +55,8 @@ func (a *answerWriter) call(c Call) {
 		b = appendProperties(b, c.Properties)
 		b = append(b, ',')
 		b = AppendJSONString(b, c.ID)
+		b = append(b, ',')
+		b = appendInt(b, c.Src)
 	case MethodIdentify:
 		b = append(b, ',')
 		b = AppendJSONString(b, c.Identity)

@@ -26,6 +26,9 @@ type Input struct {
 	Ref int `js:"r"`
 	// Task numbers the page task the delivery happened in.
 	Task int `js:"t"`
+	// Num numbers the events the loader posted, counted the same way on both sides (the engine
+	// sets it); a track call carries its event's Num, so the page can tell which event it is for.
+	Num int `js:"-"`
 	// At is when it happened, in milliseconds on the page's monotonic clock.
 	At float64 `js:"at"`
 }
@@ -204,7 +207,7 @@ func (b *Bridge) forward(in Input, ev Event, reason, why, road string) {
 	if b.settings.Debug {
 		b.debug("received " + label(in.Name) + " by " + road + " as " + label(name))
 	}
-	c := Call{Method: MethodTrack, Event: name, Properties: ev.Properties.Properties(), ID: b.nextEventID(), Time: b.relay.origin + in.At}
+	c := Call{Method: MethodTrack, Event: name, Properties: ev.Properties.Properties(), ID: b.nextEventID(), Time: b.relay.origin + in.At, Src: in.Num}
 	if user, ok := b.identity.User(); ok && b.settings.Identity != "off" {
 		c.User = user // the relay sends the event as this user; Heap's server API needs one
 	}
@@ -467,7 +470,7 @@ func (b *Bridge) Warn(key, text string) { b.notice(key, "warn", text) }
 const counted = " (repeats are counted in UserpilotHeapBridge.stats())"
 
 // deliberateDrops follow the page's own settings: counted, but no warning.
-var deliberateDrops = map[string]bool{DropFiltered: true, DropConsentDenied: true}
+var deliberateDrops = map[string]bool{DropFiltered: true, DropConsentDenied: true, DropClaimedElsewhere: true}
 
 func (b *Bridge) drop(reason, why string, n int) {
 	b.stats.Dropped += n

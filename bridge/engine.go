@@ -16,6 +16,7 @@ type Engine struct {
 	heap     int       // HeapState bits of the latest message
 	out      answerWriter
 	standby  string // the standby beacons last sent, to send them again only when they change
+	numbered int    // events the loader posted, numbered as it numbers them (Input.Num)
 }
 
 // emitted is a call handed to the page in answer number answer.
@@ -63,11 +64,20 @@ func (e *Engine) Step(text string) string {
 			e.core.Warn("message", why)
 		}
 		e.core.RecordDrop(DropInternalError, why, m.events)
+		e.numbered += m.events
 		return e.finish(m.now)
 	}
 	e.heap = m.heap
 	e.settle(m)
 	for _, in := range m.entries {
+		if NumberedInput(in) {
+			e.numbered++
+			in.Num = e.numbered
+		}
+		if in.Kind == InputGiven {
+			e.giveAway(in)
+			continue
+		}
 		e.receive(in)
 	}
 	e.guard(func() {
@@ -131,6 +141,25 @@ func (e *Engine) settle(m message) {
 		}
 	}
 	e.emitted = kept
+}
+
+// giveAway handles an InputGiven: the events another page claimed are not made here, whether
+// they still wait in the core or are in an answer the page has not applied (it skips those calls).
+func (e *Engine) giveAway(in Input) {
+	nums := map[int]bool{}
+	for _, v := range in.Args {
+		nums[int(v.Num)] = true
+	}
+	kept := e.emitted[:0]
+	for _, x := range e.emitted {
+		if x.call.Method == MethodTrack && nums[x.call.Src] {
+			e.core.Unmade(x.call)
+			continue
+		}
+		kept = append(kept, x)
+	}
+	e.emitted = kept
+	e.guard(func() { e.core.GiveAway(nums) })
 }
 
 // take removes and returns the emitted call with seq.

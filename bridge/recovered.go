@@ -17,6 +17,9 @@ const (
 	// InputUnrecovered counts stored events that cannot be delivered: Name is the reason
 	// (DropOverflow, DropStorageUnavailable), Args[0] how many.
 	InputUnrecovered = "unrecovered"
+	// InputGiven names events this page wrote to storage that another page claimed while this one
+	// was hidden or in the back/forward cache: Args = their Input.Num. They are that page's now.
+	InputGiven = "given"
 	// InputPersisted says the page was hidden and wrote its pending events: Args = how many were
 	// written, how many storage refused.
 	InputPersisted = "persisted"
@@ -28,6 +31,7 @@ const (
 	DropExpired            = "expired"             // stored more than RecoveredMaxAgeMs before it was claimed
 	DropOverflow           = "overflow"            // more than MaxRecovered stored events: the oldest go first
 	DropStorageUnavailable = "storage_unavailable" // storage threw, so a stored event could not be claimed safely
+	DropClaimedElsewhere   = "claimed_elsewhere"   // written when this page was hidden, then claimed and delivered by another page
 )
 
 const (
@@ -48,6 +52,7 @@ type recoveredEvent struct {
 	time     float64 // epoch ms
 	source   string  // the page that stored it
 	entry    Input   // the original entry, as the loader saw it on that page
+	num      int     // the loader's number for the InputRecovered on this page
 }
 
 // recoveredState holds stored events until this page's identity is known.
@@ -64,6 +69,7 @@ type recoveredState struct {
 func (b *Bridge) receiveRecovered(in Input) {
 	b.stats.Received++
 	r, ok := readRecovered(in)
+	r.num = in.Num
 	if !ok {
 		b.drop(DropInternalError, "internal: a stored event could not be read", 1)
 		return
@@ -243,7 +249,7 @@ func (b *Bridge) deliverRecovered(r recoveredEvent) {
 	}
 	ev.Properties.ApplyRules(b.settings.DropProperties, b.settings.MaskProperties)
 	b.countProperties(ev.Properties, name)
-	c := Call{Method: MethodTrack, Event: name, Properties: ev.Properties.Properties(), ID: r.id, Time: r.time, Recovered: true}
+	c := Call{Method: MethodTrack, Event: name, Properties: ev.Properties.Properties(), ID: r.id, Time: r.time, Recovered: true, Src: r.num}
 	if r.known && b.settings.Identity != "off" {
 		c.User = r.identity
 	}
@@ -271,3 +277,40 @@ func (b *Bridge) relayRecovered(c Call) {
 func (b *Bridge) MayPersist() bool {
 	return b.settings.Persist && b.consent == "granted"
 }
+
+// NumberedInput reports whether the loader numbers this input (Input.Num): the events, and the
+// stored events it hands over.
+func NumberedInput(in Input) bool { return isEventInput(in) || in.Kind == InputRecovered }
+
+// GiveAway removes the events numbered in nums that still wait here: another page claimed them from
+// storage, so they are that page's to deliver.
+func (b *Bridge) GiveAway(nums map[int]bool) {
+	kept := b.pending[:0]
+	for _, p := range b.pending {
+		if p.isEvent && nums[p.call.Src] {
+			b.stats.Pending--
+			b.drop(DropClaimedElsewhere, claimedWhy, 1)
+			continue
+		}
+		kept = append(kept, p)
+	}
+	b.pending = kept
+	held := b.recovered.held[:0]
+	for _, r := range b.recovered.held {
+		if nums[r.num] {
+			b.drop(DropClaimedElsewhere, claimedWhy, 1)
+			continue
+		}
+		held = append(held, r)
+	}
+	b.recovered.held = held
+}
+
+// Unmade records a track call handed to the page that the page did not make, because another page
+// claimed its event from storage.
+func (b *Bridge) Unmade(c Call) {
+	b.count(c, -1)
+	b.drop(DropClaimedElsewhere, claimedWhy, 1)
+}
+
+const claimedWhy = "written to storage when the page was hidden, then claimed by another page of the origin, which delivers it"

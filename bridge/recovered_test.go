@@ -249,3 +249,28 @@ func FuzzRecovered(f *testing.F) {
 		}
 	})
 }
+
+// TestEngineGiveAway tests that events another page claimed are not made here: a call in an answer
+// the page has not applied is uncounted, and an event still held for Heap is dropped, both as
+// claimed_elsewhere; the loader's event numbers ride on each track call.
+func TestEngineGiveAway(t *testing.T) {
+	e := NewEngine(`[null,"s",1700000000000,0]`)
+	a := readAnswer(t, e.Step(msg(2, 0, 1, heapReady, nil, nil, nil, started(1, 7), identifyEntry("alice"), started(2, 8))))
+	if len(a.Calls) != 3 || a.Calls[0][5] != 1.0 || a.Calls[2][5] != 2.0 {
+		t.Fatalf("calls %v", a.Calls)
+	}
+	// The page was hidden before it applied that answer; another page claimed event 2.
+	a = readAnswer(t, e.Step(msg(1, 0, 2, 0, nil, nil, nil, []any{"given", "", 0, 0, 2, 2}, started(3, 9))))
+	s := a.Stats
+	if s["forwarded"] != 1.0 || s["pending"] != 1.0 || s["dropped"] != 1.0 {
+		t.Fatalf("stats %v", s)
+	}
+	if r := s["dropReasons"].(map[string]any); r[DropClaimedElsewhere] != 1.0 {
+		t.Fatalf("reasons %v", r)
+	}
+	// Event 3 is held for Heap (heap state 0), then claimed too.
+	a = readAnswer(t, e.Step(msg(0, 2, 3, 0, nil, nil, nil, []any{"given", "", 0, 0, 3, 3})))
+	if s := a.Stats; s["pending"] != 0.0 || s["dropped"] != 2.0 || s["received"] != 3.0 {
+		t.Fatalf("stats %v", s)
+	}
+}
