@@ -6,7 +6,7 @@ DIST      := dist
 GOFLAGS_WASM := -trimpath -ldflags='-s -w'
 CHROMIUM  ?= /usr/bin/chromium
 
-.PHONY: build test demo bench deps deps-node deps-chromium test-docs test-budgets test-package test-go test-wasm test-browser test-examples clean relay-build relay-probe-build relay test-relay bench-relay
+.PHONY: build test demo bench deps deps-node deps-chromium test-loader test-docs test-budgets test-package test-go test-wasm test-browser test-examples clean relay-build relay-probe-build relay test-relay bench-relay
 
 build: deps-node $(DIST)/userpilot-heap-bridge.wasm $(DIST)/userpilot-heap-bridge.js
 
@@ -30,7 +30,7 @@ deps-node:
 	@test -d node_modules/playwright-core -a -d node_modules/userpilot -a -d node_modules/workerd -a -d node_modules/esbuild -a -d node_modules/terser \
 		-a -d node_modules/vite -a -d node_modules/webpack -a -d node_modules/typescript || npm ci --no-audit --no-fund
 
-test: deps test-docs build test-budgets test-package test-go test-wasm test-browser test-examples test-relay
+test: deps test-docs build test-budgets test-package test-loader test-go test-wasm test-browser test-examples test-relay
 
 # Citations stay inside the repository: nothing cites the shared contract or research notes, and
 # every docs/ citation names a page, section (§N) and anchor that exist.
@@ -46,6 +46,10 @@ test-budgets: build
 # server-side rendering does, and type-checked by TypeScript for both module systems.
 test-package: build
 	node --test test/package/
+
+# The loader's modules that need no browser, in Node with fakes (storage and Web Locks for persist.js).
+test-loader:
+	node --test test/loader/
 
 test-go:
 	$(GO) vet ./bridge/... ./relay/... ./examples/...
