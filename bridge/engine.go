@@ -68,17 +68,22 @@ func (e *Engine) Step(text string) string {
 		return e.finish(m.now)
 	}
 	e.heap = m.heap
+	// Events given away are taken out of answers before settle forgets the answers the page applied
+	// (without making those calls).
+	for _, in := range m.entries {
+		if in.Kind == InputGiven {
+			e.giveAway(in)
+		}
+	}
 	e.settle(m)
 	for _, in := range m.entries {
 		if NumberedInput(in) {
 			e.numbered++
 			in.Num = e.numbered
 		}
-		if in.Kind == InputGiven {
-			e.giveAway(in)
-			continue
+		if in.Kind != InputGiven {
+			e.receive(in)
 		}
-		e.receive(in)
 	}
 	e.guard(func() {
 		e.core.RecoveredDue(m.now)
@@ -93,7 +98,7 @@ func (e *Engine) receive(in Input) {
 		e.core.Receive(in)
 		e.core.Flush(e.deliver)
 	})
-	if !ok && isEventInput(in) {
+	if !ok && NumberedInput(in) {
 		e.core.RecordDrop(DropInternalError, "internal: the bridge failed on "+label(in.Kind)+" "+label(in.Name), 1)
 	}
 }

@@ -259,8 +259,8 @@ func TestEngineGiveAway(t *testing.T) {
 	if len(a.Calls) != 3 || a.Calls[0][5] != 1.0 || a.Calls[2][5] != 2.0 {
 		t.Fatalf("calls %v", a.Calls)
 	}
-	// The page was hidden before it applied that answer; another page claimed event 2.
-	a = readAnswer(t, e.Step(msg(1, 0, 2, 0, nil, nil, nil, []any{"given", "", 0, 0, 2, 2}, started(3, 9))))
+	// The page was hidden; another page claimed event 2; the page applied the answer without its call.
+	a = readAnswer(t, e.Step(msg(1, 1, 2, 0, nil, nil, nil, []any{"given", "", 0, 0, 2, 2}, started(3, 9))))
 	s := a.Stats
 	if s["forwarded"] != 1.0 || s["pending"] != 1.0 || s["dropped"] != 1.0 {
 		t.Fatalf("stats %v", s)
@@ -270,6 +270,9 @@ func TestEngineGiveAway(t *testing.T) {
 	}
 	// Event 3 is held for Heap (heap state 0), then claimed too.
 	a = readAnswer(t, e.Step(msg(0, 2, 3, 0, nil, nil, nil, []any{"given", "", 0, 0, 3, 3})))
+	if a.Stats["forwarded"] != 1.0 {
+		t.Fatalf("stats %v", a.Stats)
+	}
 	if s := a.Stats; s["pending"] != 0.0 || s["dropped"] != 2.0 || s["received"] != 3.0 {
 		t.Fatalf("stats %v", s)
 	}

@@ -81,7 +81,7 @@ export function persistence(env) {
         if (k && k.indexOf(STORED_PREFIX) === 0 && k !== key) keys.push(k);
       }
       keys.forEach(function (k) {
-        var record = read(storage.getItem(k));
+        var record = readRecord(storage.getItem(k));
         try {
           storage.removeItem(k);
         } catch (e) {
@@ -114,8 +114,8 @@ export function persistence(env) {
   return { write: write, takeBack: takeBack, claim: claim, parked: function () { return !!parked; } };
 }
 
-// read parses a stored record; anything else reads as empty.
-function read(text) {
+// readRecord parses a stored record; anything else reads as empty.
+function readRecord(text) {
   var r;
   try { r = JSON.parse(text); } catch (e) { r = null; }
   var ok = r && r.v === 1 && typeof r.page === 'string' && Array.isArray(r.entries);
