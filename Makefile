@@ -16,7 +16,7 @@ $(DIST)/userpilot-heap-bridge.wasm: $(shell find bridge wasm -name '*.go' -not -
 
 # The loader carries the module's and the worker script's names and SRI hashes, so it is built
 # after the module; terser (npm) minifies both scripts.
-$(DIST)/userpilot-heap-bridge.js: js/loader.js js/worker.js js/build.mjs js/index.mjs js/index.cjs js/server.cjs js/wasm-url.mjs js/index.d.ts js/index.d.cts js/package.json README.md LICENSE CHANGELOG.md $(WASM_EXEC)/wasm_exec.js $(DIST)/userpilot-heap-bridge.wasm
+$(DIST)/userpilot-heap-bridge.js: js/loader.js js/src/persist.js js/worker.js js/build.mjs js/index.mjs js/index.cjs js/server.cjs js/wasm-url.mjs js/index.d.ts js/index.d.cts js/package.json README.md LICENSE CHANGELOG.md $(WASM_EXEC)/wasm_exec.js $(DIST)/userpilot-heap-bridge.wasm
 	@mkdir -p $(DIST)
 	node js/build.mjs --wasm-exec $(WASM_EXEC)/wasm_exec.js --wasm $(DIST)/userpilot-heap-bridge.wasm --out $(DIST)
 

@@ -81,10 +81,15 @@ const worker = await minify(fill(workerTemplate, ['/*__WASM_EXEC__*/null', '__VE
 }));
 const workerName = `${base}.worker.js`;
 
+// js/src/persist.js is an ES module; until the loader itself is bundled from modules, it goes in
+// where the loader marks it, in a scope of its own.
+const persistModule = readFileSync(join(here, 'src', 'persist.js'), 'utf8').replace(/^export /gm, '');
 const loaderTemplate = readFileSync(join(here, 'loader.js'), 'utf8');
 distinctNames('js/loader.js', loaderTemplate);
+if (!loaderTemplate.includes('/*__PERSIST__*/')) die('js/loader.js lost its /*__PERSIST__*/ mark');
+const loaderSource = loaderTemplate.replace('/*__PERSIST__*/', () => `var persistence = (function () {\n${persistModule}\nreturn persistence;\n})();`);
 const loaderMarks = ['__WASM_FILE__', '__WASM_INTEGRITY__', '__WORKER_FILE__', '__WORKER_INTEGRITY__', '__VERSION__'];
-const loaderFor = async (wasmFile, workerFile) => minify(fill(loaderTemplate, loaderMarks, {
+const loaderFor = async (wasmFile, workerFile) => minify(fill(loaderSource, loaderMarks, {
   __VERSION__: pkg.version,
   __WASM_FILE__: wasmFile,
   __WASM_INTEGRITY__: sri(wasm),

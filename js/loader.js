@@ -128,10 +128,12 @@
 
   // ---- entries: [kind, name, ref, task, at, arg...] (bridge/message.go), held until the module runs ----
   var queue = [], overflow = 0, lost = 0, broken = 0; // lost: module gone; broken: a batch it failed on
+  var pageId = randomId(), stamped = 0;
   var transport = null, failure = null, thread = '';
 
-  // isEvent tells the entries that count as received events: `on` events and interface tracks.
-  function isEvent(e) { return e[0] === 'event' || (e[0] === 'interface' && e[1] === 'track'); }
+  // isEvent tells the entries that count as received events: `on` events, interface tracks, and
+  // events an earlier page stored (bridge.NumberedInput counts the same ones).
+  function isEvent(e) { return e[0] === 'event' || e[0] === 'recovered' || (e[0] === 'interface' && e[1] === 'track'); }
   // isMirrored tells the entries stats().toUserpilot counts as received: the page's Heap calls to mirror.
   function isMirrored(e) { return e[0] === 'heapcall' && (e[1] === 'track' || e[1] === 'addUserProperties'); }
 
@@ -146,6 +148,7 @@
   function entry(kind, name, args, payload) {
     var e = [kind, name, refOf(payload), currentTask(), now()];
     for (var i = 0; i < args.length; i++) e.push(snapshot(args[i]));
+    if (isEvent(e)) { e.id = pageId + '-' + ++stamped; e.who = upUser; } // kept if the page is left before it is answered
     return e;
   }
 
@@ -429,6 +432,7 @@
   var outbox = [], scheduled = false;
   var posted = 0, applied = 0; // messages posted, answers applied; answer n belongs to message n
   var inFlight = [], mirrorInFlight = []; // events, and Heap calls to mirror, in each message not yet answered
+  var sentEntries = [], numbered = 0; // the entries of each message not yet answered; events posted (bridge.Input.Num)
   var bounced = [], failed = [], skipped = []; // what became of calls, told with the next message
   // owed: calls given back (window.heap could not take them) -> the message that told the module.
   // No later call is made before they come again, or an answer written after that message no
@@ -482,6 +486,7 @@
 
   function post(entries) {
     var events = count(entries, isEvent), i;
+    for (i = 0; i < entries.length; i++) if (isEvent(entries[i])) entries[i].k = ++numbered;
     lastState = heapState();
     var msg = [1, events, applied, now(), lastState, bounced, failed, skipped].concat(entries);
     posted++;
@@ -490,6 +495,7 @@
     bounced = []; failed = []; skipped = [];
     if (!inFlight.length) lastProgress = now();
     inFlight.push(events);
+    sentEntries.push(entries);
     mirrorInFlight.push(count(entries, isMirrored));
     try {
       transport.post(JSON.stringify(msg));
@@ -528,8 +534,10 @@
   }
 
   function onAnswer(text) {
+    if (store && store.parked()) { deferred.push(text); return takeBack(); }
     var events = inFlight.shift() || 0, number = applied + 1, a;
     mirrorInFlight.shift();
+    sentEntries.shift();
     lastProgress = now();
     try { a = JSON.parse(text); } catch (e) { a = { x: 'unreadable answer' }; }
     if (a.x) {
@@ -540,6 +548,7 @@
     }
     lastStats = a.s;
     need = a.n;
+    mayPersist = a.k;
     var calls = a.c, i, seq;
     if (lowest < Infinity) {
       var still = Object.create(null);
@@ -589,6 +598,7 @@
   function apply(c) {
     var method = c[1], h, fn;
     if (method === 'track' && beaconedIds[c[4]]) { skipped.push(c[0]); return true; }
+    if (method === 'track' && givenNums[c[5]]) return true; // another page claimed it from storage
     try {
       h = liveHeap();
       fn = h && (typeof h === 'object' || typeof h === 'function') ? h[method] : undefined;
@@ -788,7 +798,7 @@
     var waiting = queue.concat(outbox);
     for (var i = 0; i < waiting.length; i++) if (isEvent(waiting[i])) lost++;
     for (i = 0; i < inFlight.length; i++) lost += inFlight[i];
-    queue = []; outbox = []; inFlight = []; mirrorInFlight = [];
+    queue = []; outbox = []; inFlight = []; mirrorInFlight = []; sentEntries = [];
     abandoned = unsettled.concat([{ calls: outcomes }]); // the module will never settle these
     unsettled = []; outcomes = [];
     poll(false);
@@ -806,7 +816,7 @@
   // zeroStats are the counters before the module's first answer, in the module's order.
   function zeroStats() {
     var s = {};
-    'received forwarded dropped duplicates identifies resets pending relayed relaying identityRejected truncated'.split(' ').forEach(function (k) { s[k] = 0; });
+    'received forwarded dropped duplicates identifies resets pending relayed relaying identityRejected truncated persisted unpersisted recovered'.split(' ').forEach(function (k) { s[k] = 0; });
     'dropReasons propertyDrops events interfaceIgnored'.split(' ').forEach(function (k) { s[k] = {}; });
     return s;
   }
@@ -974,11 +984,115 @@
   }
 
   try {
-    win.addEventListener('pagehide', pageHidden);
+    win.addEventListener('pagehide', function () { pageHidden(); persistPending(); });
+    document.addEventListener('visibilitychange', function () {
+      if (document.visibilityState === 'hidden') persistPending(); else takeBack();
+    });
     // A page back from the back/forward cache, or unfrozen, was not waiting on a stopped module.
-    win.addEventListener('pageshow', function () { lastProgress = now(); });
+    win.addEventListener('pageshow', function () { lastProgress = now(); takeBack(); });
     document.addEventListener('resume', function () { lastProgress = now(); });
   } catch (e) { /* no window events: nothing to send on leaving */ }
+
+  // ---- leaving the page: pending events kept in storage for a later page (docs/contract.md §9) ----
+  /*__PERSIST__*/
+  var store = null, mayPersist = setting(rawSettings, 'persist') !== false && !/^(pending|denied)$/.test(setting(rawSettings, 'consent'));
+  var deferred = [], givenNums = Object.create(null), takingBack = null;
+  try {
+    if (setting(rawSettings, 'persist') !== false && navigator.locks && typeof navigator.locks.request === 'function') {
+      store = persistence({ storage: function () { return win.localStorage; }, locks: navigator.locks, page: pageId, now: Date.now });
+    }
+  } catch (e) { /* no locks: nothing is kept */ }
+
+  function randomId() {
+    var a = new Uint32Array(2);
+    try { crypto.getRandomValues(a); } catch (e) { a[0] = Math.random() * 4294967296; a[1] = Date.now(); }
+    return a[0].toString(36) + a[1].toString(36);
+  }
+
+  // unanswered lists the entries the module has not answered, in order.
+  function unanswered() {
+    var list = [];
+    for (var i = 0; i < sentEntries.length; i++) list = list.concat(sentEntries[i]);
+    return list.concat(outbox, queue);
+  }
+
+  // mayPersistNow is the module's word (persist on, consent granted), unless the page changed
+  // consent since: then the change the page made last decides.
+  function mayPersistNow(list) {
+    var ok = mayPersist;
+    for (var i = 0; i < list.length; i++) {
+      if (list[i][0] === 'consent') ok = list[i][1] === 'granted' && setting(rawSettings, 'persist') !== false;
+    }
+    return ok;
+  }
+
+  // stored is what storage keeps of an event entry: [id, identity, epoch ms, kind, name, ref, task, at, arg...].
+  function stored(e) {
+    if (e[0] === 'recovered') return e.slice(5, 8).concat(e.slice(9));
+    return [e.id, e.who === undefined ? null : e.who, page.timeOrigin + e[4]].concat(e);
+  }
+
+  // persistPending writes the events not yet answered, synchronously, as the page is hidden.
+  function persistPending() {
+    if (!store || failure) return;
+    var list = unanswered();
+    if (!mayPersistNow(list)) return;
+    var events = list.filter(isEvent);
+    if (!events.length) return;
+    var r = store.write(events.map(stored));
+    giveAway(r.given);
+    if (r.written || r.refused) deliver(entry('persisted', '', [r.written, r.refused], null));
+  }
+
+  // takeBack, once the page is shown again or an answer arrives after a write, takes the stored
+  // events back (or learns another page claimed them), then applies the answers held meanwhile.
+  function takeBack() {
+    if (!store || takingBack || !store.parked()) return;
+    takingBack = store.takeBack().then(function (given) {
+      takingBack = null;
+      var nums = giveAway(given), held = deferred;
+      deferred = [];
+      for (var i = 0; i < held.length; i++) onAnswer(held[i]);
+      if (nums.length) deliver(entry('given', '', nums, null));
+    });
+  }
+
+  // giveAway drops events another page claimed: unsent ones from the queue, sent ones by number
+  // (their calls are not made; the module is told). It returns the numbers.
+  function giveAway(ids) {
+    var nums = [];
+    if (!ids.length) return nums;
+    var gone = Object.create(null);
+    for (var i = 0; i < ids.length; i++) gone[ids[i]] = true;
+    function keep(e) { return !(isEvent(e) && gone[idOf(e)]); }
+    queue = queue.filter(keep);
+    outbox = outbox.filter(keep);
+    sentEntries.forEach(function (list) {
+      list.forEach(function (e) { if (isEvent(e) && gone[idOf(e)]) { givenNums[e.k] = true; nums.push(e.k); } });
+    });
+    return nums;
+  }
+
+  function idOf(e) { return e[0] === 'recovered' ? e[5] : e.id; }
+
+  // claimStored delivers what earlier pages of the origin stored, before this page's own events.
+  function claimStored() {
+    if (!store) return;
+    store.claim().then(function (r) {
+      var mine = r.entries.map(function (s) {
+        var e = ['recovered', '', 0, currentTask(), now()].concat(s);
+        e.id = s[0];
+        e.who = s[1];
+        return e;
+      });
+      if (r.overflow) mine.push(entry('unrecovered', 'overflow', [r.overflow], null));
+      if (r.unavailable) mine.push(entry('unrecovered', 'storage_unavailable', [r.unavailable], null));
+      if (!mine.length) return;
+      if (transport) { mine.forEach(deliver); return; }
+      queue = mine.concat(queue);
+      if (!started && setting(rawSettings, 'load') === 'first-event') start();
+    });
+  }
 
   // ---- loading the Go module: in a Worker, else on the main thread ----
   // The files this loader was built with; the module is verified by the browser (Subresource Integrity).
@@ -1143,6 +1257,7 @@
   trapGlobal('userpilotSettings', offerInterface);
   trapGlobal('userpilot', hook);
   mirrorHeap();
+  claimStored();
   // A microtask later, so configure() called in the same task (a bundle's import) applies first.
   Promise.resolve().then(scheduleStart);
 })();
