@@ -1,87 +1,74 @@
-// Browser harness: one Chromium per test file, a fresh context per test, CDN routes to the stand-ins.
+// Browser harness: one browser per test file (BRIDGE_ENGINE picks the engine, driver/), a fresh tab
+// per test, the CDN stand-ins served by the test server at /cdn/<host>/ so every engine loads them alike.
 import { test as nodeTest, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs/promises';
-import path from 'node:path';
-import { chromium } from 'playwright-core';
-import { startServer, STANDINS } from './server.mjs';
+import { launch, ENGINE } from './driver/index.mjs';
+import { startServer, requestLog } from './server.mjs';
 
+export { LAUNCH } from './driver/chromium.mjs';
+export { ENGINE };
 export const TIMEOUT = 30_000;
 
 // test is node:test's test with a ceiling, so a hung page fails one test instead of the whole run.
 export const test = (name, fn) => nodeTest(name, { timeout: 4 * TIMEOUT }, fn);
-export const LAUNCH = {
-  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-    '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-};
-
-// CDN URLs answered locally; `gate` names what a test may hold back with {hold: [...]}.
-const ROUTES = [
-  { match: (u) => u.hostname === 'js.userpilot.io' && u.pathname === '/sdk/latest.js', file: 'userpilot/latest.js', gate: 'userpilotShim' },
-  { match: (u) => u.hostname === 'js.userpilot.io' && /^\/sdk\/version\/[^/]+\/app\.js$/.test(u.pathname), file: 'userpilot/app.js', gate: 'userpilotApp' },
-  { match: (u) => u.hostname === 'cdn.heapanalytics.com' && /^\/js\/heap-[^/]+\.js$/.test(u.pathname), file: 'heap/heap-sdk.js', gate: 'heap' },
-  { match: (u) => u.hostname === 'cdn.us.heap-api.com' && /^\/config\/[^/]+\/heap_config\.js$/.test(u.pathname), file: 'heap/heap-sdk.js', gate: 'heap' },
-];
 
 // useBrowser wires node:test hooks; call it once at the top of a test file.
 export function useBrowser() {
   const h = { server: null, browser: null, sessions: [] };
   before(async () => {
-    h.server = await startServer();
-    h.browser = await chromium.launch(LAUNCH);
+    h.browser = await launch();
+    h.server = await startServer({ pageScript: h.browser.pageScript });
   });
   afterEach(async () => {
-    await Promise.all(h.sessions.splice(0).map((s) => s.context.close().catch(() => {})));
+    for (const s of h.sessions.splice(0)) await s.page.close();
+    h.server.reset();
   });
   after(async () => {
     await h.browser?.close();
     await h.server?.close();
   });
   h.url = (p) => h.server.url(p);
-  // open serves `html` as a new page (with optional response headers) and navigates a fresh context to it.
-  h.open = async (html, { headers, hold = [] } = {}) => {
-    const s = await newSession(h.browser, hold);
-    h.sessions.push(s);
-    await s.page.goto(h.server.page(html, { headers }), { waitUntil: 'domcontentloaded' });
-    return s;
-  };
-  // visit navigates a fresh context to any URL (an app another server serves), with the CDN routes.
-  h.visit = async (url, { hold = [] } = {}) => {
-    const s = await newSession(h.browser, hold);
-    h.sessions.push(s);
-    await s.page.goto(url, { waitUntil: 'domcontentloaded' });
+  // open serves `html` as a new page (with optional response headers) and opens it in a fresh tab;
+  // hold names requests to keep waiting until s.release(name), block names requests that fail.
+  h.open = (html, options) => openWith(h, html, options);
+  // visit opens any URL (an app another server serves) in a fresh tab.
+  h.visit = async (url, { hold = [], block = [] } = {}) => {
+    const s = await newSession(h, { hold, block });
+    await s.page.goto(url);
     return s;
   };
   return h;
 }
 
-async function newSession(browser, hold) {
-  const context = await browser.newContext();
-  const gates = {};
-  for (const name of hold) gates[name] = deferred();
-  const requests = [];
-  // No internet: anything not on 127.0.0.1 and not a known CDN is refused.
-  await context.route((u) => u.hostname !== '127.0.0.1', (route) => route.abort('blockedbyclient'));
-  for (const r of ROUTES) {
-    await context.route((u) => r.match(u), async (route) => {
-      requests.push(route.request().url());
-      if (gates[r.gate]) await gates[r.gate].promise;
-      const body = await fs.readFile(path.join(STANDINS, r.file), 'utf8');
-      await route.fulfill({ status: 200, contentType: 'text/javascript; charset=utf-8', body });
-    });
-  }
-  const page = await context.newPage();
-  const consoleMessages = [];
-  const pageErrors = [];
-  const loaded = [];
-  page.on('request', (r) => loaded.push(r.url()));
-  page.on('console', (m) => consoleMessages.push({ type: m.type(), text: m.text() }));
-  page.on('pageerror', (e) => pageErrors.push(e));
-  return {
-    context, page, requests, loaded, console: consoleMessages, errors: pageErrors,
-    release: (name) => gates[name]?.resolve(),
+async function newSession(h, { hold = [], block = [], intercept } = {}) {
+  h.server.rules({ hold, block, intercept });
+  const page = await h.browser.newTab();
+  const since = requestLog.length;
+  const s = {
+    page,
+    context: page.context, // Chromium only: playwright's BrowserContext
+    console: page.console,
+    errors: page.errors,
+    // loaded lists the URLs this session requested from any test server; requests, the CDN's.
+    get loaded() { return requestLog.slice(since); },
+    get requests() { return requestLog.slice(since).filter((u) => new URL(u).pathname.startsWith('/cdn/')); },
+    release: (name) => h.server.release(name),
   };
+  h.sessions.push(s);
+  return s;
+}
+
+// openWith is h.open with more control: hold, block and intercept (server.mjs) decide what the
+// server does with requests, setup(context, s) runs before navigation (Chromium only: playwright
+// routes), query is appended to the page URL (e.g. '?userpilot-heap-bridge-record').
+export async function openWith(h, html, { headers, hold = [], block = [], intercept, setup, query = '' } = {}) {
+  const s = await newSession(h, { hold, block, intercept });
+  if (setup) {
+    if (!s.context) throw new Error(`setup(context) needs playwright's context: Chromium only, not ${ENGINE}`);
+    await setup(s.context, s);
+  }
+  await s.page.goto(h.server.page(html, { headers }) + query);
+  return s;
 }
 
 function deferred() {
@@ -186,16 +173,6 @@ export async function assertIdle(page) {
   assert.equal(st.received, st.forwarded + st.dropped + st.duplicates + st.pending, `stats do not balance: ${JSON.stringify(st)}`);
   assert.equal(st.pending, 0, `events still pending: ${JSON.stringify(st)}`);
   return st;
-}
-
-// openWith is h.open with more control: setup(context) runs before navigation (to route or delay
-// requests), and query is appended to the page URL (e.g. '?userpilot-heap-bridge-record').
-export async function openWith(h, html, { headers, hold = [], setup, query = '' } = {}) {
-  const s = await newSession(h.browser, hold);
-  h.sessions.push(s);
-  if (setup) await setup(s.context, s);
-  await s.page.goto(h.server.page(html, { headers }) + query, { waitUntil: 'domcontentloaded' });
-  return s;
 }
 
 // bridgeConsole returns the bridge's own console lines of one type ('warning', 'debug', ...).

@@ -7,7 +7,9 @@ const read = (f) => fs.readFileSync(path.join(STANDINS, f), 'utf8');
 const json = (v) => JSON.stringify(v).replace(/</g, '\\u003c');
 
 export const BRIDGE_SRC = '/dist/userpilot-heap-bridge.js';
-export const USERPILOT_CDN = 'https://js.userpilot.io/sdk/latest.js';
+// The CDNs' URLs as the test server answers them (server.mjs), the same in every engine.
+export const USERPILOT_CDN = '/cdn/js.userpilot.io/sdk/latest.js';
+const HEAP_CDN = { classic: '/cdn/cdn.heapanalytics.com', v5: '/cdn/cdn.us.heap-api.com' };
 export const USERPILOT_LOCAL = '/examples/demo/standins/userpilot/latest.js';
 
 export const script = (code) => `<script>${code}</script>`;
@@ -43,8 +45,8 @@ export function userpilotNpm({ mode = 'single', token = 'app-token', identify = 
   ].join('\n');
 }
 
-// heapSnippet inlines Heap's classic or heap.js 5 snippet; cdn points it at a local stand-in.
-export function heapSnippet(kind = 'classic', { cdn } = {}) {
+// heapSnippet inlines Heap's classic or heap.js 5 snippet; cdn points it elsewhere than the test server's /cdn/.
+export function heapSnippet(kind = 'classic', { cdn = HEAP_CDN[kind === 'v5' ? 'v5' : 'classic'] } = {}) {
   const code = read(kind === 'v5' ? 'heap/v5-snippet.js' : 'heap/classic-snippet.js');
   return (cdn ? script(`window.heapStandInCdn = ${json(cdn)};`) : '') + script(code);
 }
