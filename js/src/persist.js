@@ -68,9 +68,10 @@ export function persistence(env) {
     });
   }
 
-  // claim takes every other page's key under the lock, newest MAX_STORED entries first kept. It
-  // resolves to {entries, overflow, unavailable}: unavailable counts entries read but not removed
-  // (storage threw), which are left out so that no other page delivers them a second time.
+  // claim takes every other page's key under the lock. It resolves to {entries, overflow,
+  // unavailable}: overflow counts what writers left out, unavailable the entries read but not
+  // removed (storage threw), left out so that no other page delivers them a second time. The
+  // module applies the 24-hour and MAX_STORED rules to what it is handed.
   function claim() {
     var out = { entries: [], overflow: 0, unavailable: 0 };
     if (!env.locks) return Promise.resolve(out);
@@ -93,12 +94,6 @@ export function persistence(env) {
           out.entries.push([e[0], e[1], e[2], record.page].concat(e.slice(3)));
         });
       });
-      out.entries.sort(function (a, b) { return a[2] - b[2]; });
-      var over = out.entries.length - MAX_STORED;
-      if (over > 0) {
-        out.overflow += over;
-        out.entries = out.entries.slice(over);
-      }
       return out;
     }).catch(function () {
       return out;
