@@ -72,7 +72,7 @@ function appPage({ mode, settings = {}, throwing = false }) {
   return document(
     throwing ? THROWING_STORAGE : '',
     RECORDER,
-    script(`window.userpilotHeapBridgeSettings = ${JSON.stringify({ thread: mode, ...settings })};`),
+    script(`window.userpilotHeapBridgeSettings = ${JSON.stringify({ thread: mode, persist: process.env.LEAVING_BASELINE !== '1', ...settings })};`),
     `<script src="${BRIDGE_SRC}"></script>`,
     USERPILOT,
     '<a id="link" href="#">next</a><form id="form" method="get"><input type="hidden" name="user"></form>',
@@ -272,6 +272,58 @@ for (const mode of MODES) {
     report('two tabs', mode, t);
     assert.deepEqual(t, { trials: 2 * TRIALS, once: 2 * TRIALS, lost: 0, duplicated: 0, wrongUser: 0 });
     await second.close();
+    await tab.close();
+    await holder.page.close();
+  });
+
+  // A page in the back/forward cache keeps running its tasks when it is shown again; no engine as
+  // these tests drive it restores pages from that cache, so the page is told it is hidden and shown
+  // as the cache would (pagehide and pageshow with persisted), while another page claims its events
+  // or not. A lock the test holds keeps the page from taking its events back until then.
+  const cached = (tab, ids, claimed) => tab.evaluate(([ids, claimed, prefix]) => new Promise((done) => {
+    let release;
+    navigator.locks.request('userpilot-heap-bridge:claim', () => new Promise((r) => { release = r; })).then(() => {});
+    setTimeout(() => {
+      ids.forEach((id) => window.emitAndLeave(id));
+      window.dispatchEvent(new PageTransitionEvent('pagehide', { persisted: true }));
+      const keys = Object.keys(localStorage).filter((k) => k.startsWith(prefix));
+      if (claimed) {
+        // Another page claims the key while this one is in the cache: moved where the next page finds it.
+        keys.forEach((k) => { localStorage.setItem(prefix + 'moved', localStorage.getItem(k)); localStorage.removeItem(k); });
+      }
+      window.dispatchEvent(new PageTransitionEvent('pageshow', { persisted: true }));
+      setTimeout(() => { release(); done(keys.length); }, 100);
+    }, 0);
+  }), [ids, claimed, STORED]);
+
+  test(`${mode}: back/forward cache: a page shown again takes its stored events back and delivers them once`, async () => {
+    const { holder, tab } = await opening(mode);
+    const ids = newIds(2);
+    assert.equal(await cached(tab, ids, false), mode === 'main' ? 0 : 1, 'written when hidden (on the main thread, answered at once)');
+    await settled(tab);
+    const t = tally(await calls(tab), ids, () => 'alice');
+    assert.deepEqual(t, { trials: 2, once: 2, lost: 0, duplicated: 0, wrongUser: 0 });
+    assert.deepEqual(await tab.evaluate((p) => Object.keys(localStorage).filter((k) => k.startsWith(p)), STORED), [], 'taken back');
+    await tab.close();
+    await holder.page.close();
+  });
+
+  // On the main thread the module answers within pagehide itself, so nothing is left to store.
+  if (mode !== 'main') test(`${mode}: back/forward cache: a page shown again whose stored events another page claimed does not deliver them; that page does`, async () => {
+    const { holder, tab, url } = await opening(mode);
+    const ids = newIds(2);
+    assert.equal(await cached(tab, ids, true), 1, 'written when hidden');
+    await settled(tab);
+    assert.deepEqual(tally(await calls(tab), ids, () => 'alice').lost, 2, 'not delivered by the page they were claimed from');
+    const s = await tab.evaluate(() => UserpilotHeapBridge.stats());
+    assert.equal(s.dropReasons.claimed_elsewhere, 2, JSON.stringify(s));
+    const next = await holder.page.newTab();
+    await next.goto(url);
+    await landed(next);
+    await settled(next);
+    const t = tally(await calls(next), ids, () => 'alice');
+    assert.deepEqual(t, { trials: 2, once: 2, lost: 0, duplicated: 0, wrongUser: 0 });
+    await next.close();
     await tab.close();
     await holder.page.close();
   });
