@@ -6,7 +6,7 @@ DIST      := dist
 GOFLAGS_WASM := -trimpath -ldflags='-s -w'
 CHROMIUM  ?= /usr/bin/chromium
 
-.PHONY: build test demo bench deps deps-node deps-chromium test-loader test-docs test-budgets test-package test-go test-wasm test-browser test-examples clean relay-build relay-probe-build relay test-relay bench-relay
+.PHONY: build test demo bench deps deps-node deps-chromium test-loader test-leaving test-docs test-budgets test-package test-go test-wasm test-browser test-examples clean relay-build relay-probe-build relay test-relay bench-relay
 
 build: deps-node $(DIST)/userpilot-heap-bridge.wasm $(DIST)/userpilot-heap-bridge.js
 
@@ -66,6 +66,16 @@ CORE_SCENARIOS := orders identity roads consent relay attribution
 test-browser: relay-build
 	node --test --test-concurrency=1 test/browser/
 	BRIDGE_THREAD=main node --test --test-concurrency=1 $(CORE_SCENARIOS:%=test/browser/%.test.mjs)
+
+# Leaving the page (docs/leaving-the-page.md), 20 trials per way of leaving in each engine and
+# both threads, printing per engine, way and mode the trials and the events delivered once, lost and
+# duplicated. make test runs the same file with 3 trials.
+LEAVING_TRIALS ?= 20
+test-leaving: build
+	@mkdir -p build; status=0; for engine in chromium firefox webkit; do \
+		BRIDGE_ENGINE=$$engine LEAVING_TRIALS=$(LEAVING_TRIALS) LEAVING_REPORT=1 xvfb-run -a node --test test/browser/leaving.test.mjs > build/leaving-$$engine.txt 2>&1 || status=1; \
+		grep -E '^# leaving:|^# (pass|fail) |^not ok' build/leaving-$$engine.txt | sed 's/^# //'; \
+	done; exit $$status
 
 # The two headless-test examples teams copy: playwright-core, and chromedp (its own Go module).
 test-examples:
