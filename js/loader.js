@@ -128,7 +128,7 @@
 
   // ---- entries: [kind, name, ref, task, at, arg...] (bridge/message.go), held until the module runs ----
   var queue = [], overflow = 0, lost = 0, broken = 0; // lost: module gone; broken: a batch it failed on
-  var pageId = randomId(), stamped = 0;
+  var pageId = Math.random().toString(36).slice(2) + Date.now().toString(36), stamped = 0; // stored events' ids
   var transport = null, failure = null, thread = '';
 
   // isEvent tells the entries that count as received events: `on` events, interface tracks, and
@@ -995,51 +995,31 @@
 
   // ---- leaving the page: pending events kept in storage for a later page (docs/contract.md §9) ----
   /*__PERSIST__*/
-  var store = null, mayPersist = setting(rawSettings, 'persist') !== false && !/^(pending|denied)$/.test(setting(rawSettings, 'consent'));
-  var deferred = [], givenNums = Object.create(null), takingBack = null;
+  var persistOn = setting(rawSettings, 'persist') !== false, store = null;
+  // The module's word (persist on, consent granted) from its last answer; before it, the settings.
+  var mayPersist = persistOn && !/^(pending|denied)$/.test(setting(rawSettings, 'consent'));
+  var deferred = [], givenNums = Object.create(null), takingBack = 0;
   try {
-    if (setting(rawSettings, 'persist') !== false && navigator.locks && typeof navigator.locks.request === 'function') {
-      store = persistence({ storage: function () { return win.localStorage; }, locks: navigator.locks, page: pageId, now: Date.now });
+    if (persistOn && navigator.locks.request) {
+      store = persistence({ storage: function () { return win.localStorage; }, locks: navigator.locks, page: pageId });
     }
-  } catch (e) { /* no locks: nothing is kept */ }
+  } catch (e) { /* no Web Locks: nothing is kept */ }
 
-  function randomId() {
-    var a = new Uint32Array(2);
-    try { crypto.getRandomValues(a); } catch (e) { a[0] = Math.random() * 4294967296; a[1] = Date.now(); }
-    return a[0].toString(36) + a[1].toString(36);
-  }
-
-  // unanswered lists the entries the module has not answered, in order.
-  function unanswered() {
-    var list = [];
-    for (var i = 0; i < sentEntries.length; i++) list = list.concat(sentEntries[i]);
-    return list.concat(outbox, queue);
-  }
-
-  // mayPersistNow is the module's word (persist on, consent granted), unless the page changed
-  // consent since: then the change the page made last decides.
-  function mayPersistNow(list) {
-    var ok = mayPersist;
-    for (var i = 0; i < list.length; i++) {
-      if (list[i][0] === 'consent') ok = list[i][1] === 'granted' && setting(rawSettings, 'persist') !== false;
-    }
-    return ok;
-  }
-
-  // stored is what storage keeps of an event entry: [id, identity, epoch ms, kind, name, ref, task, at, arg...].
-  function stored(e) {
-    if (e[0] === 'recovered') return e.slice(5, 8).concat(e.slice(9));
-    return [e.id, e.who === undefined ? null : e.who, page.timeOrigin + e[4]].concat(e);
-  }
-
-  // persistPending writes the events not yet answered, synchronously, as the page is hidden.
+  // persistPending writes the events the module has not answered, synchronously, as the page is
+  // hidden: [id, identity, epoch ms, kind, name, ref, task, at, arg...]. A consent change the
+  // module has not answered yet decides instead of its word.
   function persistPending() {
     if (!store || failure) return;
-    var list = unanswered();
-    if (!mayPersistNow(list)) return;
-    var events = list.filter(isEvent);
-    if (!events.length) return;
-    var r = store.write(events.map(stored));
+    var list = [], ok = mayPersist, i, e;
+    sentEntries.concat([outbox, queue]).forEach(function (l) { list = list.concat(l); });
+    for (i = 0; i < list.length; i++) if (list[i][0] === 'consent') ok = list[i][1] === 'granted';
+    var events = [];
+    for (i = 0; i < list.length; i++) {
+      e = list[i];
+      if (isEvent(e)) events.push(e[0] === 'recovered' ? e.slice(5, 8).concat(e.slice(9)) : [e.id, e.who, page.timeOrigin + e[4]].concat(e));
+    }
+    if (!ok || !events.length) return;
+    var r = store.write(events);
     giveAway(r.given);
     if (r.written || r.refused) deliver(entry('persisted', '', [r.written, r.refused], null));
   }
@@ -1048,37 +1028,33 @@
   // events back (or learns another page claimed them), then applies the answers held meanwhile.
   function takeBack() {
     if (!store || takingBack || !store.parked()) return;
-    takingBack = store.takeBack().then(function (given) {
-      takingBack = null;
-      var nums = giveAway(given), held = deferred;
+    takingBack = 1;
+    store.takeBack().then(function (given) {
+      takingBack = 0;
+      var held = deferred;
       deferred = [];
-      for (var i = 0; i < held.length; i++) onAnswer(held[i]);
-      if (nums.length) deliver(entry('given', '', nums, null));
+      giveAway(given, held);
     });
   }
 
-  // giveAway drops events another page claimed: unsent ones from the queue, sent ones by number
-  // (their calls are not made; the module is told). It returns the numbers.
-  function giveAway(ids) {
-    var nums = [];
-    if (!ids.length) return nums;
-    var gone = Object.create(null);
-    for (var i = 0; i < ids.length; i++) gone[ids[i]] = true;
-    function keep(e) { return !(isEvent(e) && gone[idOf(e)]); }
+  // giveAway drops the events another page claimed: unsent ones from the queue; sent ones are not
+  // made (by their number) once the held answers are applied, and the module is told.
+  function giveAway(ids, held) {
+    var gone = Object.create(null), nums = [];
+    ids.forEach(function (id) { gone[id] = 1; });
+    function keep(e) { return !gone[e.id]; }
     queue = queue.filter(keep);
     outbox = outbox.filter(keep);
-    sentEntries.forEach(function (list) {
-      list.forEach(function (e) { if (isEvent(e) && gone[idOf(e)]) { givenNums[e.k] = true; nums.push(e.k); } });
+    sentEntries.forEach(function (l) {
+      l.forEach(function (e) { if (gone[e.id]) nums.push(givenNums[e.k] = e.k); });
     });
-    return nums;
+    (held || []).forEach(onAnswer);
+    if (nums.length) deliver(entry('given', '', nums, null));
   }
 
-  function idOf(e) { return e[0] === 'recovered' ? e[5] : e.id; }
-
-  // claimStored delivers what earlier pages of the origin stored, before this page's own events.
+  // claimStored hands over what earlier pages of the origin stored, before this page's own events.
   function claimStored() {
-    if (!store) return;
-    store.claim().then(function (r) {
+    if (store) store.claim().then(function (r) {
       var mine = r.entries.map(function (s) {
         var e = ['recovered', '', 0, currentTask(), now()].concat(s);
         e.id = s[0];
@@ -1087,10 +1063,8 @@
       });
       if (r.overflow) mine.push(entry('unrecovered', 'overflow', [r.overflow], null));
       if (r.unavailable) mine.push(entry('unrecovered', 'storage_unavailable', [r.unavailable], null));
-      if (!mine.length) return;
-      if (transport) { mine.forEach(deliver); return; }
-      queue = mine.concat(queue);
-      if (!started && setting(rawSettings, 'load') === 'first-event') start();
+      if (transport) mine.forEach(deliver);
+      else queue = mine.concat(queue);
     });
   }
 

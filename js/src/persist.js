@@ -14,7 +14,7 @@ export var MAX_STORED = 1000; // entries a page writes, and a page takes in: the
 
 // persistence works on env: storage() returns localStorage (reading it may throw), locks is
 // navigator.locks (nothing is written or claimed without it: a claim must be atomic), page is this
-// page's random id, now() the epoch ms.
+// page's random id.
 export function persistence(env) {
   var key = STORED_PREFIX + env.page;
   var parked = null; // ids written to our key and not taken back since: another page may claim them
@@ -41,7 +41,7 @@ export function persistence(env) {
     var stored = keep.slice(-MAX_STORED);
     if (!stored.length) return out;
     try {
-      storage.setItem(key, JSON.stringify({ v: 1, page: env.page, at: env.now(), omitted: keep.length - stored.length, entries: stored }));
+      storage.setItem(key, JSON.stringify({ v: 1, page: env.page, omitted: keep.length - stored.length, entries: stored }));
     } catch (e) {
       out.refused = keep.length;
       return out;
@@ -86,12 +86,12 @@ export function persistence(env) {
         try {
           storage.removeItem(k);
         } catch (e) {
-          out.unavailable += record.entries.length + record.omitted;
+          out.unavailable += record.entries.length + (record.omitted | 0);
           return;
         }
-        out.overflow += record.omitted;
+        out.overflow += record.omitted | 0;
         record.entries.forEach(function (e) {
-          out.entries.push([e[0], e[1], e[2], record.page].concat(e.slice(3)));
+          if (Array.isArray(e)) out.entries.push([e[0], e[1], e[2], record.page].concat(e.slice(3)));
         });
       });
       return out;
@@ -109,14 +109,9 @@ export function persistence(env) {
   return { write: write, takeBack: takeBack, claim: claim, parked: function () { return !!parked; } };
 }
 
-// readRecord parses a stored record; anything else reads as empty.
+// readRecord parses a stored record; anything else reads as empty (the module checks each entry).
 function readRecord(text) {
   var r;
-  try { r = JSON.parse(text); } catch (e) { r = null; }
-  var ok = r && r.v === 1 && typeof r.page === 'string' && Array.isArray(r.entries);
-  return {
-    page: ok ? r.page : '',
-    omitted: ok && r.omitted > 0 ? r.omitted | 0 : 0,
-    entries: ok ? r.entries.filter(function (e) { return Array.isArray(e) && e.length >= 8 && typeof e[0] === 'string'; }) : []
-  };
+  try { r = JSON.parse(text); } catch (e) { /* not ours */ }
+  return r && r.v === 1 && Array.isArray(r.entries) ? r : { entries: [], omitted: 0 };
 }

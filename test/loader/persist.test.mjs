@@ -39,8 +39,8 @@ function fakeLocks() {
   };
 }
 
-function page(id, storage, locks, clock = { t: 1_800_000_000_000 }) {
-  return persistence({ storage: () => storage, locks, page: id, now: () => clock.t });
+function page(id, storage, locks) {
+  return persistence({ storage: () => storage, locks, page: id });
 }
 
 // entry is an event entry as the loader stores it.
@@ -136,7 +136,7 @@ test('storage that throws never reaches the page: refused writes, empty claims, 
   assert.deepEqual(await page('b', storage, locks).claim(), { entries: [], overflow: 0, unavailable: 2 });
   storage.throws.add('getItem');
   assert.deepEqual(await page('c', storage, locks).claim(), { entries: [], overflow: 0, unavailable: 0 });
-  const gone = persistence({ storage: () => { throw new DOMException('denied', 'SecurityError'); }, locks, page: 'd', now: () => 0 });
+  const gone = persistence({ storage: () => { throw new DOMException('denied', 'SecurityError'); }, locks, page: 'd' });
   assert.deepEqual(gone.write([entry('d-1')]), { written: 0, refused: 1, given: [] });
   assert.deepEqual(await gone.claim(), { entries: [], overflow: 0, unavailable: 0 });
 });
@@ -152,10 +152,11 @@ test('at most MAX_STORED entries a page: it writes its newest, and the record sa
   assert.equal(got.entries.filter((e) => e[3] === 'a')[0][0], 'a-3', 'a-0..a-2 were never written');
 });
 
-test('a record that is not one of ours is removed and ignored', async () => {
+test('a record that is not one of ours is removed and ignored; entries that are not arrays are left out (the module checks the rest)', async () => {
   const storage = fakeStorage(), locks = fakeLocks();
   storage.setItem(STORED_PREFIX + 'x', '{nope');
-  storage.setItem(STORED_PREFIX + 'y', JSON.stringify({ v: 1, page: 'y', entries: [[1, 2], 'x', ['y-1', null, 5, 'event', 'started', 0, 0, 0, {}]] }));
+  storage.setItem(STORED_PREFIX + 'y', JSON.stringify({ v: 1, page: 'y', entries: ['x', ['y-1', null, 5, 'event', 'started', 0, 0, 0, {}]] }));
+  storage.setItem(STORED_PREFIX + 'z', JSON.stringify({ v: 2, page: 'z', entries: [['z-1']] }));
   storage.setItem('other', 'kept');
   const got = await page('c', storage, locks).claim();
   assert.deepEqual(got.entries.map((e) => e[0]), ['y-1']);
