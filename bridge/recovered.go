@@ -1,6 +1,5 @@
 package bridge
 
-import "sort"
 
 // Leaving the page (docs/contract.md §9): when a page is hidden, the loader writes the events it
 // received and has not seen delivered to the origin's storage; a later page of the origin claims
@@ -90,7 +89,15 @@ func (b *Bridge) receiveRecovered(in Input) {
 	if len(st.held) == 0 {
 		st.until = in.At + recoveredSettleMs
 	}
-	st.held = append(st.held, r)
+	// Held oldest first: stored pages arrive mostly in order, so the place is found from the end
+	// (a sort would link the sorting package into the module).
+	i := len(st.held)
+	for i > 0 && st.held[i-1].time > r.time {
+		i--
+	}
+	st.held = append(st.held, recoveredEvent{})
+	copy(st.held[i+1:], st.held[i:])
+	st.held[i] = r
 	if len(st.held) > MaxRecovered {
 		b.overflowRecovered()
 	}
@@ -124,7 +131,6 @@ func readRecovered(in Input) (recoveredEvent, bool) {
 // overflowRecovered keeps the newest MaxRecovered held events and drops the others as overflow.
 func (b *Bridge) overflowRecovered() {
 	held := b.recovered.held
-	sort.SliceStable(held, func(i, j int) bool { return held[i].time < held[j].time })
 	n := len(held) - MaxRecovered
 	b.drop(DropOverflow, itoa(n)+" events stored by earlier pages were over the limit of "+itoa(MaxRecovered), n)
 	b.recovered.held = append(held[:0:0], held[n:]...)
@@ -187,7 +193,6 @@ func (b *Bridge) RecoveredWake() float64 {
 func (b *Bridge) releaseRecovered() {
 	held := b.recovered.held
 	b.recovered.held = nil
-	sort.SliceStable(held, func(i, j int) bool { return held[i].time < held[j].time })
 	for _, r := range held {
 		b.deliverRecovered(r)
 	}
