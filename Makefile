@@ -14,9 +14,13 @@ $(DIST)/userpilot-heap-bridge.wasm: $(shell find bridge wasm -name '*.go' -not -
 	@mkdir -p $(DIST)
 	GOOS=js GOARCH=wasm $(GO) build $(GOFLAGS_WASM) -o $@ ./wasm/cmd/userpilot-heap-bridge
 
+# The loader's constants of the message protocol, written from its definition in Go (bridge/protocol.go).
+js/src/protocol.gen.js: $(shell find bridge -name '*.go' -not -name '*_test.go') internal/protocolgen/main.go
+	$(GO) run ./internal/protocolgen -o $@
+
 # The loader carries the module's and the worker script's names and SRI hashes, so it is built
-# after the module; terser (npm) minifies both scripts.
-$(DIST)/userpilot-heap-bridge.js: js/loader.js js/src/persist.js js/worker.js js/build.mjs js/index.mjs js/index.cjs js/server.cjs js/wasm-url.mjs js/index.d.ts js/index.d.cts js/package.json README.md LICENSE CHANGELOG.md $(WASM_EXEC)/wasm_exec.js $(DIST)/userpilot-heap-bridge.wasm
+# after the module; esbuild (npm) bundles each from its ES modules (js/src/), terser minifies both.
+$(DIST)/userpilot-heap-bridge.js: $(wildcard js/src/*.js) js/src/protocol.gen.js js/worker.js js/build.mjs js/index.mjs js/index.cjs js/server.cjs js/wasm-url.mjs js/index.d.ts js/index.d.cts js/package.json README.md LICENSE CHANGELOG.md $(WASM_EXEC)/wasm_exec.js $(DIST)/userpilot-heap-bridge.wasm
 	@mkdir -p $(DIST)
 	node js/build.mjs --wasm-exec $(WASM_EXEC)/wasm_exec.js --wasm $(DIST)/userpilot-heap-bridge.wasm --out $(DIST)
 
@@ -52,9 +56,9 @@ test-loader:
 	node --test test/loader/
 
 test-go:
-	$(GO) vet ./bridge/... ./relay/... ./examples/...
+	$(GO) vet ./bridge/... ./internal/... ./relay/... ./examples/...
 	GOOS=js GOARCH=wasm $(GO) vet ./wasm/... ./relay/worker/...
-	$(GO) test -count=1 ./bridge/... ./relay/... ./wasm/... ./examples/...
+	$(GO) test -count=1 ./bridge/... ./internal/... ./relay/... ./wasm/... ./examples/...
 
 test-wasm:
 	PATH="$(WASM_EXEC):$$PATH" GOOS=js GOARCH=wasm $(GO) test -count=1 ./wasm/... ./relay/worker/...

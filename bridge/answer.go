@@ -13,7 +13,8 @@ import "sort"
 //	      calls to make on window.userpilot (toUserpilot), after the Heap calls, each only if
 //	      Userpilot's user is still the user id after the method (docs/identity.md)
 //	 "h": [seq...],  calls the page gave back that still wait here
-//	 "s": {stats}, "w": wake at (page ms, 0 for none), "p": 1 to poll window.heap, "n": HeapState needed,
+//	 "s": {stats}, "z": {stats as if the calls not yet confirmed by an ack were not made}, when any counts,
+//	 "w": wake at (page ms, 0 for none), "p": 1 to poll window.heap, "n": HeapState needed,
 //	 "k": whether the page may write its pending events to storage when hidden (docs/contract.md §9)}
 //
 // Calls are made in order on whatever window.heap is when the answer arrives. A page that gave a
@@ -110,7 +111,7 @@ func (a *answerWriter) message(m Message) {
 }
 
 // finish returns the whole answer.
-func (a *answerWriter) finish(s Stats, up *ToUserpilotStats, held []int, wake float64, poll bool, need int, persist bool) string {
+func (a *answerWriter) finish(s Stats, unmade *Stats, up *ToUserpilotStats, held []int, wake float64, poll bool, need int, persist bool) string {
 	b := make([]byte, 0, 256+len(a.calls)+len(a.relays)+len(a.beacons)+len(a.messages))
 	b = append(b, `{"c":[`...)
 	b = append(b, a.calls...)
@@ -135,6 +136,10 @@ func (a *answerWriter) finish(s Stats, up *ToUserpilotStats, held []int, wake fl
 	}
 	b = append(b, `],"s":`...)
 	b = appendStats(b, s, up)
+	if unmade != nil {
+		b = append(b, `,"z":`...)
+		b = appendStats(b, *unmade, up)
+	}
 	b = append(b, `,"w":`...)
 	b = append(b, JSNumberString(wake)...)
 	b = append(b, `,"p":`...)
@@ -177,58 +182,44 @@ func appendProperties(b []byte, props []Property) []byte {
 	return append(b, '}')
 }
 
-// appendStats writes the counters in a fixed order, each map's keys sorted, so a page that prints
-// stats() reads them the same way every time.
+// appendStats writes the counters in a fixed order (protocol.go), each map's keys sorted, so a
+// page that prints stats() reads them the same way every time.
 func appendStats(b []byte, s Stats, up *ToUserpilotStats) []byte {
-	for i, f := range []struct {
-		key string
-		n   int
-	}{
-		{"received", s.Received}, {"forwarded", s.Forwarded}, {"dropped", s.Dropped},
-		{"duplicates", s.Duplicates}, {"identifies", s.Identifies}, {"resets", s.Resets},
-		{"pending", s.Pending}, {"relayed", s.Relayed}, {"relaying", s.Relaying},
-		{"identityRejected", s.IdentityRejected}, {"truncated", s.Truncated},
-		{"persisted", s.Persisted}, {"unpersisted", s.Unpersisted}, {"recovered", s.Recovered},
-	} {
-		if i == 0 {
-			b = append(b, '{')
-		} else {
+	b = append(b, '{')
+	for i, c := range StatsCounters {
+		if i > 0 {
 			b = append(b, ',')
 		}
-		b = AppendJSONString(b, f.key)
-		b = append(b, ':')
-		b = appendInt(b, f.n)
+		b = appendMember(b, c.Name)
+		b = appendInt(b, *c.Of(&s))
 	}
-	for _, m := range []struct {
-		key    string
-		counts map[string]int
-	}{
-		{"dropReasons", s.DropReasons}, {"propertyDrops", s.PropertyDrops},
-		{"events", s.Events}, {"interfaceIgnored", s.InterfaceIgnored},
-	} {
+	for _, c := range StatsCounts {
 		b = append(b, ',')
-		b = AppendJSONString(b, m.key)
-		b = append(b, ':')
-		b = appendCounts(b, m.counts)
+		b = appendMember(b, c.Name)
+		b = appendCounts(b, c.Of(&s))
 	}
 	if up != nil {
-		b = append(b, `,"toUserpilot":{"received":`...)
-		b = appendInt(b, up.Received)
-		b = append(b, `,"forwarded":`...)
-		b = appendInt(b, up.Forwarded)
-		b = append(b, `,"dropped":`...)
-		b = appendInt(b, up.Dropped)
-		b = append(b, `,"pending":`...)
-		b = appendInt(b, up.Pending)
-		b = append(b, `,"identityMismatch":`...)
-		b = appendInt(b, up.IdentityMismatch)
-		b = append(b, `,"dropReasons":`...)
-		b = appendCounts(b, up.DropReasons)
-		b = append(b, `,"propertyDrops":`...)
-		b = appendCounts(b, up.PropertyDrops)
+		b = append(b, `,"toUserpilot":{`...)
+		for i, c := range ToUserpilotCounters {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = appendMember(b, c.Name)
+			b = appendInt(b, *c.Of(up))
+		}
+		for _, c := range ToUserpilotCounts {
+			b = append(b, ',')
+			b = appendMember(b, c.Name)
+			b = appendCounts(b, c.Of(up))
+		}
 		b = append(b, '}')
 	}
 	return append(b, '}')
+}
+
+// appendMember writes a member's name and its colon.
+func appendMember(b []byte, name string) []byte {
+	return append(AppendJSONString(b, name), ':')
 }
 
 // appendCounts writes counts as a JSON object, keys sorted.

@@ -2,20 +2,6 @@ package bridge
 
 import "errors"
 
-// Input kinds the loader sends.
-const (
-	InputEvent     = "event"     // a Userpilot `on` event: Name, Args[0] = payload
-	InputIdentify  = "identify"  // userpilot.identify(Args[0], Args[1])
-	InputRestore   = "restore"   // an identity recovered from Userpilot's queue or storage
-	InputAnonymous = "anonymous" // userpilot.anonymous()
-	InputClean     = "clean"     // userpilot.clean()
-	InputInterface = "interface" // Userpilot called heap.<Name>(Args...) on the bridge's Heap interface
-	InputConsent   = "consent"   // UserpilotHeapBridge.setConsent(Name)
-	InputSettings  = "settings"  // UserpilotHeapBridge.configure(Args[0]) after the module started
-	InputRelayed   = "relayed"   // the relay answered a batch: Args = id, status, answer, Retry-After, failure
-	InputBeaconed  = "beaconed"  // the page was left and sent a standby beacon: Args = accepted, event ids...
-)
-
 // Input is one thing the loader saw happen in the page, in the order it happened.
 type Input struct {
 	Kind string  `js:"k"`
@@ -53,8 +39,9 @@ type Bridge struct {
 	// userProps waits to follow the next heap.identify (the userProperties setting).
 	userProps []Property
 	relay     relayState
-	seq       int    // last Call.Seq given
-	mirror    mirror // Heap to Userpilot (toUserpilot)
+	seq       int     // last Call.Seq given
+	mirror    mirror  // Heap to Userpilot (toUserpilot)
+	replays   replays // the stub's calls Heap's SDK will make again
 	recovered recoveredState
 }
 
@@ -116,7 +103,16 @@ func (b *Bridge) Receive(in Input) {
 	case InputBeaconed:
 		b.beaconed(in)
 	case InputHeapCall:
+		if !b.replays.isReplay(in) {
+			b.mirrorHeapCall(in)
+		}
+	case InputStubCall:
+		b.replays.record(in)
 		b.mirrorHeapCall(in)
+	case InputOwnStubCall:
+		b.replays.record(in)
+	case InputHeapLoaded:
+		b.replays.loaded(in.At)
 	case InputUserpilotFailed:
 		b.userpilotFailed(in)
 	case InputUnwrapped:
@@ -375,21 +371,24 @@ func (b *Bridge) Flush(deliver func(Call) error) {
 }
 
 // count adds n (1 or -1) to the counters of a call made on Heap.
-func (b *Bridge) count(c Call, n int) {
+func (b *Bridge) count(c Call, n int) { countCall(&b.stats, c, n) }
+
+// countCall adds n (1 or -1) to the counters s keeps of a call made on Heap.
+func countCall(s *Stats, c Call, n int) {
 	switch c.Method {
 	case MethodTrack:
-		b.stats.Forwarded += n
+		s.Forwarded += n
 		if c.Recovered {
-			b.stats.Recovered += n
+			s.Recovered += n
 		}
-		b.stats.Events[c.Event] += n
-		if b.stats.Events[c.Event] == 0 {
-			delete(b.stats.Events, c.Event)
+		s.Events[c.Event] += n
+		if s.Events[c.Event] == 0 {
+			delete(s.Events, c.Event)
 		}
 	case MethodIdentify:
-		b.stats.Identifies += n
+		s.Identifies += n
 	case MethodResetIdentity:
-		b.stats.Resets += n
+		s.Resets += n
 	}
 }
 

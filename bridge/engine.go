@@ -77,7 +77,7 @@ func (e *Engine) Step(text string) string {
 	}
 	e.settle(m)
 	for _, in := range m.entries {
-		if NumberedInput(in) {
+		if isEventInput(in) {
 			e.numbered++
 			in.Num = e.numbered
 		}
@@ -98,7 +98,7 @@ func (e *Engine) receive(in Input) {
 		e.core.Receive(in)
 		e.core.Flush(e.deliver)
 	})
-	if !ok && NumberedInput(in) {
+	if !ok && isEventInput(in) {
 		e.core.RecordDrop(DropInternalError, "internal: the bridge failed on "+label(in.Kind)+" "+label(in.Name), 1)
 	}
 }
@@ -114,9 +114,7 @@ func (e *Engine) guard(f func()) (ok bool) {
 	return true
 }
 
-func isEventInput(in Input) bool {
-	return in.Kind == InputEvent || (in.Kind == InputInterface && in.Name == MethodTrack)
-}
+func isEventInput(in Input) bool { return isIn(ReceivedEntries, in) }
 
 // settle applies what became of calls from earlier answers, then forgets calls the page has applied.
 func (e *Engine) settle(m message) {
@@ -234,11 +232,39 @@ func (e *Engine) finish(now float64) string {
 	if s, on := core.ToUserpilotStats(); on {
 		up = &s
 	}
+	s := core.Stats()
+	unmade, some := unmadeStats(s, e.emitted)
+	if !some {
+		unmade = nil
+	}
 	wake := core.Wake(now)
 	if at := core.RecoveredWake(); at > 0 && (wake == 0 || at < wake) {
 		wake = at
 	}
-	return e.out.finish(core.Stats(), up, core.Requeued(), wake, core.WaitingForHeap(), e.need(), core.MayPersist())
+	return e.out.finish(s, unmade, up, core.Requeued(), wake, core.WaitingForHeap(), e.need(), core.MayPersist())
+}
+
+// unmadeStats are the counters s as if the calls the page has not yet confirmed were not made,
+// their events pending; some is false when no such call counts. The page shows them while it
+// waits for the module to settle a call it could not make, so stats() never counts on its own.
+func unmadeStats(s Stats, calls []emitted) (unmade *Stats, some bool) {
+	for _, x := range calls {
+		switch x.call.Method {
+		case MethodTrack, MethodIdentify, MethodResetIdentity:
+			some = true
+		}
+	}
+	if !some {
+		return nil, false
+	}
+	s.Events = copyInts(s.Events)
+	for _, x := range calls {
+		countCall(&s, x.call, -1)
+		if x.call.Method == MethodTrack {
+			s.Pending++
+		}
+	}
+	return &s, true
 }
 
 // standbyChanged reports whether sb differs from the standby last sent, and remembers it.

@@ -18,6 +18,7 @@ type wireAnswer struct {
 	Held      []int          `json:"h"`
 	Userpilot [][]any        `json:"u"`
 	Stats     map[string]any `json:"s"`
+	Unmade    map[string]any `json:"z"`
 	Wake      float64        `json:"w"`
 	Poll      bool           `json:"p"`
 	Need      int            `json:"n"`

@@ -1,28 +1,10 @@
 package bridge
 
-
 // Leaving the page (docs/contract.md §9): when a page is hidden, the loader writes the events it
 // received and has not seen delivered to the origin's storage; a later page of the origin claims
 // them and hands each one here as an InputRecovered. What a recovered event may become is decided
 // here, once: heap.track only under the identity it was received with, else the relay with that
 // identity and its own time, else a drop with a named reason.
-
-// Input kinds for leaving the page.
-const (
-	// InputRecovered is an event an earlier page stored: Args = id, identity (string, or null for
-	// none), when it happened (epoch ms), the source page's id, then the original entry's kind,
-	// name, ref, task, at and its arguments.
-	InputRecovered = "recovered"
-	// InputUnrecovered counts stored events that cannot be delivered: Name is the reason
-	// (DropOverflow, DropStorageUnavailable), Args[0] how many.
-	InputUnrecovered = "unrecovered"
-	// InputGiven names events this page wrote to storage that another page claimed while this one
-	// was hidden or in the back/forward cache: Args = their Input.Num. They are that page's now.
-	InputGiven = "given"
-	// InputPersisted says the page was hidden and wrote its pending events: Args = how many were
-	// written, how many storage refused.
-	InputPersisted = "persisted"
-)
 
 // Drop reasons for events stored by a page that was left.
 const (
@@ -119,7 +101,7 @@ func readRecovered(in Input) (recoveredEvent, bool) {
 	}
 	r := recoveredEvent{id: id.Str, time: at.Num, source: src.Str,
 		entry: Input{Kind: kind.Str, Name: name.Str, Ref: int(ref.Num), Task: int(task.Num), At: when.Num, Args: in.Args[9:]}}
-	if !isEventInput(r.entry) {
+	if !isEventInput(r.entry) || r.entry.Kind == InputRecovered {
 		return recoveredEvent{}, false
 	}
 	if user, why := CheckIdentity(who); who.Kind != KindNull && why == "" {
@@ -282,10 +264,6 @@ func (b *Bridge) relayRecovered(c Call) {
 func (b *Bridge) MayPersist() bool {
 	return b.settings.Persist && b.consent == "granted"
 }
-
-// NumberedInput reports whether the loader numbers this input (Input.Num): the events, and the
-// stored events it hands over.
-func NumberedInput(in Input) bool { return isEventInput(in) || in.Kind == InputRecovered }
 
 // GiveAway removes the events numbered in nums that still wait here: another page claimed them from
 // storage, so they are that page's to deliver.

@@ -1,0 +1,125 @@
+package bridge
+
+// The message protocol between the loader and the module, defined here once: the layout of a
+// message and an answer (message.go, answer.go), the kinds of entries, what window.heap offers,
+// which entries the loader counts before the module answers, and the names of the counters.
+// internal/protocolgen writes js/src/protocol.gen.js from it (make build); a test fails when that
+// file is stale. docs/protocol.md describes it in words.
+
+// MessageVersion changes when the message layout does.
+const MessageVersion = 1
+
+// Input kinds the loader sends.
+const (
+	InputEvent           = "event"      // a Userpilot `on` event: Name, Args[0] = payload
+	InputIdentify        = "identify"   // userpilot.identify(Args[0], Args[1])
+	InputRestore         = "restore"    // an identity recovered from Userpilot's queue or storage
+	InputAnonymous       = "anonymous"  // userpilot.anonymous()
+	InputClean           = "clean"      // userpilot.clean()
+	InputInterface       = "interface"  // Userpilot called heap.<Name>(Args...) on the bridge's Heap interface
+	InputConsent         = "consent"    // UserpilotHeapBridge.setConsent(Name)
+	InputSettings        = "settings"   // UserpilotHeapBridge.configure(Args[0]) after the module started
+	InputRelayed         = "relayed"    // the relay answered a batch: Args = id, status, answer, Retry-After, failure
+	InputBeaconed        = "beaconed"   // the page was left and sent a standby beacon: Args = accepted, event ids...
+	InputHeapCall        = "heapcall"   // a call the page's own code made on Heap's SDK: Name is the method, Args its first two arguments, Ref the object it carried
+	InputStubCall        = "stubcall"   // the same, made on a snippet's stub, which the SDK makes again when it loads (replays.go)
+	InputOwnStubCall     = "ownstub"    // a call the bridge made on a snippet's stub: not mirrored, but the SDK makes it again
+	InputHeapLoaded      = "heaploaded" // Heap's SDK is on window.heap: its repeats of the stub's calls come now
+	InputUserpilotFailed = "upfailed"   // a mirrored Userpilot call not made: it threw (Args = method, message), or, with Name UpIdentityChanged, Userpilot's user was no longer the call's (Args = method, Userpilot's user then or null)
+	InputUnwrapped       = "unwrapped"  // window.heap's method Name could not be wrapped: the app's calls to it are not mirrored
+	// Leaving the page (recovered.go, docs/contract.md §9):
+	InputRecovered   = "recovered"   // an event an earlier page stored: Args = id, identity (or null), epoch ms, the page that stored it, then its entry's kind, name, ref, task, at and arguments
+	InputUnrecovered = "unrecovered" // stored events that cannot be handed over: Name is the reason (overflow, storage_unavailable), Args[0] how many
+	InputGiven       = "given"       // events this page stored that another page claimed meanwhile: Args = their numbers (Input.Num); not made here
+	InputPersisted   = "persisted"   // the page was hidden and stored its pending events: Args = how many were written, how many storage refused
+)
+
+// HeapState bits: what window.heap offered when the loader posted a message.
+const (
+	HeapUsable     = 1 << iota // an object whose track is a function (a snippet's stub or the SDK)
+	HeapLoaded                 // Heap's SDK itself, not a snippet's stub
+	HeapIdentify               // identify is a function
+	HeapReset                  // resetIdentity is a function
+	HeapUserProps              // addUserProperties is a function
+	HeapUnreadable             // reading it threw; calls are tried and their errors counted
+)
+
+// EntryKind names entries by kind, and by name too when Name is set.
+type EntryKind struct{ Kind, Name string }
+
+// ReceivedEntries are the entries that are received events: the loader counts them as received
+// (and pending) until the module answers the message that carried them, numbers them in the order
+// it posts them (Input.Num), and stores them if the page is hidden first.
+var ReceivedEntries = []EntryKind{{InputEvent, ""}, {InputInterface, MethodTrack}, {InputRecovered, ""}}
+
+// MirroredEntries are the page's Heap calls stats().toUserpilot counts as received, and the
+// loader counts until the module answers.
+var MirroredEntries = []EntryKind{
+	{InputHeapCall, MethodTrack}, {InputHeapCall, MethodAddUserProperties},
+	{InputStubCall, MethodTrack}, {InputStubCall, MethodAddUserProperties},
+}
+
+// isIn reports whether in is one of kinds.
+func isIn(kinds []EntryKind, in Input) bool {
+	for _, k := range kinds {
+		if k.Kind == in.Kind && (k.Name == "" || k.Name == in.Name) {
+			return true
+		}
+	}
+	return false
+}
+
+// StatsCounters are stats()' counters, in the order the answer writes them.
+var StatsCounters = []struct {
+	Name string
+	Of   func(*Stats) *int
+}{
+	{"received", func(s *Stats) *int { return &s.Received }},
+	{"forwarded", func(s *Stats) *int { return &s.Forwarded }},
+	{"dropped", func(s *Stats) *int { return &s.Dropped }},
+	{"duplicates", func(s *Stats) *int { return &s.Duplicates }},
+	{"identifies", func(s *Stats) *int { return &s.Identifies }},
+	{"resets", func(s *Stats) *int { return &s.Resets }},
+	{"pending", func(s *Stats) *int { return &s.Pending }},
+	{"relayed", func(s *Stats) *int { return &s.Relayed }},
+	{"relaying", func(s *Stats) *int { return &s.Relaying }},
+	{"identityRejected", func(s *Stats) *int { return &s.IdentityRejected }},
+	{"truncated", func(s *Stats) *int { return &s.Truncated }},
+	{"persisted", func(s *Stats) *int { return &s.Persisted }},
+	{"unpersisted", func(s *Stats) *int { return &s.Unpersisted }},
+	{"recovered", func(s *Stats) *int { return &s.Recovered }},
+}
+
+// StatsCounts are stats()' counts by name, after the counters.
+var StatsCounts = []struct {
+	Name string
+	Of   func(*Stats) map[string]int
+}{
+	{"dropReasons", func(s *Stats) map[string]int { return s.DropReasons }},
+	{"propertyDrops", func(s *Stats) map[string]int { return s.PropertyDrops }},
+	{"events", func(s *Stats) map[string]int { return s.Events }},
+	{"interfaceIgnored", func(s *Stats) map[string]int { return s.InterfaceIgnored }},
+}
+
+// ToUserpilotCounters are stats().toUserpilot's counters, then its counts by name.
+var ToUserpilotCounters = []struct {
+	Name string
+	Of   func(*ToUserpilotStats) *int
+}{
+	{"received", func(s *ToUserpilotStats) *int { return &s.Received }},
+	{"forwarded", func(s *ToUserpilotStats) *int { return &s.Forwarded }},
+	{"dropped", func(s *ToUserpilotStats) *int { return &s.Dropped }},
+	{"pending", func(s *ToUserpilotStats) *int { return &s.Pending }},
+	{"identityMismatch", func(s *ToUserpilotStats) *int { return &s.IdentityMismatch }},
+}
+
+var ToUserpilotCounts = []struct {
+	Name string
+	Of   func(*ToUserpilotStats) map[string]int
+}{
+	{"dropReasons", func(s *ToUserpilotStats) map[string]int { return s.DropReasons }},
+	{"propertyDrops", func(s *ToUserpilotStats) map[string]int { return s.PropertyDrops }},
+}
+
+// ZeroStats is stats() before the module's first answer, as the answer writes it.
+func ZeroStats() string { return string(appendStats(nil, Stats{}, nil)) }
