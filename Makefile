@@ -6,7 +6,7 @@ DIST      := dist
 GOFLAGS_WASM := -trimpath -ldflags='-s -w'
 CHROMIUM  ?= /usr/bin/chromium
 
-.PHONY: build test demo bench deps deps-node deps-chromium test-loader test-leaving test-docs test-budgets test-package test-go test-wasm test-browser test-examples clean relay-build relay-probe-build relay test-relay bench-relay
+.PHONY: build pack test demo bench deps deps-node deps-chromium test-loader test-leaving test-docs test-budgets test-package test-go test-wasm test-channel test-browser test-examples clean relay-build relay-probe-build relay test-relay bench-relay
 
 build: deps-node $(DIST)/userpilot-heap-bridge.wasm $(DIST)/userpilot-heap-bridge.js
 
@@ -24,6 +24,11 @@ $(DIST)/userpilot-heap-bridge.js: $(wildcard js/src/*.js) js/src/protocol.gen.js
 	@mkdir -p $(DIST)
 	node js/build.mjs --wasm-exec $(WASM_EXEC)/wasm_exec.js --wasm $(DIST)/userpilot-heap-bridge.wasm --out $(DIST)
 
+# pack writes the npm package's tarball, userpilot-heap-bridge-<version>.tgz, here: what the registry
+# will serve, for `npm install ./userpilot-heap-bridge-<version>.tgz` until the name is published.
+pack: build
+	npm pack ./$(DIST) --pack-destination .
+
 # deps installs what the tests need when it is missing: Chromium from Debian, npm packages from the lockfile.
 deps: deps-chromium deps-node
 
@@ -32,9 +37,9 @@ deps-chromium:
 
 deps-node:
 	@test -d node_modules/playwright-core -a -d node_modules/userpilot -a -d node_modules/workerd -a -d node_modules/esbuild -a -d node_modules/terser \
-		-a -d node_modules/vite -a -d node_modules/webpack -a -d node_modules/typescript || npm ci --no-audit --no-fund
+		-a -d node_modules/vite -a -d node_modules/webpack -a -d node_modules/webpack-cli -a -d node_modules/typescript || npm ci --no-audit --no-fund
 
-test: deps test-docs build test-budgets test-package test-loader test-go test-wasm test-browser test-examples test-relay
+test: deps test-docs build test-budgets test-package test-loader test-go test-wasm test-channel test-browser test-examples test-relay
 
 # Citations stay inside the repository: nothing cites the shared contract or research notes, and
 # every docs/ citation names a page, section (§N) and anchor that exist.
@@ -62,6 +67,11 @@ test-go:
 
 test-wasm:
 	PATH="$(WASM_EXEC):$$PATH" GOOS=js GOARCH=wasm $(GO) test -count=1 ./wasm/... ./relay/worker/...
+
+# The engine's ordering against the loader's real channel (js/src/channel.js) and the built module,
+# in Node: random pages, with and without the relay.
+test-channel: build
+	node --test test/channel/
 
 # relay.test.mjs runs the relay Worker in workerd beside the pages, so the Worker is built first.
 # The whole suite runs with the module in a Worker (the default); the core scenarios run again

@@ -16,9 +16,9 @@ import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import workerd from 'workerd';
 import { envInt, median, sizesOf, times, row } from './measure.mjs';
-import { attribution, linked } from './wasmsize.mjs';
+import { attribution, linked } from '../internal/testkit/wasmsize.mjs';
 import { startRelay, BUILD_DIR, BASELINE_WORKER, COMPATIBILITY_DATE } from '../relay/worker/run.mjs';
-import { startFakeHeap, APP_ID } from '../test/relay/helpers.mjs';
+import { startFakeHeap, APP_ID } from '../internal/testkit/fakes.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const OUT = path.join(ROOT, 'bench-out');

@@ -185,34 +185,29 @@ func appendProperties(b []byte, props []Property) []byte {
 // appendStats writes the counters in a fixed order (protocol.go), each map's keys sorted, so a
 // page that prints stats() reads them the same way every time.
 func appendStats(b []byte, s Stats, up *ToUserpilotStats) []byte {
+	b = appendCounters(b, StatsCounters, s.counters(), StatsCounts, s.counts())
+	if up != nil {
+		b = append(b[:len(b)-1], `,"toUserpilot":`...)
+		b = appendCounters(b, ToUserpilotCounters, up.counters(), ToUserpilotCounts, up.counts())
+		b = append(b, '}')
+	}
+	return b
+}
+
+// appendCounters writes one JSON object: each counter, then each count by name.
+func appendCounters(b []byte, names []string, values []int, countNames []string, counts []map[string]int) []byte {
 	b = append(b, '{')
-	for i, c := range StatsCounters {
+	for i, name := range names {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = appendMember(b, c.Name)
-		b = appendInt(b, *c.Of(&s))
+		b = appendMember(b, name)
+		b = appendInt(b, values[i])
 	}
-	for _, c := range StatsCounts {
+	for i, name := range countNames {
 		b = append(b, ',')
-		b = appendMember(b, c.Name)
-		b = appendCounts(b, c.Of(&s))
-	}
-	if up != nil {
-		b = append(b, `,"toUserpilot":{`...)
-		for i, c := range ToUserpilotCounters {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = appendMember(b, c.Name)
-			b = appendInt(b, *c.Of(up))
-		}
-		for _, c := range ToUserpilotCounts {
-			b = append(b, ',')
-			b = appendMember(b, c.Name)
-			b = appendCounts(b, c.Of(up))
-		}
-		b = append(b, '}')
+		b = appendMember(b, name)
+		b = appendCounts(b, counts[i])
 	}
 	return append(b, '}')
 }

@@ -4,19 +4,19 @@ import "errors"
 
 // Input is one thing the loader saw happen in the page, in the order it happened.
 type Input struct {
-	Kind string  `js:"k"`
-	Name string  `js:"n"`
-	Args []Value `js:"a"`
+	Kind string
+	Name string
+	Args []Value
 	// Ref numbers the payload object (0 when it was not an object); the same object delivered
 	// twice has the same Ref.
-	Ref int `js:"r"`
+	Ref int
 	// Task numbers the page task the delivery happened in.
-	Task int `js:"t"`
+	Task int
 	// Num numbers the events the loader posted, counted the same way on both sides (the engine
 	// sets it); a track call carries its event's Num, so the page can tell which event it is for.
-	Num int `js:"-"`
+	Num int
 	// At is when it happened, in milliseconds on the page's monotonic clock.
-	At float64 `js:"at"`
+	At float64
 }
 
 // Message is a console line for the page's developers.

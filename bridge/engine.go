@@ -49,9 +49,6 @@ func NewEngine(init string) *Engine {
 	return e
 }
 
-// Core returns the bridge the engine drives.
-func (e *Engine) Core() *Bridge { return e.core }
-
 // Step takes one message from the loader and returns the answer. It never panics: a bug while
 // handling an entry is counted as an internal error and the rest of the message still runs.
 func (e *Engine) Step(text string) string {

@@ -9,6 +9,10 @@ package bridge
 // MessageVersion changes when the message layout does.
 const MessageVersion = 1
 
+// BootGlobal is the global of the module's scope where the worker script leaves the boot object
+// (init text, attach, fail) the module starts from.
+const BootGlobal = "userpilotHeapBridgeBoot"
+
 // Input kinds the loader sends.
 const (
 	InputEvent           = "event"      // a Userpilot `on` event: Name, Args[0] = payload
@@ -59,6 +63,10 @@ var MirroredEntries = []EntryKind{
 	{InputStubCall, MethodTrack}, {InputStubCall, MethodAddUserProperties},
 }
 
+// MirroredMethods are the methods of window.heap whose calls by the page's own code the loader
+// hands over (toUserpilot; touserpilot.go).
+var MirroredMethods = []string{MethodTrack, MethodAddUserProperties, MethodIdentify}
+
 // isIn reports whether in is one of kinds.
 func isIn(kinds []EntryKind, in Input) bool {
 	for _, k := range kinds {
@@ -69,56 +77,37 @@ func isIn(kinds []EntryKind, in Input) bool {
 	return false
 }
 
-// StatsCounters are stats()' counters, in the order the answer writes them.
-var StatsCounters = []struct {
-	Name string
-	Of   func(*Stats) *int
-}{
-	{"received", func(s *Stats) *int { return &s.Received }},
-	{"forwarded", func(s *Stats) *int { return &s.Forwarded }},
-	{"dropped", func(s *Stats) *int { return &s.Dropped }},
-	{"duplicates", func(s *Stats) *int { return &s.Duplicates }},
-	{"identifies", func(s *Stats) *int { return &s.Identifies }},
-	{"resets", func(s *Stats) *int { return &s.Resets }},
-	{"pending", func(s *Stats) *int { return &s.Pending }},
-	{"relayed", func(s *Stats) *int { return &s.Relayed }},
-	{"relaying", func(s *Stats) *int { return &s.Relaying }},
-	{"identityRejected", func(s *Stats) *int { return &s.IdentityRejected }},
-	{"truncated", func(s *Stats) *int { return &s.Truncated }},
-	{"persisted", func(s *Stats) *int { return &s.Persisted }},
-	{"unpersisted", func(s *Stats) *int { return &s.Unpersisted }},
-	{"recovered", func(s *Stats) *int { return &s.Recovered }},
+// StatsCounters are the names of stats()' counters, in the order the answer writes them;
+// StatsCounts the names of its counts by name, after them. Stats.counters and Stats.counts give
+// the values in the same order.
+var (
+	StatsCounters = []string{"received", "forwarded", "dropped", "duplicates", "identifies", "resets",
+		"pending", "relayed", "relaying", "identityRejected", "truncated", "persisted", "unpersisted", "recovered"}
+	StatsCounts = []string{"dropReasons", "propertyDrops", "events", "interfaceIgnored"}
+)
+
+func (s *Stats) counters() []int {
+	return []int{s.Received, s.Forwarded, s.Dropped, s.Duplicates, s.Identifies, s.Resets,
+		s.Pending, s.Relayed, s.Relaying, s.IdentityRejected, s.Truncated, s.Persisted, s.Unpersisted, s.Recovered}
 }
 
-// StatsCounts are stats()' counts by name, after the counters.
-var StatsCounts = []struct {
-	Name string
-	Of   func(*Stats) map[string]int
-}{
-	{"dropReasons", func(s *Stats) map[string]int { return s.DropReasons }},
-	{"propertyDrops", func(s *Stats) map[string]int { return s.PropertyDrops }},
-	{"events", func(s *Stats) map[string]int { return s.Events }},
-	{"interfaceIgnored", func(s *Stats) map[string]int { return s.InterfaceIgnored }},
+func (s *Stats) counts() []map[string]int {
+	return []map[string]int{s.DropReasons, s.PropertyDrops, s.Events, s.InterfaceIgnored}
 }
 
-// ToUserpilotCounters are stats().toUserpilot's counters, then its counts by name.
-var ToUserpilotCounters = []struct {
-	Name string
-	Of   func(*ToUserpilotStats) *int
-}{
-	{"received", func(s *ToUserpilotStats) *int { return &s.Received }},
-	{"forwarded", func(s *ToUserpilotStats) *int { return &s.Forwarded }},
-	{"dropped", func(s *ToUserpilotStats) *int { return &s.Dropped }},
-	{"pending", func(s *ToUserpilotStats) *int { return &s.Pending }},
-	{"identityMismatch", func(s *ToUserpilotStats) *int { return &s.IdentityMismatch }},
+// ToUserpilotCounters and ToUserpilotCounts name stats().toUserpilot's counters and counts, in
+// the order ToUserpilotStats.counters and counts give them.
+var (
+	ToUserpilotCounters = []string{"received", "forwarded", "dropped", "pending", "identityMismatch"}
+	ToUserpilotCounts   = []string{"dropReasons", "propertyDrops"}
+)
+
+func (s *ToUserpilotStats) counters() []int {
+	return []int{s.Received, s.Forwarded, s.Dropped, s.Pending, s.IdentityMismatch}
 }
 
-var ToUserpilotCounts = []struct {
-	Name string
-	Of   func(*ToUserpilotStats) map[string]int
-}{
-	{"dropReasons", func(s *ToUserpilotStats) map[string]int { return s.DropReasons }},
-	{"propertyDrops", func(s *ToUserpilotStats) map[string]int { return s.PropertyDrops }},
+func (s *ToUserpilotStats) counts() []map[string]int {
+	return []map[string]int{s.DropReasons, s.PropertyDrops}
 }
 
 // ZeroStats is stats() before the module's first answer, as the answer writes it.

@@ -1,6 +1,6 @@
 package bridge
 
-import "strconv"
+import "math"
 
 // Heap's snippets queue the calls made on them, and Heap's SDK makes them again when it loads:
 // those repeats are not the page's calls, so they are not mirrored to Userpilot a second time.
@@ -17,36 +17,36 @@ const MaxReplays = 1000
 
 // replays are the calls made on a stub that the SDK has not yet made again.
 type replays struct {
-	keys    []string
+	calls   []Input
 	expires float64 // 0 until the SDK loaded
 }
 
-// replayKey tells one call from another as the page made it: its method, the object it carried
-// (by the loader's reference), and its other arguments by value.
-func replayKey(in Input) string {
-	b := append([]byte(in.Name), 0)
-	b = appendInt(b, in.Ref)
+// sameCall tells whether two calls are the same as the page made them: the same method, the same
+// object (by the loader's reference), and the same other arguments by value.
+func sameCall(a, b Input) bool {
+	if a.Name != b.Name || a.Ref != b.Ref {
+		return false
+	}
 	for i := 0; i < 2; i++ {
-		b = append(b, 0)
-		switch v := arg(in.Args, i); v.Kind {
-		case KindObject, KindArray, KindFunction:
-			b = append(b, 'o') // told by Ref
+		x, y := arg(a.Args, i), arg(b.Args, i)
+		if x.Kind != y.Kind {
+			return false
+		}
+		switch x.Kind {
+		case KindObject, KindArray, KindFunction: // told by Ref
 		default:
-			b = append(b, v.Kind...)
-			b = appendInt(b, len(v.Str))
-			b = append(b, ':')
-			b = append(b, v.Str...)
-			b = append(b, JSNumberString(v.Num)...)
-			b = strconv.AppendBool(b, v.Bool)
+			if x.Str != y.Str || math.Float64bits(x.Num) != math.Float64bits(y.Num) || x.Bool != y.Bool {
+				return false
+			}
 		}
 	}
-	return string(b)
+	return true
 }
 
 // record remembers a call made on a stub.
 func (r *replays) record(in Input) {
-	if len(r.keys) < MaxReplays {
-		r.keys = append(r.keys, replayKey(in))
+	if len(r.calls) < MaxReplays {
+		r.calls = append(r.calls, in)
 	}
 }
 
@@ -61,12 +61,11 @@ func (r *replays) loaded(at float64) {
 // forgets that record.
 func (r *replays) isReplay(in Input) bool {
 	if r.expires != 0 && in.At > r.expires {
-		r.keys = nil
+		r.calls = nil
 	}
-	key := replayKey(in)
-	for i, k := range r.keys {
-		if k == key {
-			r.keys = append(r.keys[:i], r.keys[i+1:]...)
+	for i, c := range r.calls {
+		if sameCall(c, in) {
+			r.calls = append(r.calls[:i], r.calls[i+1:]...)
 			return true
 		}
 	}

@@ -5,6 +5,7 @@
 // js/build.mjs bundles it with the parts it shares with the loader (js/src/text.js, js/src/handoff.js).
 import { errorText, copyWhole } from './src/text.js';
 import { TAG_INIT, TAG_ALIVE, TAG_READY, TAG_FAIL, TAG_EXIT, RUNTIME_EVENT, boot, errorAnswer, crossOrigin } from './src/handoff.js';
+import { BOOT_GLOBAL } from './src/protocol.gen.js';
 
 // runtime is Go's wasm_exec.js from the Go release that built the module, run against the scope
 // it is given, and returns its Go class (build.mjs puts it in place of __WASM_EXEC__).
@@ -17,29 +18,30 @@ function notModule(resp) {
   return type === 'text/html' || type === 'application/xhtml+xml' ? 'the server answered with ' + type + ', not the WebAssembly module' : '';
 }
 
-// load fetches the module (its bytes checked against integrity) and instantiates it.
-function load(url, integrity, imports) {
-  return fetch(url, { credentials: 'same-origin', integrity: integrity }).catch(diagnose(url)).then(function (resp) {
-    if (!resp.ok) throw new Error('HTTP ' + resp.status + ' ' + resp.statusText);
-    if (notModule(resp)) throw new Error(notModule(resp));
-    var type = resp.headers.get('Content-Type') || '';
-    if (WebAssembly.instantiateStreaming && type.split(';')[0].trim() === 'application/wasm') {
-      return WebAssembly.instantiateStreaming(resp, imports);
-    }
-    return resp.arrayBuffer().then(function (bytes) { return WebAssembly.instantiate(bytes, imports); });
-  });
+// fileError is a failure of the .wasm file itself, the same on every thread: the loader tries no other.
+function fileError(message) {
+  var e = new Error(message);
+  e.file = true;
+  return e;
 }
 
-// diagnose explains a failed integrity-checked fetch, which the browser reports only as "Failed
-// to fetch": a plain fetch tells a missing file from one that is not this build's module.
-function diagnose(url) {
-  return function (err) {
-    return fetch(url, { credentials: 'same-origin' }).then(function (resp) {
-      if (!resp.ok) throw new Error('HTTP ' + resp.status + ' ' + resp.statusText);
-      if (notModule(resp)) throw new Error(notModule(resp));
-      throw new Error('its content does not match the sha384 integrity hash this loader was built with; serve the module from the same build as the loader');
-    }, function () { throw err; });
-  };
+// load fetches the module once and instantiates it. Its sha384 is checked here with WebCrypto, not
+// by fetch's integrity option, which reports a plain 404 as an integrity failure; where there is
+// no WebCrypto (a page not served over https) fetch checks it.
+function load(url, integrity, imports) {
+  var subtle = self.crypto && crypto.subtle;
+  return fetch(url, { credentials: 'same-origin', integrity: subtle ? '' : integrity }).then(function (resp) {
+    if (!resp.ok) throw fileError('HTTP ' + resp.status + ' ' + resp.statusText);
+    if (notModule(resp)) throw fileError(notModule(resp));
+    return resp.arrayBuffer();
+  }).then(function (bytes) {
+    return (subtle && integrity ? subtle.digest('SHA-384', bytes) : Promise.resolve()).then(function (hash) {
+      if (hash && 'sha384-' + btoa(String.fromCharCode.apply(null, new Uint8Array(hash))) !== integrity) {
+        throw fileError('its content does not match the sha384 integrity hash this loader was built with; serve the module from the same build as the loader');
+      }
+      return WebAssembly.instantiate(bytes, imports);
+    });
+  });
 }
 
 // explain turns a failure to load the module from url into an Error that says what went wrong and
@@ -57,13 +59,14 @@ function explain(url, err) {
   }
   var e = new Error(msg);
   e.advice = advice;
+  e.file = err.file;
   return e;
 }
 
-// run starts the module in scope: the module reads scope.userpilotHeapBridgeBoot.init and calls
-// attach(step) once it runs, or fail(message).
+// run starts the module in scope: the module reads the boot object's init from scope[BOOT_GLOBAL]
+// (bridge.BootGlobal) and calls attach(step) once it runs, or fail(message).
 function run(scope, url, integrity, bootObject, exited) {
-  scope.userpilotHeapBridgeBoot = bootObject;
+  scope[BOOT_GLOBAL] = bootObject;
   var Go = runtime(scope);
   var go = new Go();
   return load(url, integrity, go.importObject).then(function (result) {
@@ -105,7 +108,7 @@ if (typeof document !== 'undefined') {
         function (f) { step = f; self.postMessage({ t: TAG_READY }); },
         function (message) { self.postMessage({ t: TAG_FAIL, message: String(message) }); }
       ), function () { self.postMessage({ t: TAG_EXIT }); }).catch(function (err) {
-        self.postMessage({ t: TAG_FAIL, message: err.message, advice: err.advice, load: true });
+        self.postMessage({ t: TAG_FAIL, message: err.message, advice: err.advice, file: err.file, load: true });
       });
     }
   };

@@ -13,7 +13,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/userpilot-heap-bridge/userpilot-heap-bridge/bridge"
+	"github.com/userpilot-heap-bridge/userpilot-heap-bridge/relay/internal/jsontext"
 )
 
 // Retry timing and answer sizes for the APIs the relay posts to.
@@ -24,21 +24,6 @@ const (
 	maxDetailBytes        = 200              // of an answer's body, kept for a message
 	maxRedirects          = 3                // 307 and 308 answers one post follows
 )
-
-// heapBulk is the body of Heap's bulk track request (docs/sdk-facts.md#heap-server-track); bulkBody writes it.
-type heapBulk struct {
-	AppID  string      `json:"app_id"`
-	Events []heapEvent `json:"events"`
-}
-
-// heapEvent is one event in heapBulk.
-type heapEvent struct {
-	Identity       string         `json:"identity"`
-	Timestamp      string         `json:"timestamp,omitempty"`
-	Event          string         `json:"event"`
-	Properties     map[string]any `json:"properties,omitempty"`
-	IdempotencyKey string         `json:"idempotency_key"`
-}
 
 // outcome is how an upstream API took a post.
 type outcome struct {
@@ -70,55 +55,55 @@ func newForwarder(cfg Config, deps Deps) forwarder {
 	}}
 }
 
-// bulkBody builds Heap's body (heapBulk, written by hand: reflection is slow in the Worker, and
-// this runs for every request); app_id always comes from the configuration, never the request.
-// Booleans go as "true"/"false": Heap's server API takes only strings and numbers.
+// bulkBody builds the body of Heap's bulk track request (docs/sdk-facts.md#heap-server-track):
+// {"app_id", "events": [{"identity", "timestamp", "event", "properties", "idempotency_key"}]}, with
+// timestamp and properties left out when empty. app_id always comes from the configuration, never
+// the request. Booleans go as "true"/"false": Heap's server API takes only strings and numbers.
 func bulkBody(appID string, events []valid) ([]byte, error) {
-	b := make([]byte, 0, 64+256*len(events))
-	b = append(b, `{"app_id":`...)
-	b = bridge.AppendJSONString(b, appID)
-	b = append(b, `,"events":[`...)
-	for i, e := range events {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = append(b, `{"identity":`...)
-		b = bridge.AppendJSONString(b, e.identity)
+	j := jsontext.NewWriter(64 + 256*len(events))
+	j.BeginObject()
+	j.Key("app_id")
+	j.String(appID)
+	j.Key("events")
+	j.BeginArray()
+	for _, e := range events {
+		j.BeginObject()
+		j.Key("identity")
+		j.String(e.identity)
 		if e.timestamp != "" {
-			b = append(b, `,"timestamp":`...)
-			b = bridge.AppendJSONString(b, e.timestamp)
+			j.Key("timestamp")
+			j.String(e.timestamp)
 		}
-		b = append(b, `,"event":`...)
-		b = bridge.AppendJSONString(b, e.name)
+		j.Key("event")
+		j.String(e.name)
 		if len(e.properties) > 0 {
-			b = append(b, `,"properties":{`...)
-			for j, p := range e.properties {
-				if j > 0 {
-					b = append(b, ',')
-				}
-				b = bridge.AppendJSONString(b, p.key)
-				b = append(b, ':')
+			j.Key("properties")
+			j.BeginObject()
+			for _, p := range e.properties {
+				j.Key(p.key)
 				switch v := p.value.(type) {
 				case string:
-					b = bridge.AppendJSONString(b, v)
+					j.String(v)
 				case float64:
 					if math.IsNaN(v) || math.IsInf(v, 0) {
 						return nil, errors.New("property " + strconv.Quote(p.key) + " is not a finite number")
 					}
-					b = append(b, bridge.JSNumberString(v)...)
+					j.Float(v)
 				case bool:
-					b = bridge.AppendJSONString(b, strconv.FormatBool(v))
+					j.String(strconv.FormatBool(v))
 				default:
 					return nil, errors.New("property " + strconv.Quote(p.key) + " is neither a string, a number nor a boolean")
 				}
 			}
-			b = append(b, '}')
+			j.EndObject()
 		}
-		b = append(b, `,"idempotency_key":`...)
-		b = bridge.AppendJSONString(b, e.id)
-		b = append(b, '}')
+		j.Key("idempotency_key")
+		j.String(e.id)
+		j.EndObject()
 	}
-	return append(b, "]}"...), nil
+	j.EndArray()
+	j.EndObject()
+	return j.Bytes(), nil
 }
 
 // forward sends events to Heap (upstream.send) within cfg.HeapDeadline after start.
@@ -239,7 +224,7 @@ func (u *upstream) post(ctx context.Context, body []byte, remaining time.Duratio
 
 // redirectTarget returns where a 3xx answer to a post to from may be followed, or why it may not:
 // only a 307 or 308 keeps the POST and its body, and only to the host of the API's base URL.
-func (u *upstream) redirectTarget(from *url.URL, resp *http.Response) (string, string) {
+func (u *upstream) redirectTarget(from *url.URL, resp *http.Response) (target, why string) {
 	fix := "; set " + u.urlVar + " to the address " + u.service + "'s API answers at"
 	loc := resp.Header.Get("Location")
 	if loc == "" {

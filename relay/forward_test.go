@@ -1,14 +1,16 @@
 package relay
 
 import (
+	"encoding/json"
 	"errors"
 	"net/http"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/userpilot-heap-bridge/userpilot-heap-bridge/relay/fakeheap"
+	"github.com/userpilot-heap-bridge/userpilot-heap-bridge/relay/relaytest/fakeheap"
 )
 
 // TestForwardRetries tests how Heap's failures are retried, given up on, or passed to the events.
@@ -33,8 +35,8 @@ func TestForwardRetries(t *testing.T) {
 		{name: "all fail", statuses: repeat(503, 20), requests: 6, sleeps: []time.Duration{200 * ms, 400 * ms, 800 * ms, 1600 * ms, 3200 * ms}, status: 503, pageWait: "30", mention: "HTTP 503"},
 		{name: "Retry-After past the deadline", retryAfter: "60", statuses: []int{429}, requests: 1, status: 503, pageWait: "60", mention: "HTTP 429"},
 		{name: "Retry-After fits once", retryAfter: "5", statuses: []int{503, 503}, requests: 2, sleeps: []time.Duration{5 * time.Second}, status: 503, pageWait: "5", mention: "HTTP 503"},
-		{name: "400 is not retried", statuses: []int{400}, requests: 1, status: 200, reason: "heap_rejected: HTTP 400"},
-		{name: "413 is not retried", statuses: []int{413}, requests: 1, status: 200, reason: "heap_rejected: HTTP 413"},
+		{name: "400 is not retried", statuses: []int{400}, requests: 1, status: 200, reason: "heap_rejected: Heap's API refused the batch with HTTP 400"},
+		{name: "413 is not retried", statuses: []int{413}, requests: 1, status: 200, reason: "heap_rejected: Heap's API refused the batch with HTTP 413"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -234,5 +236,46 @@ func TestCallersClientDoesNotFollow(t *testing.T) {
 	}
 	if client.CheckRedirect != nil {
 		t.Errorf("the caller's client was changed")
+	}
+}
+
+// TestBulkBodyIsHeapBulk tests that the body bulkBody writes is what encoding/json writes of Heap's
+// bulk track body, booleans as text, empty fields left out, keys escaped.
+func TestBulkBodyIsHeapBulk(t *testing.T) {
+	type heapEvent struct {
+		Identity       string         `json:"identity"`
+		Timestamp      string         `json:"timestamp,omitempty"`
+		Event          string         `json:"event"`
+		Properties     map[string]any `json:"properties,omitempty"`
+		IdempotencyKey string         `json:"idempotency_key"`
+	}
+	type heapBulk struct {
+		AppID  string      `json:"app_id"`
+		Events []heapEvent `json:"events"`
+	}
+	events := []valid{
+		{id: "p-1", name: "Userpilot Experience (started)", identity: "alice", timestamp: "2024-01-02T03:04:05.000Z",
+			properties: []property{{"b", true}, {"k\u2028", -3.0}, {"n", 1.5e21}, {"s", "x\"<é😀"}, {"z", 0.000001}}},
+		{id: "p-2", name: "n", identity: "bob"},
+	}
+	got, err := bulkBody("42", events)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, _ := json.Marshal(heapBulk{AppID: "42", Events: []heapEvent{
+		{Identity: "alice", Timestamp: "2024-01-02T03:04:05.000Z", Event: "Userpilot Experience (started)", IdempotencyKey: "p-1",
+			Properties: map[string]any{"b": "true", "n": 1.5e21, "s": "x\"<é😀", "z": 0.000001, "k\u2028": -3.0}},
+		{Identity: "bob", Event: "n", IdempotencyKey: "p-2"},
+	}})
+	var a, b any
+	if err := json.Unmarshal(got, &a); err != nil {
+		t.Fatalf("not JSON: %v\n%s", err, got)
+	}
+	json.Unmarshal(want, &b)
+	if !reflect.DeepEqual(a, b) {
+		t.Fatalf("body\n%s\nwant\n%s", got, want)
+	}
+	if _, err := bulkBody("42", []valid{{id: "x", properties: []property{{"bad", []int{1}}}}}); err == nil {
+		t.Fatal("a property of another type was written")
 	}
 }

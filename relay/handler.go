@@ -1,7 +1,6 @@
 package relay
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -11,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/userpilot-heap-bridge/userpilot-heap-bridge/relay/internal/jsontext"
 )
 
 // Paths the relay serves.
@@ -139,7 +140,12 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			writeError(w, http.StatusMethodNotAllowed, "method "+r.Method+" is not allowed on "+healthPath+"; use GET")
 			return
 		}
-		writeJSON(w, http.StatusOK, map[string]bool{"ok": true})
+		j := jsontext.NewWriter(16)
+		j.BeginObject()
+		j.Key("ok")
+		j.Bool(true)
+		j.EndObject()
+		writeJSON(w, http.StatusOK, j)
 		return
 	case segmentsPath:
 		if r.Method != http.MethodPost {
@@ -212,7 +218,7 @@ func (h *handler) events(w http.ResponseWriter, r *http.Request) {
 			return
 		case out.rejected != 0:
 			for _, e := range ok {
-				answer.Refused = append(answer.Refused, Refusal{ID: e.id, Reason: CodeHeapRejected + ": HTTP " + strconv.Itoa(out.rejected)})
+				answer.Refused = append(answer.Refused, Refusal{ID: e.id, Reason: CodeHeapRejected + ": Heap's API refused the batch with HTTP " + strconv.Itoa(out.rejected)})
 			}
 		default:
 			for _, e := range ok {
@@ -220,7 +226,9 @@ func (h *handler) events(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 	}
-	writeJSON(w, http.StatusOK, answer)
+	j := jsontext.NewWriter(64 + 64*len(events))
+	answer.appendJSON(j)
+	writeJSON(w, http.StatusOK, j)
 }
 
 // identityWants asks one token per event from each identity's bucket, in first-seen order.
@@ -271,7 +279,7 @@ func clientAddr(r *http.Request, trustCF bool) string {
 
 // readBody reads r's body up to limit bytes. Over it, or unreadable, it answers 413 (the message
 // ends with hint) or 400 and returns false.
-func readBody(w http.ResponseWriter, r *http.Request, limit int64, hint string) ([]byte, bool) {
+func readBody(w http.ResponseWriter, r *http.Request, limit int64, hint string) (body []byte, ok bool) {
 	tooLarge := fmt.Sprintf("the body is over the relay's cap of %d bytes; %s", limit, hint)
 	if r.ContentLength > limit {
 		writeError(w, http.StatusRequestEntityTooLarge, tooLarge)
@@ -307,17 +315,19 @@ func tooMany(w http.ResponseWriter, wait time.Duration, why string) {
 
 // writeError answers status with {"error": why}.
 func writeError(w http.ResponseWriter, status int, why string) {
-	writeJSON(w, status, errorBody{Error: why})
+	j := jsontext.NewWriter(32 + len(why))
+	j.BeginObject()
+	j.Key("error")
+	j.String(why)
+	j.EndObject()
+	writeJSON(w, status, j)
 }
 
-// writeJSON answers status with v as JSON.
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	body, err := json.Marshal(v)
-	if err != nil {
-		status, body = http.StatusInternalServerError, []byte(`{"error":"relay failed to encode its answer"}`)
-	}
+// writeJSON answers status with the JSON text j holds, and a newline.
+func writeJSON(w http.ResponseWriter, status int, j *jsontext.Writer) {
+	body := append(j.Bytes(), '\n')
 	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Content-Length", strconv.Itoa(len(body)+1))
+	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
 	w.WriteHeader(status)
-	w.Write(append(body, '\n'))
+	w.Write(body)
 }

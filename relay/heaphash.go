@@ -70,8 +70,8 @@ func checkHeapHash(values []string, secret string, body []byte, now time.Time) s
 
 // parseHeapHash splits "ts:<digits>,hmac:<64 hex digits>" (either order, each once, nothing else;
 // spaces around a pair are allowed) into ts as written and the decoded hmac, or says why it cannot.
-func parseHeapHash(v string) (string, []byte, string) {
-	var ts, mac string
+func parseHeapHash(v string) (ts string, mac []byte, why string) {
+	var hexMAC string
 	var seenTS, seenMAC bool
 	for _, pair := range strings.Split(v, ",") {
 		key, value, ok := strings.Cut(strings.TrimSpace(pair), ":")
@@ -81,7 +81,7 @@ func parseHeapHash(v string) (string, []byte, string) {
 		case key == "ts" && !seenTS:
 			ts, seenTS = value, true
 		case key == "hmac" && !seenMAC:
-			mac, seenMAC = value, true
+			hexMAC, seenMAC = value, true
 		case key == "ts" || key == "hmac":
 			return "", nil, key + " is given twice"
 		default:
@@ -96,7 +96,7 @@ func parseHeapHash(v string) (string, []byte, string) {
 	case ts == "" || strings.Trim(ts, "0123456789") != "":
 		return "", nil, "ts " + label(ts) + " is not a whole number of seconds"
 	}
-	decoded, err := hex.DecodeString(mac)
+	decoded, err := hex.DecodeString(hexMAC)
 	if err != nil || len(decoded) != sha256.Size {
 		return "", nil, "hmac is not 64 hex digits"
 	}

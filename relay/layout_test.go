@@ -44,7 +44,7 @@ func TestRelayIsPureGo(t *testing.T) {
 		}
 	}
 	visit(".")
-	for _, dir := range []string{"fakeheap", "cmd/fakeheap", "fakeuserpilot", "cmd/fakeuserpilot"} {
+	for _, dir := range []string{"relaytest/fakeheap", "relaytest/cmd/fakeheap", "relaytest/fakeuserpilot", "relaytest/cmd/fakeuserpilot"} {
 		visit(dir)
 	}
 	if !seen[filepath.Join("..", "bridge")] {

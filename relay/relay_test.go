@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/userpilot-heap-bridge/userpilot-heap-bridge/relay/fakeheap"
+	"github.com/userpilot-heap-bridge/userpilot-heap-bridge/relay/relaytest/fakeheap"
 )
 
 // TestHappyPath tests that valid events reach Heap once, with Heap's field names and types.
@@ -245,7 +245,7 @@ func TestBadBodies(t *testing.T) {
 		{"empty", "", "empty"},
 		{"not JSON", "events", "invalid"},
 		{"not JSON but starting like null", "nope", "invalid"},
-		{"truncated", `{"events":[`, "EOF"},
+		{"truncated", `{"events":[`, "ends early"},
 		{"array", `[]`, "array"},
 		{"string", `"x"`, "string"},
 		{"null", `null`, "null"},
@@ -266,16 +266,21 @@ func TestBadBodies(t *testing.T) {
 		{"timestamp a number", batch(`{"id":"a","timestamp":1717243200}`), "timestamp"},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			rg := newRig(t, nil)
-			text := errorText(t, rg.post(tt.body), 400)
-			if !strings.Contains(text, tt.mention) {
-				t.Errorf("error %q does not mention %q", text, tt.mention)
-			}
-			if rg.heap.Snapshot().Requests != 0 {
-				t.Errorf("a bad body reached Heap")
-			}
-		})
+		t.Run(tt.name, func(t *testing.T) { checkBadBody(t, tt.body, tt.mention) })
+	}
+}
+
+// checkBadBody tests that body is answered 400 with an error that mentions mention, and that
+// nothing reaches Heap.
+func checkBadBody(t *testing.T, body, mention string) {
+	t.Helper()
+	rg := newRig(t, nil)
+	text := errorText(t, rg.post(body), 400)
+	if !strings.Contains(text, mention) {
+		t.Errorf("error %q does not mention %q", text, mention)
+	}
+	if rg.heap.Snapshot().Requests != 0 {
+		t.Errorf("a bad body reached Heap")
 	}
 }
 
@@ -406,7 +411,7 @@ func TestOtherAppIDAtHeap(t *testing.T) {
 	rg := newRig(t, nil)
 	rg.heap = fakeheap.New("another-app")
 	a := answer(t, rg.post(batch(ev("a"), ev("b"))))
-	if len(a.Accepted) != 0 || len(a.Refused) != 2 || a.Refused[1].Reason != "heap_rejected: HTTP 400" {
+	if len(a.Accepted) != 0 || len(a.Refused) != 2 || a.Refused[1].Reason != "heap_rejected: Heap's API refused the batch with HTTP 400" {
 		t.Errorf("answer %+v", a)
 	}
 	if len(rg.sleeps) != 0 {

@@ -11,8 +11,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/userpilot-heap-bridge/userpilot-heap-bridge/relay/fakeheap"
-	"github.com/userpilot-heap-bridge/userpilot-heap-bridge/relay/fakeuserpilot"
+	"github.com/userpilot-heap-bridge/userpilot-heap-bridge/relay/relaytest/fakeheap"
+	"github.com/userpilot-heap-bridge/userpilot-heap-bridge/relay/relaytest/fakeuserpilot"
 )
 
 const (
@@ -169,7 +169,7 @@ func errorText(t *testing.T, rec *httptest.ResponseRecorder, status int) string 
 	if ct := rec.Header().Get("Content-Type"); ct != "application/json" {
 		t.Errorf("Content-Type %q, want application/json", ct)
 	}
-	var e errorBody
+	var e struct{ Error string }
 	if err := json.Unmarshal(rec.Body.Bytes(), &e); err != nil || e.Error == "" {
 		t.Fatalf("error body %s is not {\"error\": text}: %v", rec.Body, err)
 	}

@@ -1,14 +1,16 @@
 package relay
 
 import (
-	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/userpilot-heap-bridge/userpilot-heap-bridge/bridge"
+	"github.com/userpilot-heap-bridge/userpilot-heap-bridge/relay/internal/jsontext"
 )
 
 // POST /v1/heap/segments: Heap's segment.users.sync webhook becomes Userpilot Bulk Identify
@@ -94,11 +96,7 @@ func (s *segmenter) serve(w http.ResponseWriter, r *http.Request) {
 	b := &budget{start: start}
 	for from := 0; from < len(users); from += MaxBulkIdentifyUsers {
 		chunk := users[from:min(from+MaxBulkIdentifyUsers, len(users))]
-		payload, err := json.Marshal(bulkIdentify{Users: chunk})
-		if err != nil {
-			writeError(w, http.StatusInternalServerError, "cannot encode the Bulk Identify body: "+err.Error())
-			return
-		}
+		payload := bulkIdentify{Users: chunk}.json()
 		which := fmt.Sprintf("users %d to %d of %d", from+1, from+len(chunk), len(users))
 		if from > 0 {
 			which += fmt.Sprintf(" (Userpilot took the %d before them; a retry sets the same values again)", from)
@@ -115,7 +113,14 @@ func (s *segmenter) serve(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	writeJSON(w, http.StatusOK, SegmentsAnswer{Users: len(users), Skipped: skipped})
+	j := jsontext.NewWriter(32 + 64*len(skipped))
+	j.BeginObject()
+	j.Key("users")
+	j.Int(len(users))
+	j.Key("skipped")
+	appendRefusals(j, skipped)
+	j.EndObject()
+	writeJSON(w, http.StatusOK, j)
 }
 
 // answerDetail quotes the start of an API's answer for a message, or gives "" for an empty one.
@@ -128,13 +133,37 @@ func answerDetail(d string) string {
 
 // bulkIdentify is the body of Userpilot's Bulk Identify (docs/sdk-facts.md#up-bulk-identify).
 type bulkIdentify struct {
-	Users []bulkUser `json:"users"`
+	Users []bulkUser
+}
+
+// json writes b as Userpilot's body: each user's metadata keys in order, as encoding/json writes a map.
+func (b bulkIdentify) json() []byte {
+	j := jsontext.NewWriter(32 + 96*len(b.Users))
+	j.BeginObject()
+	j.Key("users")
+	j.BeginArray()
+	for _, u := range b.Users {
+		j.BeginObject()
+		j.Key("user_id")
+		j.String(u.UserID)
+		j.Key("metadata")
+		j.BeginObject()
+		for _, k := range slices.Sorted(maps.Keys(u.Metadata)) {
+			j.Key(k)
+			j.String(u.Metadata[k])
+		}
+		j.EndObject()
+		j.EndObject()
+	}
+	j.EndArray()
+	j.EndObject()
+	return j.Bytes()
 }
 
 // bulkUser is one user of bulkIdentify.
 type bulkUser struct {
-	UserID   string            `json:"user_id"`
-	Metadata map[string]string `json:"metadata"`
+	UserID   string
+	Metadata map[string]string
 }
 
 // membership turns one page of a sync into Bulk Identify users (added ones first, then removed
@@ -167,7 +196,7 @@ func membership(sync SegmentSync) ([]bulkUser, []Refusal) {
 			continue
 		}
 		if _, why := bridge.CheckIdentity(bridge.Str(id)); why != "" { // the page's own guard
-			skipped = append(skipped, Refusal{ID: id, Reason: CodeInvalidIdentity + ": user id " + why})
+			skipped = append(skipped, Refusal{ID: id, Reason: CodeInvalidIdentity + ": " + sentence("the user id", why)})
 			continue
 		}
 		users = append(users, bulkUser{UserID: id, Metadata: map[string]string{key: value[id]}})

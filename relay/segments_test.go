@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/userpilot-heap-bridge/userpilot-heap-bridge/relay/fakeuserpilot"
+	"github.com/userpilot-heap-bridge/userpilot-heap-bridge/relay/relaytest/fakeuserpilot"
 )
 
 const testSegment = 1338065
@@ -435,14 +435,14 @@ func TestSegmentsShape(t *testing.T) {
 		{"field in another case", `{"Action_type":"segment.users.sync","data":{"segment":{"id":7}}}`, `case-sensitive`},
 		{"duplicate key", `{"action_type":"segment.users.sync","action_type":"segment.users.sync","data":{"segment":{"id":7}}}`, "duplicate key"},
 		{"duplicate key in an entry", seg(`{"segment":{"id":7},"add":[{"id":"a","id":"b"}]}`), `data.add[0]: duplicate key "id"`},
-		{"unknown field in data", seg(`{"segment":{"id":7},"users":[]}`), `data: json: unknown field "users"`},
-		{"unknown field in segment", seg(`{"segment":{"id":7,"size":3}}`), `data.segment: json: unknown field "size"`},
-		{"unknown field in sync_info", seg(`{"segment":{"id":7},"sync_info":{"page":1}}`), `data.sync_info: json: unknown field "page"`},
-		{"unknown field in an entry", seg(`{"segment":{"id":7},"remove":[{"id":"a","email":"a@x"}]}`), `data.remove[0]: json: unknown field "email"`},
+		{"unknown field in data", seg(`{"segment":{"id":7},"users":[]}`), `data: unknown field "users"`},
+		{"unknown field in segment", seg(`{"segment":{"id":7,"size":3}}`), `data.segment: unknown field "size"`},
+		{"unknown field in sync_info", seg(`{"segment":{"id":7},"sync_info":{"page":1}}`), `data.sync_info: unknown field "page"`},
+		{"unknown field in an entry", seg(`{"segment":{"id":7},"remove":[{"id":"a","email":"a@x"}]}`), `data.remove[0]: unknown field "email"`},
 		{"no action_type", `{"data":{"segment":{"id":7}}}`, `"action_type" is required`},
 		{"drain", `{"action_type":"segment.users.drain","data":{"segment":{"id":7}}}`, `"segment.users.drain"`},
 		{"no data", `{"action_type":"segment.users.sync"}`, `"data" is required`},
-		{"data not an object", seg(`[]`), "cannot unmarshal"},
+		{"data not an object", seg(`[]`), `body: "data" is an array, not an object`},
 		{"no segment", seg(`{"add":[{"id":"a"}]}`), `"segment" is required`},
 		{"no segment id", seg(`{"segment":{"name":"x"}}`), `"id" is required`},
 		{"segment id a string", seg(`{"segment":{"id":"7"}}`), `"id" is "7", not a whole number`},
@@ -454,11 +454,11 @@ func TestSegmentsShape(t *testing.T) {
 		{"page_number a string", seg(`{"segment":{"id":7},"sync_info":{"page_number":"1"}}`), `"page_number" is "1", not a whole number`},
 		{"total_pages a fraction", seg(`{"segment":{"id":7},"sync_info":{"total_pages":1.5}}`), `"total_pages"`},
 		{"customer_config a string", `{"action_type":"segment.users.sync","customer_config":"x","data":{"segment":{"id":7}}}`, `"customer_config" is a string`},
-		{"add not an array", seg(`{"segment":{"id":7},"add":{"id":"a"}}`), "cannot unmarshal"},
+		{"add not an array", seg(`{"segment":{"id":7},"add":{"id":"a"}}`), `data: "add" is an object, not an array`},
 		{"an entry a string", seg(`{"segment":{"id":7},"add":["a"]}`), `data.add[0]: is a string, not an object`},
 		{"an entry null", seg(`{"segment":{"id":7},"remove":[{"id":"a"},null]}`), `data.remove[1]: is null, not an object`},
 		{"an entry without id", seg(`{"segment":{"id":7},"add":[{}]}`), `data.add[0]: "id" is required`},
-		{"a numeric id", seg(`{"segment":{"id":7},"add":[{"id":42}]}`), `data.add[0]: json: cannot unmarshal number`},
+		{"a numeric id", seg(`{"segment":{"id":7},"add":[{"id":42}]}`), `data.add[0]: "id" is a number, not a string`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

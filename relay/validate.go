@@ -1,7 +1,6 @@
 package relay
 
 import (
-	"encoding/json"
 	"fmt"
 	"reflect"
 	"slices"
@@ -10,9 +9,10 @@ import (
 	"time"
 
 	"github.com/userpilot-heap-bridge/userpilot-heap-bridge/bridge"
+	"github.com/userpilot-heap-bridge/userpilot-heap-bridge/relay/internal/jsontext"
 )
 
-// Refusal codes, the part of a reason before the colon.
+// Refusal codes, the part of a reason before the colon; after it comes a plain sentence.
 const (
 	CodeInvalidID         = "invalid_id"
 	CodeDuplicateID       = "duplicate_id"
@@ -79,23 +79,23 @@ func validate(events []Event, now time.Time) ([]valid, []Refusal) {
 }
 
 // check validates one event, returning it ready for Heap or a refusal code and detail.
-func check(e Event, now time.Time) (valid, string, string) {
+func check(e Event, now time.Time) (v valid, code, detail string) {
 	if why := checkID(e.ID); why != "" {
 		return valid{}, CodeInvalidID, why
 	}
 	if why := bridge.CheckEventName(e.Name); why != "" {
-		return valid{}, CodeInvalidName, "event name " + why
+		return valid{}, CodeInvalidName, sentence("the event name", why)
 	}
 	props, why := checkProperties(e.Properties)
 	if why != "" {
 		return valid{}, CodeInvalidProperties, why
 	}
 	if e.Identity == "" {
-		return valid{}, CodeNoIdentity, "Heap's server API needs an identity for every event"
+		return valid{}, CodeNoIdentity, "the event has no identity, and Heap's server API needs one for every event"
 	}
 	identity, why := bridge.CheckIdentity(bridge.Str(e.Identity)) // the page's own guard
 	if why != "" {
-		return valid{}, CodeInvalidIdentity, "identity " + why
+		return valid{}, CodeInvalidIdentity, sentence("the identity", why)
 	}
 	ts, why := checkTimestamp(e.Timestamp, now)
 	if why != "" {
@@ -128,11 +128,11 @@ func idByte(c byte) bool {
 
 // checkProperties returns decoded properties as Heap scalars sorted by key, or says which one is
 // unfit; sorted, the reason names the same key every time and the body to Heap is always the same.
-func checkProperties(in map[string]any) ([]property, string) {
+func checkProperties(in map[string]any) (props []property, why string) {
 	if len(in) > MaxPropertiesIn {
-		return nil, fmt.Sprintf("%d properties, at most %d allowed", len(in), MaxPropertiesIn)
+		return nil, fmt.Sprintf("the event has %d properties, and at most %d are allowed", len(in), MaxPropertiesIn)
 	}
-	props := make([]property, 0, len(in))
+	props = make([]property, 0, len(in))
 	for k, v := range in {
 		props = append(props, property{key: k, value: v})
 	}
@@ -140,17 +140,17 @@ func checkProperties(in map[string]any) ([]property, string) {
 	for i := range props {
 		p := &props[i]
 		if why := bridge.CheckPropertyKey(p.key); why != "" {
-			return nil, "property name " + label(p.key) + ": " + why
+			return nil, sentence("the property name "+label(p.key), why)
 		}
-		if n, ok := p.value.(json.Number); ok {
+		if n, ok := p.value.(jsontext.Num); ok {
 			f, err := strconv.ParseFloat(string(n), 64)
 			if err != nil {
-				return nil, "property " + label(p.key) + ": number " + label(string(n)) + " is out of range"
+				return nil, "the property " + label(p.key) + " is the number " + label(string(n)) + ", which is out of range"
 			}
 			p.value = f
 		}
 		if why := bridge.CheckPropertyValue(p.value); why != "" {
-			return nil, "property " + label(p.key) + ": " + why
+			return nil, sentence("the property "+label(p.key), why)
 		}
 	}
 	return props, ""
@@ -161,18 +161,18 @@ const heapTime = "2006-01-02T15:04:05.000Z"
 
 // checkTimestamp returns the timestamp to send Heap, in UTC with milliseconds (now when empty), or
 // why it is unfit.
-func checkTimestamp(ts string, now time.Time) (string, string) {
+func checkTimestamp(ts string, now time.Time) (heapTS, why string) {
 	if ts == "" {
 		return now.UTC().Format(heapTime), ""
 	}
 	t, err := time.Parse(time.RFC3339Nano, ts)
 	switch {
 	case err != nil || !rfc3339Form(ts):
-		return "", "timestamp " + label(ts) + " is not RFC 3339, like 2024-05-01T12:00:00Z"
+		return "", "the timestamp " + label(ts) + " is not RFC 3339, like 2024-05-01T12:00:00Z"
 	case t.After(now.Add(MaxFutureSkew)):
-		return "", "timestamp " + label(ts) + " is more than 5 minutes in the future"
+		return "", "the timestamp " + label(ts) + " is more than 5 minutes in the future"
 	case t.Before(now.Add(-MaxEventAge)):
-		return "", "timestamp " + label(ts) + " is older than 7 days"
+		return "", "the timestamp " + label(ts) + " is older than 7 days"
 	}
 	if len(ts) == len(heapTime) && ts[19] == '.' && ts[len(ts)-1] == 'Z' {
 		return ts, "" // already Heap's form (what the page sends): Format would give it back unchanged
@@ -227,6 +227,15 @@ func rfc3339Form(ts string) bool {
 // twoDigits reports whether s is two decimal digits making at most max.
 func twoDigits(s string, max int) bool {
 	return '0' <= s[0] && s[0] <= '9' && '0' <= s[1] && s[1] <= '9' && int(s[0]-'0')*10+int(s[1]-'0') <= max
+}
+
+// sentence makes one plain sentence of what a check refused and why: the bridge's checks say
+// "it is empty" or `"guest" is shared by many people ...`.
+func sentence(subject, why string) string {
+	if rest, ok := strings.CutPrefix(why, "it "); ok {
+		return subject + " " + rest
+	}
+	return subject + " is refused because " + why
 }
 
 // label quotes s for a reason, shortened so a huge input does not make a huge answer.

@@ -1,11 +1,12 @@
 package relay
 
 import (
-	"encoding/json"
 	"reflect"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/userpilot-heap-bridge/userpilot-heap-bridge/relay/internal/jsontext"
 )
 
 // TestTimestampsNormalised tests that Heap gets every timestamp in UTC with milliseconds, whatever
@@ -81,15 +82,37 @@ func FuzzTimestampForm(f *testing.F) {
 // lists them in, with numbers as float64, and that of several unfit keys the first in that order
 // is named, every time.
 func TestPropertiesSorted(t *testing.T) {
-	in := map[string]any{"z": "last", "a": json.Number("1.5"), "m": true, "b": "x", "y": false, "c": json.Number("-2")}
+	in := map[string]any{"z": "last", "a": jsontext.Num("1.5"), "m": true, "b": "x", "y": false, "c": jsontext.Num("-2")}
 	got, why := checkProperties(in)
 	want := []property{{"a", 1.5}, {"b", "x"}, {"c", -2.0}, {"m", true}, {"y", false}, {"z", "last"}}
 	if why != "" || !reflect.DeepEqual(got, want) {
 		t.Fatalf("checkProperties = %v, %q; want %v", got, why, want)
 	}
 	for range 20 { // map order changes from run to run; the reason must not
-		if _, why := checkProperties(map[string]any{"ok": 1.0, "q": []any{}, "b": []any{}, "x": []any{}}); !strings.HasPrefix(why, `property "b": `) {
+		if _, why := checkProperties(map[string]any{"ok": 1.0, "q": []any{}, "b": []any{}, "x": []any{}}); !strings.HasPrefix(why, `the property "b" `) {
 			t.Fatalf("reason %q does not name the first unfit key", why)
+		}
+	}
+}
+
+// TestReasonsAreSentences tests that a refusal's reason is its code and then one plain sentence.
+func TestReasonsAreSentences(t *testing.T) {
+	for _, tt := range []struct {
+		event Event
+		want  string
+	}{
+		{Event{ID: "a", Identity: "u"}, "invalid_name: the event name is empty"},
+		{Event{ID: "a", Name: "n"}, "no_identity: the event has no identity, and Heap's server API needs one for every event"},
+		{Event{ID: "a", Name: "n", Identity: "guest"}, `invalid_identity: the identity is refused because "guest" is shared by many people and would merge them into one Heap user`},
+		{Event{ID: "a", Name: "n", Identity: "u", Properties: map[string]any{"": "x"}}, `invalid_properties: the property name "" is empty`},
+		{Event{ID: "a", Name: "n", Identity: "u", Properties: map[string]any{"a.constructor": "x"}}, `invalid_properties: the property name "a.constructor" is refused because "constructor" is reserved`},
+		{Event{ID: "a", Name: "n", Identity: "u", Properties: map[string]any{"k": nil}}, `invalid_properties: the property "k" is null, not a string, number or boolean`},
+		{Event{ID: "a", Name: "n", Identity: "u", Properties: map[string]any{"k": jsontext.Num("1e400")}}, `invalid_properties: the property "k" is the number "1e400", which is out of range`},
+		{Event{ID: "a", Name: "n", Identity: "u", Timestamp: "yesterday"}, `invalid_timestamp: the timestamp "yesterday" is not RFC 3339, like 2024-05-01T12:00:00Z`},
+	} {
+		_, refused := validate([]Event{tt.event}, testNow)
+		if len(refused) != 1 || refused[0].Reason != tt.want {
+			t.Errorf("%+v: refused %+v, want %q", tt.event, refused, tt.want)
 		}
 	}
 }

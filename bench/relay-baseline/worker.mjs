@@ -102,14 +102,14 @@ function decode(text) {
   let top;
   try { top = JSON.parse(text); } catch (e) { throw new Error(`body: ${e.message}`); }
   if (top === null || typeof top !== 'object' || Array.isArray(top)) throw new Error(`body: is ${kindOf(top)}, not a JSON object`);
-  for (const k of Object.keys(top)) if (k !== 'events') throw new Error(`body: json: unknown field ${JSON.stringify(k)}`);
+  for (const k of Object.keys(top)) if (k !== 'events') throw new Error(`body: unknown field ${JSON.stringify(k)}`);
   if (!Array.isArray(top.events)) throw new Error('body: "events" is required and must be an array');
   if (top.events.length === 0 || top.events.length > MAX_BATCH) throw new Error(`body: "events" has ${top.events.length} entries, want 1 to ${MAX_BATCH}`);
   return top.events.map((e, i) => {
     if (e === null || typeof e !== 'object' || Array.isArray(e)) throw new Error(`events[${i}]: is ${kindOf(e)}, not an object`);
     const out = { id: '', name: '', properties: {}, identity: '', timestamp: '' };
     for (const [k, v] of Object.entries(e)) {
-      if (!EVENT_FIELDS.has(k)) throw new Error(`events[${i}]: json: unknown field ${JSON.stringify(k)}`);
+      if (!EVENT_FIELDS.has(k)) throw new Error(`events[${i}]: unknown field ${JSON.stringify(k)}`);
       if (v === null) continue;
       if (k === 'properties') {
         if (typeof v !== 'object' || Array.isArray(v)) throw new Error(`events[${i}]: "properties" is ${kindOf(v)}, not an object`);
@@ -131,34 +131,34 @@ function checkEvent(e, conflict, now) {
   if (e.id.length > MAX_ID) return ['invalid_id', `the id is longer than ${MAX_ID} characters`];
   if (!ID_CHARS.test(e.id)) return ['invalid_id', 'the id may hold only A-Z, a-z, 0-9 and . _ : -'];
   if (conflict.has(e.id)) return ['duplicate_id', `the batch holds different events with id ${JSON.stringify(e.id)}`];
-  if (ALL_BLANK.test(e.name)) return ['invalid_name', 'event name it is empty'];
-  if (e.name.length > MAX_NAME) return ['invalid_name', `event name it is longer than ${MAX_NAME} characters`];
+  if (ALL_BLANK.test(e.name)) return ['invalid_name', 'the event name is empty'];
+  if (e.name.length > MAX_NAME) return ['invalid_name', `the event name is longer than ${MAX_NAME} characters`];
   const keys = Object.keys(e.properties);
-  if (keys.length > MAX_PROPERTIES) return ['invalid_properties', `${keys.length} properties, at most ${MAX_PROPERTIES} allowed`];
+  if (keys.length > MAX_PROPERTIES) return ['invalid_properties', `the event has ${keys.length} properties, and at most ${MAX_PROPERTIES} are allowed`];
   for (const k of keys.sort()) {
     const v = e.properties[k];
-    if (k === '') return ['invalid_properties', `property name ${label(k)}: it is empty`];
-    if (k.length > MAX_KEY) return ['invalid_properties', `property name ${label(k)}: it is longer than ${MAX_KEY} characters`];
+    if (k === '') return ['invalid_properties', `the property name ${label(k)} is empty`];
+    if (k.length > MAX_KEY) return ['invalid_properties', `the property name ${label(k)} is longer than ${MAX_KEY} characters`];
     const seg = k.split('.').find((s) => RESERVED.has(s));
-    if (seg !== undefined) return ['invalid_properties', `property name ${label(k)}: ${JSON.stringify(seg)} is reserved`];
+    if (seg !== undefined) return ['invalid_properties', `the property name ${label(k)} is refused because ${JSON.stringify(seg)} is reserved`];
     if (typeof v === 'string') {
-      if (v.length > MAX_VALUE) return ['invalid_properties', `property ${label(k)}: it is longer than ${MAX_VALUE} characters`];
+      if (v.length > MAX_VALUE) return ['invalid_properties', `the property ${label(k)} is longer than ${MAX_VALUE} characters`];
     } else if (typeof v === 'number') {
-      if (!Number.isFinite(v)) return ['invalid_properties', `property ${label(k)}: it is ${v}`];
+      if (!Number.isFinite(v)) return ['invalid_properties', `the property ${label(k)} is ${v}`];
     } else if (typeof v !== 'boolean') {
-      return ['invalid_properties', `property ${label(k)}: ${v === null ? 'it is null, not a string, number or boolean' : 'it is not a string, number or boolean'}`];
+      return ['invalid_properties', `the property ${label(k)} is ${v === null ? 'null, not a string, number or boolean' : 'not a string, number or boolean'}`];
     }
   }
-  if (e.identity === '') return ['no_identity', "Heap's server API needs an identity for every event"];
+  if (e.identity === '') return ['no_identity', "the event has no identity, and Heap's server API needs one for every event"];
   const norm = e.identity.replace(TRIM_BLANK, '').toLowerCase();
-  if (norm === '') return ['invalid_identity', 'identity it is empty'];
-  if (e.identity.length > MAX_IDENTITY) return ['invalid_identity', 'identity it is longer than 255 characters'];
-  if (MERGE_RISK.has(norm)) return ['invalid_identity', `identity ${JSON.stringify(e.identity)} is shared by many people and would merge them into one Heap user`];
+  if (norm === '') return ['invalid_identity', 'the identity is empty'];
+  if (e.identity.length > MAX_IDENTITY) return ['invalid_identity', 'the identity is longer than 255 characters'];
+  if (MERGE_RISK.has(norm)) return ['invalid_identity', `the identity is refused because ${JSON.stringify(e.identity)} is shared by many people and would merge them into one Heap user`];
   if (e.timestamp !== '') {
     const t = parseRFC3339(e.timestamp);
-    if (t === null) return ['invalid_timestamp', `timestamp ${label(e.timestamp)} is not RFC 3339, like 2024-05-01T12:00:00Z`];
-    if (t > now + MAX_FUTURE_MS) return ['invalid_timestamp', `timestamp ${label(e.timestamp)} is more than 5 minutes in the future`];
-    if (t < now - MAX_AGE_MS) return ['invalid_timestamp', `timestamp ${label(e.timestamp)} is older than 7 days`];
+    if (t === null) return ['invalid_timestamp', `the timestamp ${label(e.timestamp)} is not RFC 3339, like 2024-05-01T12:00:00Z`];
+    if (t > now + MAX_FUTURE_MS) return ['invalid_timestamp', `the timestamp ${label(e.timestamp)} is more than 5 minutes in the future`];
+    if (t < now - MAX_AGE_MS) return ['invalid_timestamp', `the timestamp ${label(e.timestamp)} is older than 7 days`];
   }
   return null;
 }
@@ -321,7 +321,7 @@ async function events(request, cfg, cors) {
     if (out.failure) {
       return fail(503, `Heap's API did not accept the events: ${out.failure}`, { ...cors, 'retry-after': seconds(out.retryAfterMs) });
     }
-    if (out.rejected) for (const e of ok) refused.push({ id: e.id, reason: `heap_rejected: HTTP ${out.rejected}` });
+    if (out.rejected) for (const e of ok) refused.push({ id: e.id, reason: `heap_rejected: Heap's API refused the batch with HTTP ${out.rejected}` });
     else for (const e of ok) answer.accepted.push(e.id);
   }
   return json(200, answer, cors);

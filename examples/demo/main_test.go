@@ -13,7 +13,7 @@ import (
 	"testing"
 
 	"github.com/userpilot-heap-bridge/userpilot-heap-bridge/relay"
-	"github.com/userpilot-heap-bridge/userpilot-heap-bridge/relay/fakeheap"
+	"github.com/userpilot-heap-bridge/userpilot-heap-bridge/relay/relaytest/fakeheap"
 )
 
 // startDemo serves newHandler on a free loopback port, with the relay allowing that port's origins.

@@ -10,8 +10,8 @@ import (
 	"strings"
 
 	"github.com/userpilot-heap-bridge/userpilot-heap-bridge/relay"
-	"github.com/userpilot-heap-bridge/userpilot-heap-bridge/relay/fakeheap"
-	"github.com/userpilot-heap-bridge/userpilot-heap-bridge/relay/fakeuserpilot"
+	"github.com/userpilot-heap-bridge/userpilot-heap-bridge/relay/relaytest/fakeheap"
+	"github.com/userpilot-heap-bridge/userpilot-heap-bridge/relay/relaytest/fakeuserpilot"
 )
 
 // The "Heap blocked" mode (index.html?heap=blocked): Heap's CDN answers 404 as an ad-blocker would
@@ -30,7 +30,7 @@ const (
 	demoUserpilotKey    = "demo-userpilot-api-key"            // USERPILOT_API_KEY the fake Userpilot API takes
 )
 
-// relayEnv is the relay's configuration as the Worker variables README.md describes.
+// relayEnv is the relay's configuration as the Worker variables docs/relay.md describes.
 func relayEnv(origins []string) map[string]string {
 	return map[string]string{
 		"HEAP_APP_ID":         demoAppID,

@@ -30,6 +30,7 @@ func render() string {
 	b.WriteString("// Written by internal/protocolgen from bridge/protocol.go (make build); do not edit.\n")
 	b.WriteString("// The message protocol's constants the loader needs (docs/protocol.md).\n\n")
 	constant(&b, "MESSAGE_VERSION", strconv.Itoa(bridge.MessageVersion), "the first element of every message")
+	constant(&b, "BOOT_GLOBAL", quote(bridge.BootGlobal), "where the module finds its boot object")
 	b.WriteString("\n// Entry kinds: the first element of an entry.\n")
 	for _, k := range []struct{ name, kind string }{
 		{"EVENT", bridge.InputEvent}, {"IDENTIFY", bridge.InputIdentify}, {"RESTORE", bridge.InputRestore},
@@ -43,6 +44,18 @@ func render() string {
 	} {
 		constant(&b, "KIND_"+k.name, quote(k.kind), "")
 	}
+	b.WriteString("\n// Snapshot tags: the first element of a snapshot that is not a string, finite number, boolean or null.\n")
+	for _, k := range []struct {
+		name string
+		kind bridge.Kind
+	}{
+		{"UNDEFINED", bridge.KindUndefined}, {"NUMBER", bridge.KindNumber}, {"OBJECT", bridge.KindObject},
+		{"ARRAY", bridge.KindArray}, {"DATE", bridge.KindDate}, {"FUNCTION", bridge.KindFunction},
+		{"SYMBOL", bridge.KindSymbol}, {"BIGINT", bridge.KindBigInt}, {"CYCLE", bridge.KindCycle},
+		{"UNREADABLE", bridge.KindUnreadable}, {"TOO_DEEP", bridge.KindTooDeep},
+	} {
+		constant(&b, "SNAP_"+k.name, quote(string(k.kind)), "")
+	}
 	b.WriteString("\n// HeapState bits: what window.heap offers when a message is posted.\n")
 	for _, h := range []struct {
 		name string
@@ -53,8 +66,16 @@ func render() string {
 	} {
 		constant(&b, "HEAP_"+h.name, strconv.Itoa(h.bit), "")
 	}
+	b.WriteString("\n// Drop reasons the loader counts itself, for events the module never saw.\n")
+	for _, d := range []struct{ name, reason string }{
+		{"QUEUE_FULL", bridge.DropQueueFull}, {"MODULE_UNAVAILABLE", bridge.DropModuleUnavailable}, {"INTERNAL_ERROR", bridge.DropInternalError},
+	} {
+		constant(&b, "DROP_"+d.name, quote(d.reason), "")
+	}
+	constant(&b, "UP_IDENTITY_CHANGED", quote(bridge.UpIdentityChanged), "the name of an upfailed entry for a call whose user is no longer Userpilot's")
 	b.WriteString("\n")
 	constant(&b, "EVENTS", list(bridge.SubscribedEvents()), "the Userpilot `on` events the loader listens to")
+	constant(&b, "WRAPPED_METHODS", list(bridge.MirroredMethods), "the methods of window.heap the loader wraps for toUserpilot")
 	constant(&b, "RECEIVED", list(entryKinds(bridge.ReceivedEntries)), "entries that are received events: a kind, or a kind and a name")
 	constant(&b, "MIRRORED", list(entryKinds(bridge.MirroredEntries)), "entries that are the page's Heap calls to mirror")
 	constant(&b, "ZERO_STATS", quote(bridge.ZeroStats()), "stats() before the module's first answer")

@@ -43,18 +43,8 @@ func TestTypesNameTheCounters(t *testing.T) {
 		return names
 	}
 	var want, wantUp []string
-	for _, c := range bridge.StatsCounters {
-		want = append(want, c.Name)
-	}
-	for _, c := range bridge.StatsCounts {
-		want = append(want, c.Name)
-	}
-	for _, c := range bridge.ToUserpilotCounters {
-		wantUp = append(wantUp, c.Name)
-	}
-	for _, c := range bridge.ToUserpilotCounts {
-		wantUp = append(wantUp, c.Name)
-	}
+	want = append(append(want, bridge.StatsCounters...), bridge.StatsCounts...)
+	wantUp = append(append(wantUp, bridge.ToUserpilotCounters...), bridge.ToUserpilotCounts...)
 	up := members(inner[1])
 	outer := members(regexp.MustCompile(`(?s)toUserpilot\?: \{.*?\};`).ReplaceAll(body[1], nil))
 	if strings.Join(outer, ",") != strings.Join(want, ",") {

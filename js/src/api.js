@@ -8,7 +8,7 @@ import {
   deliver, entry, count, isMirrored, waitingEvents, failure, thread, readyPromise, lastStats, unmadeStats,
   applied, settleAt, queue, outbox, mirrorInFlight, overflow, lost, broken
 } from './channel.js';
-import { ZERO_STATS } from './protocol.gen.js';
+import { ZERO_STATS, KIND_SETTINGS, KIND_CONSENT, DROP_QUEUE_FULL, DROP_MODULE_UNAVAILABLE, DROP_INTERNAL_ERROR } from './protocol.gen.js';
 
 export var VERSION = '__VERSION__';
 
@@ -20,9 +20,9 @@ function stats() {
   s.received += waiting + overflow + lost + broken;
   s.pending += waiting;
   s.dropped += overflow + lost + broken;
-  add(s.dropReasons, 'queue_full', overflow);
-  add(s.dropReasons, 'module_unavailable', lost);
-  add(s.dropReasons, 'internal_error', broken);
+  add(s.dropReasons, DROP_QUEUE_FULL, overflow);
+  add(s.dropReasons, DROP_MODULE_UNAVAILABLE, lost);
+  add(s.dropReasons, DROP_INTERNAL_ERROR, broken);
   var t = s.toUserpilot;
   if (t && !failure) {
     var mirrored = count(queue, isMirrored) + count(outbox, isMirrored);
@@ -58,10 +58,10 @@ export var api = {
       mirrorHeap();
       return;
     }
-    deliver(entry('settings', '', [s], null));
+    deliver(entry(KIND_SETTINGS, '', [s], null));
     if (setting(s, 'toUserpilot')) { setSettings(s); mirrorHeap(); }
   },
-  setConsent: function (state) { deliver(entry('consent', String(state), [], null)); },
+  setConsent: function (state) { deliver(entry(KIND_CONSENT, String(state), [], null)); },
   history: history,
   clearHistory: clearHistory,
   whenForwarded: whenForwarded

@@ -4,17 +4,17 @@
 // whatever window.heap is at that moment. Every rule about meaning lives in Go. boot.js is the
 // entry js/build.mjs bundles: it starts the other parts in order, once per page.
 // The order of these imports is the order of the parts in the script; this one compresses best.
-import { api, takeStubQueue } from './api.js';
-import { record } from './testkit.js';
-import { pageHidden } from './relay.js';
-import { mirrorHeap } from './mirror.js';
-import { PREFIX } from './text.js';
-import { win, settings, setSettings, trapGlobal } from './page.js';
-import { offerInterface } from './heap.js';
 import { EVENTS } from './protocol.gen.js';
+import { win, settings, setSettings, trapGlobal } from './page.js';
+import { noteScript, scheduleStart } from './loading.js';
 import { hook, subscribe, extraEventNames } from './hooks.js';
 import { progress } from './channel.js';
-import { noteScript, scheduleStart } from './loading.js';
+import { PREFIX } from './text.js';
+import { mirrorHeap } from './mirror.js';
+import { pageHidden } from './relay.js';
+import { record } from './testkit.js';
+import { offerInterface } from './heap.js';
+import { api, takeStubQueue } from './api.js';
 import { startLeaving } from './leaving.js';
 
 boot();

@@ -2,13 +2,12 @@
 // messages in flight and what became of the calls each answer carried (bridge/message.go,
 // bridge/answer.go). Entries are [kind, name, ref, task, at, arg...].
 import { PREFIX, errorText } from './text.js';
-import { settings, setting, now } from './page.js';
+import { settings, setting, now, reportLater } from './page.js';
 import { snapshot, refOf } from './snapshot.js';
 import { heapState, callHeap } from './heap.js';
 import { toUserpilot } from './mirror.js';
 import { relay, beaconed, setStandby } from './relay.js';
 import { started, start } from './loading.js';
-import { reportLater } from './page.js';
 import { upUser } from './hooks.js';
 import { MESSAGE_VERSION, RECEIVED, MIRRORED } from './protocol.gen.js';
 

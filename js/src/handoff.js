@@ -5,7 +5,7 @@ export const TAG_INIT = 'init', TAG_ALIVE = 'alive', TAG_READY = 'ready', TAG_FA
 // The event the worker script, added as a page script, dispatches on its tag to hand over the runtime.
 export const RUNTIME_EVENT = 'userpilot-heap-bridge-runtime';
 
-// boot is what the module reads as userpilotHeapBridgeBoot: the init text, then attach(step) once
+// boot is what the module reads as its scope's BOOT_GLOBAL (bridge.BootGlobal): the init text, then attach(step) once
 // it runs, or fail(message).
 export function boot(init, attach, fail) {
   return { init: init, attach: attach, fail: fail };

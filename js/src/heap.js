@@ -6,6 +6,7 @@ import { win, peek } from './page.js';
 import { send } from './channel.js';
 import { unwrap, ownArgs, setOwnCall } from './mirror.js';
 import { delivered } from './testkit.js';
+import { KIND_INTERFACE, HEAP_USABLE, HEAP_LOADED, HEAP_IDENTIFY, HEAP_RESET, HEAP_USER_PROPS, HEAP_UNREADABLE } from './protocol.gen.js';
 
 // Every method the classic and heap.js 5 snippets stub; calls become entries for Go.
 var HEAP_METHODS = ('track identify identifyHashed resetIdentity addUserProperties addEventProperties ' +
@@ -23,7 +24,7 @@ var heapInterface = (function () {
   HEAP_METHODS.forEach(function (m) {
     iface[m] = function () {
       var args = Array.prototype.slice.call(arguments);
-      send('interface', m, args, args[1]);
+      send(KIND_INTERFACE, m, args, args[1]);
     };
   });
   HEAP_PASSTHROUGH.forEach(function (m) {
@@ -62,10 +63,10 @@ export function heapState() {
   try {
     var h = liveHeap();
     if (!h || (typeof h !== 'object' && typeof h !== 'function') || typeof h.track !== 'function') return 0;
-    return 1 | (heapLoaded(h) ? 2 : 0) | (typeof h.identify === 'function' ? 4 : 0) |
-      (typeof h.resetIdentity === 'function' ? 8 : 0) | (typeof h.addUserProperties === 'function' ? 16 : 0);
+    return HEAP_USABLE | (heapLoaded(h) ? HEAP_LOADED : 0) | (typeof h.identify === 'function' ? HEAP_IDENTIFY : 0) |
+      (typeof h.resetIdentity === 'function' ? HEAP_RESET : 0) | (typeof h.addUserProperties === 'function' ? HEAP_USER_PROPS : 0);
   } catch (e) {
-    return 63; // reading it threw: the module sends the calls and their errors are counted
+    return HEAP_UNREADABLE; // reading it threw: the module sends the calls and their errors are counted
   }
 }
 
@@ -93,8 +94,8 @@ export function callHeap(c, need) {
   try {
     h = liveHeap();
     fn = h && (typeof h === 'object' || typeof h === 'function') ? h[method] : undefined;
-    if (typeof fn !== 'function' || (need & 2 && !heapLoaded(h))) {
-      if (method === 'track' || !h || (need & 2 && !heapLoaded(h))) return false;
+    if (typeof fn !== 'function' || (need & HEAP_LOADED && !heapLoaded(h))) {
+      if (method === 'track' || !h || (need & HEAP_LOADED && !heapLoaded(h))) return false;
       return 'it is not a function in this Heap snippet';
     }
   } catch (e) {

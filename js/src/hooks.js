@@ -7,7 +7,7 @@ import { win, setting, peek, call, reportLater } from './page.js';
 import { currentTask, deliver, entry, send } from './channel.js';
 import { ownCall } from './mirror.js';
 
-import { EVENTS } from './protocol.gen.js';
+import { EVENTS, KIND_EVENT, KIND_IDENTIFY, KIND_RESTORE } from './protocol.gen.js';
 
 var SUBSCRIBED = []; // the names listened to: EVENTS and extra ones, added by subscribe
 var handlers = Object.create(null); // event name -> host handlers [{fn, once}]
@@ -56,7 +56,7 @@ function fire(name, id, payload, self, args) {
   var seen = Object.create(null);
   seen[id] = true;
   list.push(seen);
-  send('event', name, [payload], payload);
+  send(KIND_EVENT, name, [payload], payload);
   var hosts = handlers[name].slice();
   for (i = 0; i < hosts.length; i++) {
     if (hosts[i].once) removeHandler(name, hosts[i]);
@@ -94,13 +94,13 @@ export function hook(up, late) {
     return result;
   });
   replace(up, 'identify', function (userId, properties) {
-    if (!ownCall) { setUser(userId); send('identify', '', [userId, properties], null); }
+    if (!ownCall) { setUser(userId); send(KIND_IDENTIFY, '', [userId, properties], null); }
     return call(orig.identify, this, arguments);
   });
   ['anonymous', 'clean'].forEach(function (m) {
     replace(up, m, function () {
       upUser = null;
-      send(m, '', [], null);
+      send(m, '', [], null); // the kinds anonymous and clean are the methods' names
       return call(orig[m], this, arguments);
     });
   });
@@ -175,7 +175,7 @@ function recoverIdentity(stub) {
   var calls = win.userpilotCallMethods, q = calls && calls.identify;
   if (Array.isArray(q) && q.length) {
     for (var i = 0; i < q.length; i++) {
-      if (q[i]) { setUser(q[i].userid); deliver(entry('identify', '', [q[i].userid, q[i].data], null)); }
+      if (q[i]) { setUser(q[i].userid); deliver(entry(KIND_IDENTIFY, '', [q[i].userid, q[i].data], null)); }
     }
     return;
   }
@@ -188,7 +188,7 @@ function recoverIdentity(stub) {
     }
     if (found.length === 1) {
       if (upUser === null) setUser(parseStored(found[0]));
-      deliver(entry('restore', '', [parseStored(found[0])], null));
+      deliver(entry(KIND_RESTORE, '', [parseStored(found[0])], null));
     }
     console.warn(PREFIX + 'loaded after Userpilot; place this tag before Userpilot\'s snippet so no handler or identify call is missed');
   } catch (e) { /* storage is blocked: nothing to recover */ }

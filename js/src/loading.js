@@ -11,7 +11,6 @@ var WASM_FILE = '__WASM_FILE__', WASM_INTEGRITY = '__WASM_INTEGRITY__';
 var WORKER_FILE = '__WORKER_FILE__', WORKER_INTEGRITY = '__WORKER_INTEGRITY__';
 var WORKER_START_MS = 5000; // a worker that has not run its script by then is given up
 var NOT_FORWARDED = '; Userpilot events are not forwarded to Heap on this page';
-var workerAdvice = ''; // what to do about a module the worker could not load
 var script;
 export var page; // when the page began: the module's clock, and stored events' times
 
@@ -38,21 +37,22 @@ export function start() {
   started = true;
   var mode = setting(settings, 'thread');
   if (mode === 'main' || typeof Worker !== 'function') return startMain('');
-  startWorker(function (cause) {
-    if (mode === 'worker') return fail(new Error(PREFIX + 'could not run the module in a Web Worker: ' + cause + NOT_FORWARDED + workerAdvice));
-    console.info(PREFIX + 'running on the main thread: ' + cause);
+  startWorker(function (cause, file) {
+    // A file that is wrong in the worker is wrong on the main thread too: fail once, at once.
+    if (file) return fail(loadError(fileUrl('wasmUrl', WASM_FILE), file));
+    if (mode === 'worker') return fail(new Error(PREFIX + 'could not run the module in a Web Worker: ' + cause + NOT_FORWARDED));
     startMain(cause);
   });
 }
 
 function startWorker(fallback) {
   var url = fileUrl('workerUrl', WORKER_FILE), w, up = false, timer = 0, given = false;
-  function giveUp(cause) {
+  function giveUp(cause, file) {
     if (given) return;
     given = true;
     clearTimeout(timer);
     try { w.terminate(); } catch (e) { /* never started */ }
-    fallback(cause);
+    fallback(cause, file);
   }
   try {
     var src = url;
@@ -81,7 +81,7 @@ function startWorker(fallback) {
       attach({ post: function (text) { w.postMessage(text); } }, 'worker');
     }
     if (d.t === TAG_FAIL) {
-      if (!up) { workerAdvice = d.advice || ''; return giveUp('the module did not load in the worker: ' + d.message); }
+      if (!up) return giveUp('the module did not load in the worker: ' + d.message, d.file && d);
       fail(new Error(PREFIX + 'the module stopped: ' + d.message));
     }
     if (d.t === TAG_EXIT) fail(new Error(PREFIX + 'the module exited'));
@@ -102,6 +102,8 @@ function startMain(workerCause) {
       var step = null;
       e.detail(win, wasm, WASM_INTEGRITY, boot(initText(), function (f) {
         step = f;
+        // Said only once the main thread runs the module, so no such line comes before a failure.
+        if (workerCause) console.info(PREFIX + 'running on the main thread: ' + workerCause);
         attach({ post: function (text) { onAnswer(step(text)); } }, 'main');
       }, function (message) { failed(new Error(message)); }), function () { fail(new Error(PREFIX + 'the module exited')); }).catch(failed);
     });
@@ -120,7 +122,7 @@ function startMain(workerCause) {
 // then, once, what to do.
 function loadError(url, e, workerCause) {
   return new Error(PREFIX + 'could not load the module from ' + url + ': ' + errorText(e, 400) +
-    (workerCause ? ' (in a worker: ' + workerCause + ')' : '') + NOT_FORWARDED + (e.advice || workerAdvice));
+    (workerCause ? ' (in a worker: ' + workerCause + ')' : '') + NOT_FORWARDED + (e.advice || ''));
 }
 
 // scheduleStart applies the load setting: "eager" now, "idle" when the browser is idle,

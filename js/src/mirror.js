@@ -2,7 +2,7 @@
 // and the calls it answers with are made on whatever window.userpilot is then.
 import { errorText } from './text.js';
 import { win, settings, setting, peek, trapGlobal } from './page.js';
-import { KIND_HEAP_CALL, KIND_STUB_CALL, KIND_OWN_STUB_CALL, KIND_HEAP_LOADED } from './protocol.gen.js';
+import { WRAPPED_METHODS, KIND_HEAP_CALL, KIND_STUB_CALL, KIND_OWN_STUB_CALL, KIND_HEAP_LOADED, KIND_UNWRAPPED, KIND_USERPILOT_FAILED, UP_IDENTITY_CHANGED } from './protocol.gen.js';
 import { deliver, entry, send } from './channel.js';
 import { heapLoaded } from './heap.js';
 import { upUser } from './hooks.js';
@@ -10,7 +10,6 @@ import { upUser } from './hooks.js';
 // ownCall is true while the bridge itself calls Heap or Userpilot, whose calls are never mirrored.
 export var ownCall = false;
 export function setOwnCall(on) { ownCall = on; }
-var MIRRORED = ['track', 'addUserProperties', 'identify'];
 var heapHooked = typeof WeakSet === 'function' ? new WeakSet() : null;
 var wrappers = typeof WeakMap === 'function' ? new WeakMap() : null; // a Heap method -> its wrapper
 var unwrapped = typeof WeakMap === 'function' ? new WeakMap() : null; // a wrapper -> the method
@@ -45,10 +44,10 @@ function hookHeap(h) {
   if (Array.isArray(h)) {
     for (var i = 0; i < h.length; i++) {
       var q = h[i];
-      if (Array.isArray(q) && MIRRORED.indexOf(q[0]) >= 0) heapCall(h, q[0], q.slice(1));
+      if (Array.isArray(q) && WRAPPED_METHODS.indexOf(q[0]) >= 0) heapCall(h, q[0], q.slice(1));
     }
   }
-  MIRRORED.forEach(function (m) { hookMethod(h, m); });
+  WRAPPED_METHODS.forEach(function (m) { hookMethod(h, m); });
   if (heapLoaded(h)) loadedNow();
 }
 
@@ -80,7 +79,7 @@ function hookMethod(h, m) {
     var current = h[m];
     if (typeof current === 'function' && !unwrapped.has(current)) throw 0;
   } catch (e) {
-    deliver(entry('unwrapped', m, [], null)); // the module says so in the console
+    deliver(entry(KIND_UNWRAPPED, m, [], null)); // the module says so in the console
   }
 }
 
@@ -119,7 +118,7 @@ function heapCall(h, m, args) {
 // toUserpilot makes a call the module answered with on whatever window.userpilot is now.
 // c is [method, the user it is bound to, arguments...]: made only while that user is Userpilot's.
 export function toUserpilot(c) {
-  if (c[1] !== upUser) return deliver(entry('upfailed', 'identity_changed', [c[0], upUser], null));
+  if (c[1] !== upUser) return deliver(entry(KIND_USERPILOT_FAILED, UP_IDENTITY_CHANGED, [c[0], upUser], null));
   var up = peek(win, 'userpilot'), fn = up && peek(up, c[0]);
   ownArgs(c[3]);
   ownCall = true;
@@ -127,7 +126,7 @@ export function toUserpilot(c) {
     if (typeof fn !== 'function') throw new Error('window.userpilot.' + c[0] + ' is not a function');
     fn.apply(up, c.slice(2));
   } catch (e) {
-    deliver(entry('upfailed', '', [c[0], errorText(e)], null));
+    deliver(entry(KIND_USERPILOT_FAILED, '', [c[0], errorText(e)], null));
   } finally {
     ownCall = false;
   }

@@ -3,6 +3,8 @@
 
 // MESSAGE_VERSION: the first element of every message.
 export var MESSAGE_VERSION = 1;
+// BOOT_GLOBAL: where the module finds its boot object.
+export var BOOT_GLOBAL = 'userpilotHeapBridgeBoot';
 
 // Entry kinds: the first element of an entry.
 export var KIND_EVENT = 'event';
@@ -26,6 +28,19 @@ export var KIND_UNRECOVERED = 'unrecovered';
 export var KIND_GIVEN = 'given';
 export var KIND_PERSISTED = 'persisted';
 
+// Snapshot tags: the first element of a snapshot that is not a string, finite number, boolean or null.
+export var SNAP_UNDEFINED = 'u';
+export var SNAP_NUMBER = 'n';
+export var SNAP_OBJECT = 'o';
+export var SNAP_ARRAY = 'a';
+export var SNAP_DATE = 'd';
+export var SNAP_FUNCTION = 'f';
+export var SNAP_SYMBOL = 'y';
+export var SNAP_BIGINT = 'g';
+export var SNAP_CYCLE = 'c';
+export var SNAP_UNREADABLE = 'x';
+export var SNAP_TOO_DEEP = 't';
+
 // HeapState bits: what window.heap offers when a message is posted.
 export var HEAP_USABLE = 1;
 export var HEAP_LOADED = 2;
@@ -34,8 +49,17 @@ export var HEAP_RESET = 8;
 export var HEAP_USER_PROPS = 16;
 export var HEAP_UNREADABLE = 32;
 
+// Drop reasons the loader counts itself, for events the module never saw.
+export var DROP_QUEUE_FULL = 'queue_full';
+export var DROP_MODULE_UNAVAILABLE = 'module_unavailable';
+export var DROP_INTERNAL_ERROR = 'internal_error';
+// UP_IDENTITY_CHANGED: the name of an upfailed entry for a call whose user is no longer Userpilot's.
+export var UP_IDENTITY_CHANGED = 'identity_changed';
+
 // EVENTS: the Userpilot `on` events the loader listens to.
 export var EVENTS = ['started', 'step', 'completed', 'dismissed'];
+// WRAPPED_METHODS: the methods of window.heap the loader wraps for toUserpilot.
+export var WRAPPED_METHODS = ['track', 'addUserProperties', 'identify'];
 // RECEIVED: entries that are received events: a kind, or a kind and a name.
 export var RECEIVED = ['event', 'interface track', 'recovered'];
 // MIRRORED: entries that are the page's Heap calls to mirror.

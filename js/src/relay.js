@@ -2,6 +2,7 @@
 // the requests it asks for, and, when the page is being left, the standby beacons it prepared.
 import { errorText } from './text.js';
 import { deliver, entry, flush, transport } from './channel.js';
+import { KIND_RELAYED, KIND_BEACONED } from './protocol.gen.js';
 
 var standby = [];
 // beaconed holds the event ids that went by beacon: their Heap calls are not made.
@@ -10,7 +11,7 @@ export function setStandby(list) { standby = list; }
 
 export function relay(id, url, body, signature, keepalive) {
   function settle(status, answer, retryAfter, failure) {
-    deliver(entry('relayed', '', [id, status, answer, retryAfter, failure], null));
+    deliver(entry(KIND_RELAYED, '', [id, status, answer, retryAfter, failure], null));
   }
   Promise.resolve().then(function () {
     var headers = { 'Content-Type': 'application/json' };
@@ -47,7 +48,7 @@ export function pageHidden() {
   for (var i = 0; i < list.length; i++) {
     var b = list[i], ok = beacon(b[0], b[1], b[2]);
     if (ok) for (var j = 0; j < b[3].length; j++) beaconed[b[3][j]] = true;
-    deliver(entry('beaconed', '', [ok].concat(b[3]), null));
+    deliver(entry(KIND_BEACONED, '', [ok].concat(b[3]), null));
   }
   flush(true);
 }

@@ -4,11 +4,11 @@ package main
 
 import (
 	"bytes"
-	"encoding/json"
 	"net/http"
 	"runtime"
 	"strings"
 
+	"github.com/userpilot-heap-bridge/userpilot-heap-bridge/relay/internal/jsontext"
 	"github.com/userpilot-heap-bridge/userpilot-heap-bridge/relay/worker/serve"
 )
 
@@ -32,14 +32,8 @@ func withInstanceHealth(next http.Handler) http.Handler {
 				runtime.Gosched()
 				runtime.GC()
 			}
-			body, err := json.Marshal(struct {
-				OK       bool        `json:"ok"`
-				Instance serve.Stats `json:"instance"`
-			}{true, serve.ReadStats()})
-			if err == nil {
-				rec.body.Reset()
-				rec.body.Write(append(body, '\n'))
-			}
+			rec.body.Reset()
+			rec.body.Write(append(healthJSON(serve.ReadStats()), '\n'))
 		}
 		for k, v := range rec.header {
 			w.Header()[k] = v
@@ -48,6 +42,18 @@ func withInstanceHealth(next http.Handler) http.Handler {
 		w.WriteHeader(max(rec.code, http.StatusOK))
 		w.Write(rec.body.Bytes())
 	})
+}
+
+// healthJSON is the healthy answer with the instance's figures: {"ok": true, "instance": {...}}.
+func healthJSON(st serve.Stats) []byte {
+	j := jsontext.NewWriter(512)
+	j.BeginObject()
+	j.Key("ok")
+	j.Bool(true)
+	j.Key("instance")
+	st.WriteJSON(j)
+	j.EndObject()
+	return j.Bytes()
 }
 
 // recorder keeps an answer to pass on or replace.

@@ -1,88 +1,14 @@
-// Helpers for the relay tests: the fake Heap and Userpilot APIs (relay/cmd/fakeheap and
-// relay/cmd/fakeuserpilot, built once into build/) and the relay in workerd (relay/worker/run.mjs). They build nothing else: `make test-relay` runs
+// Helpers for the relay tests: the fake Heap and Userpilot APIs (relay/relaytest/cmd/fakeheap and
+// relay/relaytest/cmd/fakeuserpilot, built once into build/) and the relay in workerd (relay/worker/run.mjs). They build nothing else: `make test-relay` runs
 // `make relay-build` first. Everything listens on 127.0.0.1 and is stopped by the tests' after().
-import { spawn, execFileSync } from 'node:child_process';
 import { createHmac } from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startRelay } from '../../relay/worker/run.mjs';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-export const APP_ID = '3141592653';
-export const USERPILOT_KEY = 'userpilot-test-key';
-const GO = process.env.GO || 'go';
-
-const built = new Set();
-
-// buildFake builds relay/cmd/<name> into build/<name>, once per test process, and returns its path.
-function buildFake(name) {
-  const bin = path.join(ROOT, 'build', name);
-  if (!built.has(name)) {
-    execFileSync(GO, ['build', '-o', bin, `./relay/cmd/${name}`], { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'] });
-    built.add(name);
-  }
-  return bin;
-}
-
-// buildFakeHeap builds relay/cmd/fakeheap into build/fakeheap.
-export const buildFakeHeap = () => buildFake('fakeheap');
-
-// startFake runs relay/cmd/<name> with args on a free port of 127.0.0.1 and resolves to
-// {url, control(method, path, body), stop()}.
-async function startFake(name, args) {
-  const child = spawn(buildFake(name), ['-addr', '127.0.0.1:0', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  const url = await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${name} did not start: ${out}`)), 15_000);
-    const onData = (chunk) => {
-      out += chunk;
-      const m = new RegExp(`${name} listening on (http://\\S+)`).exec(out);
-      if (m) { clearTimeout(timer); resolve(m[1]); }
-    };
-    child.stdout.setEncoding('utf8').on('data', onData);
-    child.stderr.setEncoding('utf8').on('data', (c) => { out += c; });
-    child.on('exit', (code) => { clearTimeout(timer); reject(new Error(`${name} exited with ${code}: ${out}`)); });
-  });
-  const control = async (method, p, body) => {
-    const res = await fetch(url + p, { method, body: body === undefined ? undefined : JSON.stringify(body), headers: { 'content-type': 'application/json' } });
-    if (!res.ok) throw new Error(`${name} ${method} ${p}: ${res.status} ${await res.text()}`);
-    return res.status === 204 ? undefined : res.json();
-  };
-  const stop = () => new Promise((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) return resolve();
-    child.removeAllListeners('exit');
-    child.on('exit', () => resolve());
-    child.kill('SIGTERM');
-  });
-  return { url, control, stop };
-}
-
-// startFakeHeap runs the fake Heap API on a free port of 127.0.0.1.
-export async function startFakeHeap(appID = APP_ID) {
-  const { url, control, stop } = await startFake('fakeheap', ['-app-id', appID]);
-  return {
-    url,
-    // scope (optional) names the fake Heap's scope: events whose ids start "sc_<scope>:".
-    events: (scope = '') => control('GET', `/_events?scope=${encodeURIComponent(scope)}`),
-    reset: () => control('POST', '/_reset', {}),
-    fail: (statuses, retryAfter = '', scope = '') => control('POST', `/_fail?scope=${encodeURIComponent(scope)}`, { statuses, retryAfter }),
-    stop
-  };
-}
-
-// startFakeUserpilot runs the fake Userpilot Bulk Identify API (relay/cmd/fakeuserpilot) on a
-// free port of 127.0.0.1, taking apiKey.
-export async function startFakeUserpilot(apiKey = USERPILOT_KEY) {
-  const { url, control, stop } = await startFake('fakeuserpilot', ['-api-key', apiKey]);
-  return {
-    url,
-    // {requests: [{authorization, contentType, status, reason, users}], users: [...]}
-    requests: () => control('GET', '/_requests'),
-    reset: () => control('POST', '/_reset', {}),
-    fail: (statuses, retryAfter = '', location = '') => control('POST', '/_fail', { statuses, retryAfter, location }),
-    stop
-  };
-}
+// The fake Heap and Userpilot APIs are shared with bench/relay.mjs: internal/testkit/fakes.mjs.
+export { APP_ID, USERPILOT_KEY, buildFakeHeap, startFakeHeap, startFakeUserpilot } from '../../internal/testkit/fakes.mjs';
 
 // heapHash is the Heap-Hash header Heap sends for body at ts (unix seconds, as a string).
 export const heapHash = (secret, ts, body) => `ts:${ts},hmac:${createHmac('sha256', secret).update(ts + body).digest('hex')}`;

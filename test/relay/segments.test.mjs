@@ -1,5 +1,5 @@
 // POST /v1/heap/segments on the Go relay in workerd (relay/worker, built by `make relay-build`), over
-// real HTTP, sending to the fake Userpilot API (relay/cmd/fakeuserpilot): Heap's signed
+// real HTTP, sending to the fake Userpilot API (relay/relaytest/cmd/fakeuserpilot): Heap's signed
 // segment.users.sync webhook becomes Bulk Identify requests (docs/contract.md §8).
 import { test, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
@@ -196,7 +196,7 @@ test('a body not of the shape: 400 naming what is wrong, nothing sent', async ()
     [JSON.stringify({ action_type: 'segment.users.drain', data: { segment: { id: 7 } } }), /takes only "segment.users.sync"/],
     [seg({ segment: { id: '7' } }), /"id" is "7", not a whole number/],
     [seg({ segment: { id: 7 }, add: [{ id: 42 }] }), /data\.add\[0\]/],
-    [seg({ segment: { id: 7 }, remove: [{ id: 'a', email: 'a@example.com' }] }), /data\.remove\[0\]: json: unknown field "email"/]
+    [seg({ segment: { id: 7 }, remove: [{ id: 'a', email: 'a@example.com' }] }), /data\.remove\[0\]: unknown field "email"/]
   ]) {
     const res = await webhook(relays.main, body);
     assert.equal(res.status, 400, `${body}: ${res.text}`);

@@ -81,7 +81,7 @@ export function relaySuite({ baseline = false, underLoad = false } = {}) {
     const res = await post(relays.otherApp.url, { events: [e] });
     assert.equal(res.status, 200, res.text);
     assert.deepEqual(res.json.accepted, []);
-    assert.deepEqual(res.json.refused, [{ id: e.id, reason: 'heap_rejected: HTTP 400' }]);
+    assert.deepEqual(res.json.refused, [{ id: e.id, reason: "heap_rejected: Heap's API refused the batch with HTTP 400" }]);
     assert.deepEqual((await heap.events()).events, []);
   }]);
 

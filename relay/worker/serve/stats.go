@@ -5,6 +5,8 @@ package serve
 import (
 	"runtime/metrics"
 	"syscall/js"
+
+	"github.com/userpilot-heap-bridge/userpilot-heap-bridge/relay/internal/jsontext"
 )
 
 // counters are what a server counts; info is what the glue said about the instance.
@@ -16,30 +18,67 @@ type counters struct {
 	info       js.Value
 }
 
-// Stats describe this Go instance, for a health answer.
+// Stats describe this Go instance, for a health answer (WriteJSON).
 type Stats struct {
-	Generation   int `json:"generation"` // this isolate's instance number, from 1
-	Requests     int `json:"requests"`   // requests this instance has taken
-	InFlight     int `json:"inFlight"`   // of those, being served now
-	Abandoned    int `json:"abandoned"`  // requests the glue forgot: the runtime stopped running their code
-	Panics       int `json:"panics"`     // handlers or WaitUntil work that panicked
+	Generation   int // this isolate's instance number, from 1
+	Requests     int // requests this instance has taken
+	InFlight     int // of those, being served now
+	Abandoned    int // requests the glue forgot: the runtime stopped running their code
+	Panics       int // handlers or WaitUntil work that panicked
 	Replacements struct {
-		AfterRequests int `json:"afterRequests"` // instances replaced after ReplaceAfter.Requests
-		AfterMemory   int `json:"afterMemory"`   // instances replaced at ReplaceAfter.MemoryBytes
-		AfterFailure  int `json:"afterFailure"`  // instances that failed (exited or trapped)
-	} `json:"replacements"`
+		AfterRequests int // instances replaced after ReplaceAfter.Requests
+		AfterMemory   int // instances replaced at ReplaceAfter.MemoryBytes
+		AfterFailure  int // instances that failed (exited or trapped)
+	}
 	ReplaceAfter struct {
-		Requests    int `json:"requests"`
-		MemoryBytes int `json:"memoryBytes"`
-	} `json:"replaceAfter"`
+		Requests    int
+		MemoryBytes int
+	}
 	Timers struct {
-		HandedOver int `json:"handedOver"` // Go timeouts moved to another request when theirs ended
-		Adopted    int `json:"adopted"`    // Go timeouts armed by the next request, none in flight
-		Late       int `json:"late"`       // Go timeouts a keep-alive fired late: their timer was lost
-	} `json:"timers"`
-	MemoryBytes     int `json:"memoryBytes"`     // the instance's linear memory
-	GoHeapLiveBytes int `json:"goHeapLiveBytes"` // live heap marked by the last garbage collection
-	GoHeapGoalBytes int `json:"goHeapGoalBytes"` // heap size at which the next collection starts
+		HandedOver int // Go timeouts moved to another request when theirs ended
+		Adopted    int // Go timeouts armed by the next request, none in flight
+		Late       int // Go timeouts a keep-alive fired late: their timer was lost
+	}
+	MemoryBytes     int // the instance's linear memory
+	GoHeapLiveBytes int // live heap marked by the last garbage collection
+	GoHeapGoalBytes int // heap size at which the next collection starts
+}
+
+// WriteJSON writes st as the health answer's "instance" object.
+func (st Stats) WriteJSON(j *jsontext.Writer) {
+	j.BeginObject()
+	writeInts(j, []intMember{{"generation", st.Generation}, {"requests", st.Requests}, {"inFlight", st.InFlight},
+		{"abandoned", st.Abandoned}, {"panics", st.Panics}})
+	for _, group := range []struct {
+		key     string
+		members []intMember
+	}{
+		{"replacements", []intMember{{"afterRequests", st.Replacements.AfterRequests}, {"afterMemory", st.Replacements.AfterMemory},
+			{"afterFailure", st.Replacements.AfterFailure}}},
+		{"replaceAfter", []intMember{{"requests", st.ReplaceAfter.Requests}, {"memoryBytes", st.ReplaceAfter.MemoryBytes}}},
+		{"timers", []intMember{{"handedOver", st.Timers.HandedOver}, {"adopted", st.Timers.Adopted}, {"late", st.Timers.Late}}},
+	} {
+		j.Key(group.key)
+		j.BeginObject()
+		writeInts(j, group.members)
+		j.EndObject()
+	}
+	writeInts(j, []intMember{{"memoryBytes", st.MemoryBytes}, {"goHeapLiveBytes", st.GoHeapLiveBytes}, {"goHeapGoalBytes", st.GoHeapGoalBytes}})
+	j.EndObject()
+}
+
+// intMember is one member of a JSON object whose value is a whole number.
+type intMember struct {
+	key   string
+	value int
+}
+
+// writeInts writes members.
+func writeInts(j *jsontext.Writer, members []intMember) {
+	for _, m := range members {
+		j.Key(m.key)
+		j.Int(m.value)
+	}
 }
 
 // ReadStats returns the instance's figures; zero Stats before Serve.

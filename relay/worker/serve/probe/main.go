@@ -29,6 +29,7 @@ import (
 	"syscall/js"
 	"time"
 
+	"github.com/userpilot-heap-bridge/userpilot-heap-bridge/relay/internal/jsontext"
 	"github.com/userpilot-heap-bridge/userpilot-heap-bridge/relay/worker/serve"
 )
 
@@ -63,7 +64,9 @@ func route(w http.ResponseWriter, r *http.Request) {
 	ms, _ := strconv.Atoi(q.Get("ms"))
 	switch r.URL.Path {
 	case "/v1/health":
-		reply(w, map[string]any{"ok": true, "instance": serve.ReadStats()})
+		instance := jsontext.NewWriter(256)
+		serve.ReadStats().WriteJSON(instance)
+		reply(w, map[string]any{"ok": true, "instance": json.RawMessage(instance.Bytes())})
 	case "/sleep":
 		start := time.Now()
 		time.Sleep(time.Duration(ms) * time.Millisecond)
