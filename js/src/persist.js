@@ -11,6 +11,7 @@
 export var STORED_PREFIX = 'userpilot-heap-bridge:pending:';
 export var CLAIM_LOCK = 'userpilot-heap-bridge:claim';
 export var MAX_STORED = 1000; // entries a page writes, and a page takes in: the newest ones
+var SETTLE_MS = 100;
 
 // persistence works on env: storage() returns localStorage (reading it may throw), locks is
 // navigator.locks (nothing is written or claimed without it: a claim must be atomic), page is this
@@ -61,7 +62,7 @@ export function persistence(env) {
       parked = null;
       var storage = env.storage();
       if (storage.getItem(key) === null) return ids;
-      storage.removeItem(key);
+      remove(storage, key);
       return [];
     }).catch(function () {
       return []; // storage went away: nothing left there to claim either
@@ -84,7 +85,7 @@ export function persistence(env) {
       keys.forEach(function (k) {
         var record = readRecord(storage.getItem(k));
         try {
-          storage.removeItem(k);
+          remove(storage, k);
         } catch (e) {
           out.unavailable += record.entries.length + (record.omitted | 0);
           return;
@@ -100,11 +101,20 @@ export function persistence(env) {
     });
   }
 
+  // locked runs fn under the lock, and keeps the lock SETTLE_MS longer when fn removed a key: other
+  // tabs' pages may run in other processes, whose copy of localStorage learns of a removal a moment
+  // later, and the next holder must see it.
   function locked(fn) {
     return Promise.resolve().then(function () {
-      return env.locks.request(CLAIM_LOCK, function () { return fn(); });
+      return env.locks.request(CLAIM_LOCK, function () {
+        removed = false;
+        var r = fn();
+        return removed ? new Promise(function (ok) { setTimeout(function () { ok(r); }, SETTLE_MS); }) : r;
+      });
     });
   }
+  var removed = false;
+  function remove(storage, k) { storage.removeItem(k); removed = true; }
 
   return { write: write, takeBack: takeBack, claim: claim, parked: function () { return !!parked; } };
 }
