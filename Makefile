@@ -6,7 +6,7 @@ DIST      := dist
 GOFLAGS_WASM := -trimpath -ldflags='-s -w'
 CHROMIUM  ?= /usr/bin/chromium
 
-.PHONY: build pack test demo bench deps deps-node deps-chromium deps-firefox deps-webkit test-docs test-budgets test-package test-go test-wasm test-channel test-browser test-examples clean relay-build relay-probe-build relay test-relay bench-relay
+.PHONY: build pack test demo bench deps deps-node deps-chromium deps-firefox deps-webkit test-loader test-leaving test-docs test-budgets test-package test-go test-wasm test-channel test-browser test-examples clean relay-build relay-probe-build relay test-relay bench-relay
 
 build: deps-node $(DIST)/userpilot-heap-bridge.wasm $(DIST)/userpilot-heap-bridge.js
 
@@ -49,7 +49,7 @@ deps-node:
 	@test -d node_modules/playwright-core -a -d node_modules/puppeteer-core -a -d node_modules/selenium-webdriver -a -d node_modules/userpilot -a -d node_modules/workerd -a -d node_modules/esbuild -a -d node_modules/terser \
 		-a -d node_modules/vite -a -d node_modules/webpack -a -d node_modules/webpack-cli -a -d node_modules/typescript || npm ci --no-audit --no-fund
 
-test: deps test-docs build test-budgets test-package test-go test-wasm test-channel test-browser test-examples test-relay
+test: deps test-docs build test-budgets test-package test-loader test-go test-wasm test-channel test-browser test-examples test-relay
 
 # Citations stay inside the repository: nothing cites the shared contract or research notes, and
 # every docs/ citation names a page, section (§N) and anchor that exist.
@@ -65,6 +65,10 @@ test-budgets: build
 # server-side rendering does, and type-checked by TypeScript for both module systems.
 test-package: build
 	node --test test/package/
+
+# The loader's modules that need no browser, in Node with fakes (storage and Web Locks for persist.js).
+test-loader:
+	node --test test/loader/
 
 test-go:
 	$(GO) vet ./bridge/... ./internal/... ./relay/... ./examples/...
@@ -85,7 +89,7 @@ test-channel: build
 # written once (test/browser/driver/), in a Worker. engines.mjs prints a count per engine;
 # BRIDGE_ENGINES=firefox,webkit runs only those (docs/testing.md).
 CORE_SCENARIOS := orders identity roads consent relay attribution
-ENGINE_SCENARIOS := driver orders identity roads consent stub relay two-way thread load-failure
+ENGINE_SCENARIOS := driver orders identity roads consent stub relay two-way thread load-failure leaving
 BROWSER_TESTS := $(sort $(wildcard test/browser/*.test.mjs))
 test-browser: relay-build deps-chromium deps-firefox deps-webkit
 	node test/browser/engines.mjs \
@@ -93,6 +97,16 @@ test-browser: relay-build deps-chromium deps-firefox deps-webkit
 		"chromium (main thread)|BRIDGE_THREAD=main|$(CORE_SCENARIOS:%=test/browser/%.test.mjs)" \
 		"firefox|BRIDGE_ENGINE=firefox|$(ENGINE_SCENARIOS:%=test/browser/%.test.mjs)|one process" \
 		"webkit|BRIDGE_ENGINE=webkit|$(ENGINE_SCENARIOS:%=test/browser/%.test.mjs)|one process"
+
+# Leaving the page (docs/leaving-the-page.md), 20 trials per way of leaving in each engine and
+# both threads, printing per engine, way and mode the trials and the events delivered once, lost and
+# duplicated. make test runs the same file with 3 trials.
+LEAVING_TRIALS ?= 20
+test-leaving: build
+	@mkdir -p build; status=0; for engine in chromium firefox webkit; do \
+		BRIDGE_ENGINE=$$engine LEAVING_TRIALS=$(LEAVING_TRIALS) LEAVING_REPORT=1 xvfb-run -a node --test test/browser/leaving.test.mjs > build/leaving-$$engine.txt 2>&1 || status=1; \
+		grep -E '^# leaving:|^# (pass|fail) |^not ok' build/leaving-$$engine.txt | sed 's/^# //'; \
+	done; exit $$status
 
 # The two headless-test examples teams copy: playwright-core, and chromedp (its own Go module).
 test-examples:

@@ -4,7 +4,7 @@ import "sort"
 
 // An answer to the loader is one JSON object, so the loader reads it with one JSON.parse:
 //
-//	{"c": [[seq, "track", name, {properties}, event id] | [seq, "identify", id] |
+//	{"c": [[seq, "track", name, {properties}, event id, the loader's event number] | [seq, "identify", id] |
 //	       [seq, "resetIdentity"] | [seq, "addUserProperties", {properties}], ...],
 //	 "r": [[batch id, url, body, signature, keepalive], ...],     requests for the relay
 //	 "b": [[url, body, signature, [event id...]], ...],            standby beacons, when changed
@@ -14,7 +14,8 @@ import "sort"
 //	      Userpilot's user is still the user id after the method (docs/identity.md)
 //	 "h": [seq...],  calls the page gave back that still wait here
 //	 "s": {stats}, "z": {stats as if the calls not yet confirmed by an ack were not made}, when any counts,
-//	 "w": wake at (page ms, 0 for none), "p": 1 to poll window.heap, "n": HeapState needed}
+//	 "w": wake at (page ms, 0 for none), "p": 1 to poll window.heap, "n": HeapState needed,
+//	 "k": whether the page may write its pending events to storage when hidden (docs/contract.md §9)}
 //
 // Calls are made in order on whatever window.heap is when the answer arrives. A page that gave a
 // call back makes no later call until that call comes again, or an answer written after the module
@@ -55,6 +56,8 @@ func (a *answerWriter) call(c Call) {
 		b = appendProperties(b, c.Properties)
 		b = append(b, ',')
 		b = AppendJSONString(b, c.ID)
+		b = append(b, ',')
+		b = appendInt(b, c.Src)
 	case MethodIdentify:
 		b = append(b, ',')
 		b = AppendJSONString(b, c.Identity)
@@ -108,7 +111,7 @@ func (a *answerWriter) message(m Message) {
 }
 
 // finish returns the whole answer.
-func (a *answerWriter) finish(s Stats, unmade *Stats, up *ToUserpilotStats, held []int, wake float64, poll bool, need int) string {
+func (a *answerWriter) finish(s Stats, unmade *Stats, up *ToUserpilotStats, held []int, wake float64, poll bool, need int, persist bool) string {
 	b := make([]byte, 0, 256+len(a.calls)+len(a.relays)+len(a.beacons)+len(a.messages))
 	b = append(b, `{"c":[`...)
 	b = append(b, a.calls...)
@@ -143,6 +146,8 @@ func (a *answerWriter) finish(s Stats, unmade *Stats, up *ToUserpilotStats, held
 	b = appendBool(b, poll)
 	b = append(b, `,"n":`...)
 	b = appendInt(b, need)
+	b = append(b, `,"k":`...)
+	b = appendBool(b, persist)
 	return string(append(b, '}'))
 }
 

@@ -12,6 +12,9 @@ type Input struct {
 	Ref int
 	// Task numbers the page task the delivery happened in.
 	Task int
+	// Num numbers the events the loader posted, counted the same way on both sides (the engine
+	// sets it); a track call carries its event's Num, so the page can tell which event it is for.
+	Num int
 	// At is when it happened, in milliseconds on the page's monotonic clock.
 	At float64
 }
@@ -39,6 +42,7 @@ type Bridge struct {
 	seq       int     // last Call.Seq given
 	mirror    mirror  // Heap to Userpilot (toUserpilot)
 	replays   replays // the stub's calls Heap's SDK will make again
+	recovered recoveredState
 }
 
 // New returns a bridge with the given settings.
@@ -59,8 +63,10 @@ func New(s Settings) *Bridge {
 func (b *Bridge) Receive(in Input) {
 	switch in.Kind {
 	case InputEvent:
+		b.settleIdentity()
 		b.receiveEvent(in)
 	case InputIdentify, InputRestore:
+		defer b.settleIdentity()
 		var calls []Call
 		var why string
 		if in.Kind == InputIdentify {
@@ -82,7 +88,11 @@ func (b *Bridge) Receive(in Input) {
 		}
 	case InputAnonymous, InputClean:
 		b.endIdentity()
+		b.settleIdentity()
 	case InputInterface:
+		if in.Name == MethodTrack {
+			b.settleIdentity()
+		}
 		b.receiveInterface(in)
 	case InputConsent:
 		b.SetConsent(in.Name)
@@ -107,6 +117,12 @@ func (b *Bridge) Receive(in Input) {
 		b.userpilotFailed(in)
 	case InputUnwrapped:
 		b.heapUnwrapped(in)
+	case InputRecovered:
+		b.receiveRecovered(in)
+	case InputUnrecovered:
+		b.countUnrecovered(in)
+	case InputPersisted:
+		b.persisted(in)
 	default:
 		b.notice("input:"+in.Kind, "warn", "internal: unknown input "+label(in.Kind))
 	}
@@ -187,7 +203,7 @@ func (b *Bridge) forward(in Input, ev Event, reason, why, road string) {
 	if b.settings.Debug {
 		b.debug("received " + label(in.Name) + " by " + road + " as " + label(name))
 	}
-	c := Call{Method: MethodTrack, Event: name, Properties: ev.Properties.Properties(), ID: b.nextEventID(), Time: b.relay.origin + in.At}
+	c := Call{Method: MethodTrack, Event: name, Properties: ev.Properties.Properties(), ID: b.nextEventID(), Time: b.relay.origin + in.At, Src: in.Num}
 	if user, ok := b.identity.User(); ok && b.settings.Identity != "off" {
 		c.User = user // the relay sends the event as this user; Heap's server API needs one
 	}
@@ -362,6 +378,9 @@ func countCall(s *Stats, c Call, n int) {
 	switch c.Method {
 	case MethodTrack:
 		s.Forwarded += n
+		if c.Recovered {
+			s.Recovered += n
+		}
 		s.Events[c.Event] += n
 		if s.Events[c.Event] == 0 {
 			delete(s.Events, c.Event)
@@ -428,6 +447,7 @@ func (b *Bridge) Settings() Settings { return b.settings }
 func (b *Bridge) Stats() Stats {
 	s := b.stats
 	s.Relaying = b.relaying()
+	s.Pending += len(b.recovered.held) // stored events waiting for this page's identity
 	s.DropReasons = copyInts(b.stats.DropReasons)
 	s.PropertyDrops = copyInts(b.stats.PropertyDrops)
 	s.Events = copyInts(b.stats.Events)
@@ -449,7 +469,7 @@ func (b *Bridge) Warn(key, text string) { b.notice(key, "warn", text) }
 const counted = " (repeats are counted in UserpilotHeapBridge.stats())"
 
 // deliberateDrops follow the page's own settings: counted, but no warning.
-var deliberateDrops = map[string]bool{DropFiltered: true, DropConsentDenied: true}
+var deliberateDrops = map[string]bool{DropFiltered: true, DropConsentDenied: true, DropClaimedElsewhere: true}
 
 func (b *Bridge) drop(reason, why string, n int) {
 	b.stats.Dropped += n

@@ -19,6 +19,10 @@ type Call struct {
 	ID   string
 	Time float64
 	User string
+	// Recovered is true for an event an earlier page stored as it was left (recovered.go).
+	Recovered bool
+	// Src is the number of the loader's event this track call is for (Input.Num).
+	Src int
 	// Seq numbers calls in the order the core queued them; a call the page could not take goes
 	// back into the queue at its place.
 	Seq int

@@ -16,6 +16,7 @@ type Engine struct {
 	heap     int       // HeapState bits of the latest message
 	out      answerWriter
 	standby  string // the standby beacons last sent, to send them again only when they change
+	numbered int    // events the loader posted, numbered as it numbers them (Input.Num)
 }
 
 // emitted is a call handed to the page in answer number answer.
@@ -60,14 +61,31 @@ func (e *Engine) Step(text string) string {
 			e.core.Warn("message", why)
 		}
 		e.core.RecordDrop(DropInternalError, why, m.events)
+		e.numbered += m.events
 		return e.finish(m.now)
 	}
 	e.heap = m.heap
+	// Events given away are taken out of answers before settle forgets the answers the page applied
+	// (without making those calls).
+	for _, in := range m.entries {
+		if in.Kind == InputGiven {
+			e.giveAway(in)
+		}
+	}
 	e.settle(m)
 	for _, in := range m.entries {
-		e.receive(in)
+		if isEventInput(in) {
+			e.numbered++
+			in.Num = e.numbered
+		}
+		if in.Kind != InputGiven {
+			e.receive(in)
+		}
 	}
-	e.guard(func() { e.core.Flush(e.deliver) })
+	e.guard(func() {
+		e.core.RecoveredDue(m.now)
+		e.core.Flush(e.deliver)
+	})
 	return e.finish(m.now)
 }
 
@@ -123,6 +141,25 @@ func (e *Engine) settle(m message) {
 		}
 	}
 	e.emitted = kept
+}
+
+// giveAway handles an InputGiven: the events another page claimed are not made here, whether
+// they still wait in the core or are in an answer the page has not applied (it skips those calls).
+func (e *Engine) giveAway(in Input) {
+	nums := map[int]bool{}
+	for _, v := range in.Args {
+		nums[int(v.Num)] = true
+	}
+	kept := e.emitted[:0]
+	for _, x := range e.emitted {
+		if x.call.Method == MethodTrack && nums[x.call.Src] {
+			e.core.Unmade(x.call)
+			continue
+		}
+		kept = append(kept, x)
+	}
+	e.emitted = kept
+	e.guard(func() { e.core.GiveAway(nums) })
 }
 
 // take removes and returns the emitted call with seq.
@@ -197,7 +234,11 @@ func (e *Engine) finish(now float64) string {
 	if !some {
 		unmade = nil
 	}
-	return e.out.finish(s, unmade, up, core.Requeued(), core.Wake(now), core.WaitingForHeap(), e.need())
+	wake := core.Wake(now)
+	if at := core.RecoveredWake(); at > 0 && (wake == 0 || at < wake) {
+		wake = at
+	}
+	return e.out.finish(s, unmade, up, core.Requeued(), wake, core.WaitingForHeap(), e.need(), core.MayPersist())
 }
 
 // unmadeStats are the counters s as if the calls the page has not yet confirmed were not made,

@@ -21,6 +21,7 @@ type wireAnswer struct {
 	Wake      float64        `json:"w"`
 	Poll      bool           `json:"p"`
 	Need      int            `json:"n"`
+	Persist   bool           `json:"k"`
 	Raw       string         `json:"-"`
 }
 
@@ -232,7 +233,7 @@ func TestEngineBadInit(t *testing.T) {
 func TestAnswerStatsOrder(t *testing.T) {
 	s := Stats{Received: 3, DropReasons: map[string]int{"b": 1, "a": 2}, PropertyDrops: map[string]int{}, Events: map[string]int{"z": 1, "y": 2}, InterfaceIgnored: map[string]int{}}
 	got := string(appendStats(nil, s, nil))
-	want := `{"received":3,"forwarded":0,"dropped":0,"duplicates":0,"identifies":0,"resets":0,"pending":0,"relayed":0,"relaying":0,"identityRejected":0,"truncated":0,"dropReasons":{"a":2,"b":1},"propertyDrops":{},"events":{"y":2,"z":1},"interfaceIgnored":{}}`
+	want := `{"received":3,"forwarded":0,"dropped":0,"duplicates":0,"identifies":0,"resets":0,"pending":0,"relayed":0,"relaying":0,"identityRejected":0,"truncated":0,"persisted":0,"unpersisted":0,"recovered":0,"dropReasons":{"a":2,"b":1},"propertyDrops":{},"events":{"y":2,"z":1},"interfaceIgnored":{}}`
 	if got != want {
 		t.Fatalf("stats\n%s\nwant\n%s", got, want)
 	}

@@ -31,6 +31,11 @@ const (
 	InputHeapLoaded      = "heaploaded" // Heap's SDK is on window.heap: its repeats of the stub's calls come now
 	InputUserpilotFailed = "upfailed"   // a mirrored Userpilot call not made: it threw (Args = method, message), or, with Name UpIdentityChanged, Userpilot's user was no longer the call's (Args = method, Userpilot's user then or null)
 	InputUnwrapped       = "unwrapped"  // window.heap's method Name could not be wrapped: the app's calls to it are not mirrored
+	// Leaving the page (recovered.go, docs/contract.md §9):
+	InputRecovered   = "recovered"   // an event an earlier page stored: Args = id, identity (or null), epoch ms, the page that stored it, then its entry's kind, name, ref, task, at and arguments
+	InputUnrecovered = "unrecovered" // stored events that cannot be handed over: Name is the reason (overflow, storage_unavailable), Args[0] how many
+	InputGiven       = "given"       // events this page stored that another page claimed meanwhile: Args = their numbers (Input.Num); not made here
+	InputPersisted   = "persisted"   // the page was hidden and stored its pending events: Args = how many were written, how many storage refused
 )
 
 // HeapState bits: what window.heap offered when the loader posted a message.
@@ -47,8 +52,9 @@ const (
 type EntryKind struct{ Kind, Name string }
 
 // ReceivedEntries are the entries that are received events: the loader counts them as received
-// (and pending) until the module answers the message that carried them.
-var ReceivedEntries = []EntryKind{{InputEvent, ""}, {InputInterface, MethodTrack}}
+// (and pending) until the module answers the message that carried them, numbers them in the order
+// it posts them (Input.Num), and stores them if the page is hidden first.
+var ReceivedEntries = []EntryKind{{InputEvent, ""}, {InputInterface, MethodTrack}, {InputRecovered, ""}}
 
 // MirroredEntries are the page's Heap calls stats().toUserpilot counts as received, and the
 // loader counts until the module answers.
@@ -76,13 +82,13 @@ func isIn(kinds []EntryKind, in Input) bool {
 // the values in the same order.
 var (
 	StatsCounters = []string{"received", "forwarded", "dropped", "duplicates", "identifies", "resets",
-		"pending", "relayed", "relaying", "identityRejected", "truncated"}
+		"pending", "relayed", "relaying", "identityRejected", "truncated", "persisted", "unpersisted", "recovered"}
 	StatsCounts = []string{"dropReasons", "propertyDrops", "events", "interfaceIgnored"}
 )
 
 func (s *Stats) counters() []int {
 	return []int{s.Received, s.Forwarded, s.Dropped, s.Duplicates, s.Identifies, s.Resets,
-		s.Pending, s.Relayed, s.Relaying, s.IdentityRejected, s.Truncated}
+		s.Pending, s.Relayed, s.Relaying, s.IdentityRejected, s.Truncated, s.Persisted, s.Unpersisted, s.Recovered}
 }
 
 func (s *Stats) counts() []map[string]int {

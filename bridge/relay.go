@@ -208,6 +208,9 @@ func (b *Bridge) settleAnswer(items []relayItem, answer Value) {
 func (b *Bridge) relayed(c Call) {
 	b.stats.Forwarded++
 	b.stats.Relayed++
+	if c.Recovered {
+		b.stats.Recovered++
+	}
 	b.stats.Events[c.Event]++
 	if b.settings.Debug {
 		b.debug("relayed " + label(c.Event))

@@ -32,6 +32,9 @@ type Settings struct {
 	Load string
 	// Record keeps the calls made, for UserpilotHeapBridge.history(); the loader acts on it.
 	Record bool
+	// Persist writes events not yet delivered to storage when the page is hidden, for a later page
+	// of the origin to deliver (docs/contract.md §9); on by default, the loader acts on it.
+	Persist bool
 	// RelayURL is the edge relay's events endpoint; empty means no relay.
 	RelayURL string
 	// RelayAfter is how long, in ms from the loader's start, Heap's SDK gets to load before held
@@ -66,6 +69,7 @@ var settingKinds = map[string]Kind{
 	"consent":        KindString,
 	"load":           KindString,
 	"record":         KindBool,
+	"persist":        KindBool,
 	"relayUrl":       KindString,
 	"relayAfter":     KindNumber,
 	"relaySignature": KindString,
@@ -80,7 +84,7 @@ func (p *settingsParser) bad(format string) { p.problems = append(p.problems, fo
 // ParseSettings validates the settings object. Each unknown key or wrong value yields one message
 // naming it and what is allowed; that setting keeps its default and the rest still apply.
 func ParseSettings(v Value) (Settings, []string) {
-	s := Settings{Identity: "sync", Consent: "granted", Load: "eager", Thread: "auto", RelayAfter: DefaultRelayAfter}
+	s := Settings{Identity: "sync", Consent: "granted", Load: "eager", Thread: "auto", RelayAfter: DefaultRelayAfter, Persist: true}
 	p := &settingsParser{}
 	switch v.Kind {
 	case KindUndefined, KindNull:
@@ -131,6 +135,8 @@ func (p *settingsParser) apply(s *Settings, key string, val Value) {
 		s.Debug = val.Bool
 	case "record":
 		s.Record = val.Bool
+	case "persist":
+		s.Persist = val.Bool
 	case "extraEvents":
 		for _, name := range p.names("extraEvents", val, 100) {
 			if _, documented := experienceEvents[name]; !documented && !contains(s.ExtraEvents, name) {

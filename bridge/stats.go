@@ -17,7 +17,12 @@ type Stats struct {
 	// IdentityRejected counts userpilot.identify ids the merge guard refused.
 	IdentityRejected int
 	// Truncated counts property values cut to Heap's limit.
-	Truncated     int
+	Truncated int
+	// Persisted counts events written to storage when the page was hidden; Unpersisted those
+	// storage refused (docs/contract.md §9).
+	Persisted, Unpersisted int
+	// Recovered counts forwarded events that an earlier page stored as it was left.
+	Recovered     int
 	DropReasons   map[string]int
 	PropertyDrops map[string]int
 	// Events counts forwarded events by Heap event name.

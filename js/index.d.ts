@@ -30,6 +30,8 @@ export interface UserpilotHeapBridgeSettings {
   load?: 'eager' | 'idle' | 'first-event';
   /** Keep the calls made, for history(). Also on with ?userpilot-heap-bridge-record in the URL. */
   record?: boolean;
+  /** Write events not yet delivered to storage when the page is hidden, for a later page of the origin to deliver (default true). */
+  persist?: boolean;
   /** The edge relay's endpoint (https URL or same-origin path) for events when Heap's SDK is blocked. */
   relayUrl?: string;
   /** Milliseconds from the loader's start that Heap's SDK gets to load before events go to the relay. Default 3000. */
@@ -63,6 +65,12 @@ export interface UserpilotHeapBridgeStats {
   relaying: number;
   identityRejected: number;
   truncated: number;
+  /** Events written to storage when the page was hidden, for a later page of the origin (docs/leaving-the-page.md). */
+  persisted: number;
+  /** Events pending when the page was hidden that storage refused (storage_unavailable). */
+  unpersisted: number;
+  /** Forwarded events an earlier page of the origin stored as it was left. */
+  recovered: number;
   dropReasons: Record<string, number>;
   propertyDrops: Record<string, number>;
   events: Record<string, number>;

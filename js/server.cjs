@@ -16,7 +16,7 @@ module.exports = Object.freeze({
   ready: function () { return Promise.resolve(); },
   stats: function () {
     return { received: 0, forwarded: 0, dropped: 0, duplicates: 0, identifies: 0, resets: 0, pending: 0, relayed: 0,
-      relaying: 0, identityRejected: 0, truncated: 0, dropReasons: {}, propertyDrops: {}, events: {}, interfaceIgnored: {} };
+      relaying: 0, identityRejected: 0, truncated: 0, persisted: 0, unpersisted: 0, recovered: 0, dropReasons: {}, propertyDrops: {}, events: {}, interfaceIgnored: {} };
   },
   configure: function () {},
   setConsent: function () {},

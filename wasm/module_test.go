@@ -74,7 +74,7 @@ func TestStartHandsOverStep(t *testing.T) {
 		[]any{"identify", "", 0, 1, 1, "alice"},
 		[]any{"event", "started", 1, 1, 2, []any{"o", 0, "id", 7, "token", "tok7"}}})
 	got, _ := json.Marshal(a.Calls)
-	want := `[[1,"identify","alice"],[2,"track","Userpilot Experience (started)",{"experience_id":7,"experience_token":"tok7","userpilot_user_id":"alice"},"s1-1"]]`
+	want := `[[1,"identify","alice"],[2,"track","Userpilot Experience (started)",{"experience_id":7,"experience_token":"tok7","userpilot_user_id":"alice"},"s1-1",1]]`
 	if string(got) != want {
 		t.Fatalf("calls %s\nwant  %s", got, want)
 	}

@@ -39,6 +39,8 @@ func render() string {
 		{"RELAYED", bridge.InputRelayed}, {"BEACONED", bridge.InputBeaconed}, {"HEAP_CALL", bridge.InputHeapCall},
 		{"STUB_CALL", bridge.InputStubCall}, {"OWN_STUB_CALL", bridge.InputOwnStubCall}, {"HEAP_LOADED", bridge.InputHeapLoaded},
 		{"USERPILOT_FAILED", bridge.InputUserpilotFailed}, {"UNWRAPPED", bridge.InputUnwrapped},
+		{"RECOVERED", bridge.InputRecovered}, {"UNRECOVERED", bridge.InputUnrecovered}, {"GIVEN", bridge.InputGiven},
+		{"PERSISTED", bridge.InputPersisted},
 	} {
 		constant(&b, "KIND_"+k.name, quote(k.kind), "")
 	}

@@ -15,6 +15,7 @@ import { pageHidden } from './relay.js';
 import { record } from './testkit.js';
 import { offerInterface } from './heap.js';
 import { api, takeStubQueue } from './api.js';
+import { startLeaving } from './leaving.js';
 
 boot();
 
@@ -40,7 +41,8 @@ function boot() {
     // A page back from the back/forward cache, or unfrozen, was not waiting on a stopped module.
     win.addEventListener('pageshow', progress);
     document.addEventListener('resume', progress);
-  } catch (e) { /* no window events: nothing to send on leaving */ }
+    startLeaving(); // after pageHidden: the events it posts are among those then stored
+  } catch (e) { /* no window events: nothing to send or keep on leaving */ }
   takeStubQueue(existing);
   trapGlobal('userpilotSettings', offerInterface);
   trapGlobal('userpilot', hook);

@@ -8,6 +8,7 @@ import { heapState, callHeap } from './heap.js';
 import { toUserpilot } from './mirror.js';
 import { relay, beaconed, setStandby } from './relay.js';
 import { started, start } from './loading.js';
+import { upUser } from './hooks.js';
 import { MESSAGE_VERSION, RECEIVED, MIRRORED } from './protocol.gen.js';
 
 var MAX_QUEUE = 1000; // entries held before the module runs
@@ -15,6 +16,10 @@ export var CHUNK = 500; // entries per message, so one burst never makes one lon
 
 export var queue = [], overflow = 0, lost = 0, broken = 0; // lost: module gone; broken: a batch it failed on
 export var transport = null, failure = null, thread = '';
+// Each received event carries an id and the identity it came with, kept if the page is left before
+// the module answers (leaving.js); pageId makes the ids unique to this page.
+export var pageId = Math.random().toString(36).slice(2) + Date.now().toString(36);
+var stamped = 0;
 
 // task numbers the synchronous run a delivery happens in; it advances at the next microtask.
 var task = 1, taskOpen = false;
@@ -43,6 +48,7 @@ export function deliver(e) {
 export function entry(kind, name, args, payload) {
   var e = [kind, name, refOf(payload), currentTask(), now()];
   for (var i = 0; i < args.length; i++) e.push(snapshot(args[i]));
+  if (isEvent(e)) { e.id = pageId + '-' + ++stamped; e.who = upUser; }
   return e;
 }
 
@@ -56,6 +62,13 @@ export var outbox = [];
 var scheduled = false;
 export var posted = 0, applied = 0; // messages posted, answers applied; answer n belongs to message n
 export var inFlight = [], mirrorInFlight = []; // events, and Heap calls to mirror, in each message not yet answered
+// The entries of each message not yet answered; events posted, numbered as the module numbers them
+// (bridge.Input.Num); the numbers of events another page claimed, whose calls are not made.
+var sentEntries = [], numbered = 0, given = Object.create(null);
+// holding, while true, keeps answers aside (a page that stored its events waits to learn whether
+// another page claimed them); held are those answers.
+var holding = null, held = [];
+export function holdAnswers(test) { holding = test; }
 var bounced = [], failed = [], skipped = []; // what became of calls, told with the next message
 // owed: calls given back (window.heap could not take them) -> the message that told the module.
 // No later call is made before they come again, or an answer written after that message no
@@ -67,6 +80,9 @@ var owed = Object.create(null), lowest = Infinity;
 export var settleAt = 0;
 var lastState = -1, need = 1, readyAt = 0;
 export var lastStats = null, unmadeStats = null;
+// mayPersist is the module's word from its last answer: the page may store its pending events when
+// hidden (persist on, consent granted); null before the first answer.
+export var mayPersist = null;
 
 export function schedule() {
   if (scheduled || !transport) return;
@@ -113,6 +129,7 @@ export function count(entries, is) {
 
 function post(entries) {
   var events = count(entries, isEvent), i;
+  for (i = 0; i < entries.length; i++) if (isEvent(entries[i])) entries[i].k = ++numbered;
   lastState = heapState();
   var msg = [MESSAGE_VERSION, events, applied, now(), lastState, bounced, failed, skipped].concat(entries);
   posted++;
@@ -121,6 +138,7 @@ function post(entries) {
   bounced = []; failed = []; skipped = [];
   if (!inFlight.length) lastProgress = now();
   inFlight.push(events);
+  sentEntries.push(entries);
   mirrorInFlight.push(count(entries, isMirrored));
   try {
     transport.post(JSON.stringify(msg));
@@ -131,8 +149,10 @@ function post(entries) {
 }
 
 export function onAnswer(text) {
+  if (holding && holding()) return held.push(text);
   var events = inFlight.shift() || 0, number = applied + 1, a;
   mirrorInFlight.shift();
+  sentEntries.shift();
   lastProgress = now();
   try { a = JSON.parse(text); } catch (e) { a = { x: 'unreadable answer' }; }
   if (a.x) {
@@ -144,6 +164,7 @@ export function onAnswer(text) {
   lastStats = a.s;
   unmadeStats = a.z || a.s;
   need = a.n;
+  mayPersist = a.k;
   var calls = a.c, i, seq;
   if (lowest < Infinity) {
     var still = Object.create(null);
@@ -191,6 +212,7 @@ function say(level, text) {
 // it any more (the call goes back to the module); a call that throws is reported as failed.
 function apply(c) {
   if (c[1] === 'track' && beaconed[c[4]]) { skipped.push(c[0]); return true; }
+  if (c[1] === 'track' && given[c[5]]) return true; // another page claimed it from storage
   var made = callHeap(c, need);
   if (made === true || made === false) return made;
   failed.push([c[0], made]);
@@ -242,7 +264,7 @@ export function fail(err) {
   var waiting = queue.concat(outbox);
   for (var i = 0; i < waiting.length; i++) if (isEvent(waiting[i])) lost++;
   for (i = 0; i < inFlight.length; i++) lost += inFlight[i];
-  queue = []; outbox = []; inFlight = []; mirrorInFlight = [];
+  queue = []; outbox = []; inFlight = []; mirrorInFlight = []; sentEntries = [];
   poll(false);
   wake(0);
   console.error(err.message);
@@ -253,4 +275,33 @@ export function waitingEvents() {
   var n = count(queue, isEvent) + count(outbox, isEvent);
   for (var i = 0; i < inFlight.length; i++) n += inFlight[i];
   return n;
+}
+
+// unanswered lists the entries the module has not answered, oldest first.
+export function unanswered() {
+  var list = [];
+  sentEntries.concat([outbox, queue]).forEach(function (l) { list = list.concat(l); });
+  return list;
+}
+
+// giveAway drops the events another page claimed (by id): unsent ones leave the queue, sent ones
+// are not made once the held answers are applied, and the module is told which they were.
+export function giveAway(ids) {
+  var gone = Object.create(null), nums = [], list = held;
+  ids.forEach(function (id) { gone[id] = 1; });
+  function keep(e) { return !gone[e.id]; }
+  queue = queue.filter(keep);
+  outbox = outbox.filter(keep);
+  sentEntries.forEach(function (l) {
+    l.forEach(function (e) { if (gone[e.id]) nums.push(given[e.k] = e.k); });
+  });
+  held = [];
+  list.forEach(onAnswer);
+  if (nums.length) deliver(entry('given', '', nums, null));
+}
+
+// deliverFirst puts entries before everything the module has not been sent yet.
+export function deliverFirst(list) {
+  if (transport) list.forEach(deliver);
+  else queue = list.concat(queue);
 }

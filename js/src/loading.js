@@ -11,7 +11,8 @@ var WASM_FILE = '__WASM_FILE__', WASM_INTEGRITY = '__WASM_INTEGRITY__';
 var WORKER_FILE = '__WORKER_FILE__', WORKER_INTEGRITY = '__WORKER_INTEGRITY__';
 var WORKER_START_MS = 5000; // a worker that has not run its script by then is given up
 var NOT_FORWARDED = '; Userpilot events are not forwarded to Heap on this page';
-var script, page;
+var script;
+export var page; // when the page began: the module's clock, and stored events' times
 
 // noteScript keeps what only the tag's first run knows: the script element, and when the page began.
 export function noteScript() {

@@ -23,6 +23,10 @@ export var KIND_OWN_STUB_CALL = 'ownstub';
 export var KIND_HEAP_LOADED = 'heaploaded';
 export var KIND_USERPILOT_FAILED = 'upfailed';
 export var KIND_UNWRAPPED = 'unwrapped';
+export var KIND_RECOVERED = 'recovered';
+export var KIND_UNRECOVERED = 'unrecovered';
+export var KIND_GIVEN = 'given';
+export var KIND_PERSISTED = 'persisted';
 
 // Snapshot tags: the first element of a snapshot that is not a string, finite number, boolean or null.
 export var SNAP_UNDEFINED = 'u';
@@ -57,8 +61,8 @@ export var EVENTS = ['started', 'step', 'completed', 'dismissed'];
 // WRAPPED_METHODS: the methods of window.heap the loader wraps for toUserpilot.
 export var WRAPPED_METHODS = ['track', 'addUserProperties', 'identify'];
 // RECEIVED: entries that are received events: a kind, or a kind and a name.
-export var RECEIVED = ['event', 'interface track'];
+export var RECEIVED = ['event', 'interface track', 'recovered'];
 // MIRRORED: entries that are the page's Heap calls to mirror.
 export var MIRRORED = ['heapcall track', 'heapcall addUserProperties', 'stubcall track', 'stubcall addUserProperties'];
 // ZERO_STATS: stats() before the module's first answer.
-export var ZERO_STATS = '{"received":0,"forwarded":0,"dropped":0,"duplicates":0,"identifies":0,"resets":0,"pending":0,"relayed":0,"relaying":0,"identityRejected":0,"truncated":0,"dropReasons":{},"propertyDrops":{},"events":{},"interfaceIgnored":{}}';
+export var ZERO_STATS = '{"received":0,"forwarded":0,"dropped":0,"duplicates":0,"identifies":0,"resets":0,"pending":0,"relayed":0,"relaying":0,"identityRejected":0,"truncated":0,"persisted":0,"unpersisted":0,"recovered":0,"dropReasons":{},"propertyDrops":{},"events":{},"interfaceIgnored":{}}';

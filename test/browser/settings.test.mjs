@@ -124,7 +124,7 @@ test('wasmUrl fetches the module from the given URL', async () => {
 
 // Each wrong setting: one warning naming it, and the bridge runs on the defaults
 // (identify, flow7, module next to the loader).
-const ALLOWED = 'consent, debug, events, extraEvents, identity, load, properties, record, relayAfter, relaySignature, relayUrl, rename, thread, toUserpilot, userProperties, wasmUrl, workerUrl';
+const ALLOWED = 'consent, debug, events, extraEvents, identity, load, persist, properties, record, relayAfter, relaySignature, relayUrl, rename, thread, toUserpilot, userProperties, wasmUrl, workerUrl';
 const WRONG = [
   ['unknown key', { colour: 'red' }, `unknown setting "colour" ignored; allowed settings are ${ALLOWED}`],
   ['unknown key near a known one', { wasmURL: '/broken/404.wasm' }, `unknown setting "wasmURL" ignored (did you mean "wasmUrl"?); allowed settings are ${ALLOWED}`],

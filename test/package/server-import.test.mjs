@@ -60,7 +60,7 @@ function probe(spec, { cjs = false, conditions = [] } = {}) {
 
 const API = ['clearHistory', 'configure', 'history', 'ready', 'setConsent', 'stats', 'version', 'whenForwarded'];
 const ZEROS = { received: 0, forwarded: 0, dropped: 0, duplicates: 0, identifies: 0, resets: 0, pending: 0, relayed: 0,
-  relaying: 0, identityRejected: 0, truncated: 0, dropReasons: {}, propertyDrops: {}, events: {}, interfaceIgnored: {} };
+  relaying: 0, identityRejected: 0, truncated: 0, persisted: 0, unpersisted: 0, recovered: 0, dropReasons: {}, propertyDrops: {}, events: {}, interfaceIgnored: {} };
 
 // assertInert checks a report: nothing thrown, no global read (but the ones in onlyReads) or
 // written, the API doing nothing.

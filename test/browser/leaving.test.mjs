@@ -1,0 +1,403 @@
+// Leaving the page (docs/contract.md §9): an event emitted in the same task as the page is left
+// reaches heap.track exactly once, under its own identity, once a page of the same origin loads;
+// for every way of leaving, with the module in a Worker and on the main thread, in the engine
+// BRIDGE_ENGINE names. LEAVING_TRIALS sets the trials per way (3 here, 20 in make test-leaving);
+// LEAVING_REPORT=1 prints one line per engine, way and mode: trials, delivered once, lost, duplicated.
+import assert from 'node:assert/strict';
+import { after } from 'node:test';
+import { test, useBrowser, ENGINE, TIMEOUT } from './harness.mjs';
+import { poll } from './driver/index.mjs';
+import { startServer } from './server.mjs';
+import { document, script, BRIDGE_SRC } from './pages.mjs';
+
+const TRIALS = Number(process.env.LEAVING_TRIALS || 3);
+const MODES = process.env.BRIDGE_THREAD ? [process.env.BRIDGE_THREAD] : ['worker', 'main'];
+const REPORT = process.env.LEAVING_REPORT === '1';
+const STORED = 'userpilot-heap-bridge:pending:';
+
+const h = useBrowser();
+let elsewhere; // a server on another port: another origin, for the cross-origin way
+const otherOrigin = async () => (elsewhere ||= await startServer({ pageScript: h.browser.pageScript }));
+after(async () => { await elsewhere?.close(); });
+
+// The app's page: a Heap stand-in that records every call in localStorage (so the record outlives
+// the page), the bridge first, and a minimal Userpilot whose emit runs the handlers registered for
+// a name. The page's user comes from ?user= (alice by default).
+const RECORDER = script(`(function () {
+  // One key per page, so pages of two tabs never write over each other's record.
+  var key = 'leaving:calls:' + Math.random();
+  var memoryOnly = /[?&]record=memory/.test(location.search);
+  window.recorded = [];
+  function rec(c) {
+    c.page = location.pathname;
+    recorded.push(c);
+    if (!memoryOnly) localStorage.setItem(key, (localStorage.getItem(key) || '') + JSON.stringify(c) + '\\n');
+  }
+  window.heap = { loaded: true,
+    track: function (n, p) { rec({ m: 'track', n: n, id: p && p.experience_id, user: p && p.userpilot_user_id }); },
+    identify: function (u) { rec({ m: 'identify', user: u }); },
+    resetIdentity: function () {}, addUserProperties: function () {} };
+})();`);
+
+const USERPILOT = script(`(function () {
+  var handlers = {};
+  window.userpilot = {
+    on: function (n, f) { (handlers[n] = handlers[n] || []).push(f); },
+    once: function (n, f) { this.on(n, f); },
+    off: function (n) { handlers[n] = []; },
+    identify: function () {}, anonymous: function () {}, clean: function () {},
+    emit: function (n, p) { (handlers[n] || []).slice().forEach(function (f) { f(p); }); }
+  };
+  var user = new URLSearchParams(location.search).get('user') || 'alice';
+  if (user !== 'none') userpilot.identify(user);
+  window.loadId = Math.random();
+  window.addEventListener('pageshow', function (e) { if (e.persisted) window.restored = (window.restored || 0) + 1; });
+  UserpilotHeapBridge.ready().then(function () { window.appReady = true; });
+  // leave(how, next) leaves the page the way a visitor or the app does, in the calling task.
+  window.leave = function (how, next) {
+    if (how === 'href') location.href = next;
+    else if (how === 'link') { var a = document.getElementById('link'); a.href = next; a.click(); }
+    else if (how === 'form') { var f = document.getElementById('form'), u = new URL(next, location.href); f.action = u.pathname; f.elements.user.value = u.searchParams.get('user') || 'alice'; f.submit(); }
+    else if (how === 'reload') location.reload();
+  };
+  window.emitAndLeave = function (id, how, next) {
+    userpilot.emit('completed', { id: id, token: 't' });
+    if (how) leave(how, next);
+  };
+})();`);
+
+const THROWING_STORAGE = script(`(function () {
+  var set = Storage.prototype.setItem;
+  Storage.prototype.setItem = function (k, v) {
+    if (String(k).indexOf('userpilot-heap-bridge') === 0) throw new DOMException('the quota has been exceeded', 'QuotaExceededError');
+    return set.call(this, k, v);
+  };
+})();`);
+
+function appPage({ mode, settings = {}, throwing = false }) {
+  return document(
+    throwing ? THROWING_STORAGE : '',
+    RECORDER,
+    script(`window.userpilotHeapBridgeSettings = ${JSON.stringify({ thread: mode, persist: process.env.LEAVING_BASELINE !== '1', ...settings })};`),
+    `<script src="${BRIDGE_SRC}"></script>`,
+    USERPILOT,
+    '<a id="link" href="#">next</a><form id="form" method="get"><input type="hidden" name="user"></form>',
+  );
+}
+
+// ---- driving a tab ----
+
+const state = (tab) => tab.evaluate(() => ({ href: location.href, loadId: window.loadId, ready: window.appReady === true, restored: window.restored || 0 }));
+
+// landed waits until the tab shows a ready app page at href (any, when omitted) other than the one
+// whose loadId is left (undefined: any).
+async function landed(tab, { href, left } = {}) {
+  return poll(async () => {
+    const s = await state(tab);
+    return s.ready && s.loadId !== undefined && s.loadId !== left && (!href || s.href === href) && s;
+  }, { timeout: TIMEOUT, what: `an app page at ${href || 'any address'}` });
+}
+
+// emitAndLeave runs emit-then-leave in one task of the page, a task after this call returns, so
+// the driver's evaluation is not torn down by the navigation.
+const emitAndLeave = (tab, id, how, next) =>
+  tab.evaluate(([id, how, next]) => { setTimeout(() => window.emitAndLeave(id, how, next), 0); return true; }, [id, how, next]);
+
+async function calls(tab) {
+  const text = await tab.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('leaving:calls:')).map((k) => localStorage.getItem(k)).join(''));
+  return text.split('\n').filter(Boolean).map((l) => JSON.parse(l));
+}
+
+// settled waits until the tab's bridge holds nothing (stored events decided, calls made).
+async function settled(tab) {
+  await tab.waitForFunction(() => {
+    const s = window.UserpilotHeapBridge && window.UserpilotHeapBridge.stats();
+    return window.appReady && s && s.pending === 0 && s.relaying === 0;
+  }, null, { timeout: TIMEOUT });
+  await tab.evaluate(() => new Promise((r) => setTimeout(r, 200)));
+}
+
+// tally counts, for event ids, how often each reached heap.track and under whom.
+function tally(recorded, ids, userOf) {
+  const t = { trials: ids.length, once: 0, lost: 0, duplicated: 0, wrongUser: 0 };
+  for (const id of ids) {
+    const tracks = recorded.filter((c) => c.m === 'track' && c.id === id);
+    if (tracks.some((c) => c.user !== userOf(id))) t.wrongUser++;
+    if (tracks.length === 1) t.once++;
+    else if (tracks.length === 0) t.lost++;
+    else t.duplicated++;
+  }
+  return t;
+}
+
+function report(way, mode, t, extra = '') {
+  if (REPORT) console.log(`leaving: ${ENGINE.padEnd(8)} ${way.padEnd(14)} ${mode.padEnd(6)} trials ${t.trials}, delivered once ${t.once}, lost ${t.lost}, duplicated ${t.duplicated}${t.wrongUser ? `, under another identity ${t.wrongUser}` : ''}${extra}`);
+}
+
+// opening gives a holder tab on the origin (it keeps the browsing context, and its storage, open)
+// and a tab on an app page, with storage emptied of earlier tests.
+async function opening(mode, page = appPage({ mode })) {
+  const holder = await h.open(document('<p>holder</p>'));
+  await holder.page.evaluate(() => localStorage.clear());
+  const url = h.server.page(page);
+  const tab = await holder.page.newTab();
+  await tab.goto(url);
+  return { holder, tab, url, first: await landed(tab) };
+}
+
+let nextId = 1;
+const newIds = (n) => Array.from({ length: n }, () => nextId++);
+
+// ---- the ways of leaving, each N trials of "emit, then leave in the same task" ----
+
+const SAME_ORIGIN = ['href', 'link', 'form', 'reload'];
+
+for (const mode of MODES) {
+  for (const how of SAME_ORIGIN) {
+    test(`${mode}: emit, then leave by ${how}: each event reaches heap.track once, under its own identity`, async () => {
+      const { holder, tab, url } = await opening(mode);
+      const ids = newIds(TRIALS);
+      let left = (await state(tab)).loadId;
+      for (const id of ids) {
+        await emitAndLeave(tab, id, how, url);
+        left = (await landed(tab, { left })).loadId;
+      }
+      await settled(tab);
+      const t = tally(await calls(tab), ids, () => 'alice');
+      report(how, mode, t);
+      assert.deepEqual(t, { trials: TRIALS, once: TRIALS, lost: 0, duplicated: 0, wrongUser: 0 });
+      assert.deepEqual(tab.errors, []);
+      await tab.close();
+      await holder.page.close();
+    });
+  }
+
+  test(`${mode}: emit, then the tab is closed; the origin opened in a new tab delivers each event once`, async () => {
+    let { holder, tab, url } = await opening(mode);
+    const ids = newIds(TRIALS);
+    for (const id of ids) {
+      const next = await holder.page.newTab();
+      await tab.evaluate((id) => window.emitAndLeave(id), id);
+      await tab.close();
+      await next.goto(url);
+      tab = next;
+      await landed(tab);
+    }
+    await settled(tab);
+    const t = tally(await calls(tab), ids, () => 'alice');
+    report('tab closed', mode, t);
+    assert.deepEqual(t, { trials: TRIALS, once: TRIALS, lost: 0, duplicated: 0, wrongUser: 0 });
+    await tab.close();
+    await holder.page.close();
+  });
+
+  test(`${mode}: emit, then a cross-origin navigation and back: each event once`, async () => {
+    const { holder, tab, url } = await opening(mode);
+    const away = (await otherOrigin()).page(document('<p>another origin</p>'));
+    const ids = newIds(TRIALS);
+    let restored = 0;
+    for (const id of ids) {
+      const before = await state(tab);
+      await emitAndLeave(tab, id, 'href', away);
+      await poll(async () => (await tab.evaluate(() => location.href)) === away, { timeout: TIMEOUT, what: 'the other origin' });
+      await tab.evaluate(() => { setTimeout(() => history.back(), 0); return true; });
+      const back = await poll(async () => {
+        const s = await state(tab);
+        return s.ready && s.href === url && (s.loadId !== before.loadId || s.restored > before.restored) && s;
+      }, { timeout: TIMEOUT, what: 'the app page again' });
+      if (back.loadId === before.loadId) restored++;
+    }
+    await settled(tab);
+    const t = tally(await calls(tab), ids, () => 'alice');
+    report('cross-origin', mode, t, `, restored from the back/forward cache ${restored}`);
+    assert.deepEqual(t, { trials: TRIALS, once: TRIALS, lost: 0, duplicated: 0, wrongUser: 0 });
+    await tab.close();
+    await holder.page.close();
+  });
+
+  test(`${mode}: emit, leave for a page of the origin that claims the event, then history.back() (back/forward cache): each event once`, async () => {
+    const { holder, tab, url } = await opening(mode);
+    const other = h.server.page(appPage({ mode }));
+    const ids = newIds(TRIALS);
+    let restored = 0;
+    for (const id of ids) {
+      const before = await state(tab);
+      await emitAndLeave(tab, id, 'href', other);
+      await landed(tab, { href: other });
+      await settled(tab); // the other page has claimed and delivered what it found
+      await tab.evaluate(() => { setTimeout(() => history.back(), 0); return true; });
+      const back = await poll(async () => {
+        const s = await state(tab);
+        return s.ready && s.href === url && (s.loadId !== before.loadId || s.restored > before.restored) && s;
+      }, { timeout: TIMEOUT, what: 'the first page again' });
+      if (back.loadId === before.loadId) restored++;
+    }
+    await settled(tab);
+    const t = tally(await calls(tab), ids, () => 'alice');
+    report('bfcache', mode, t, `, restored from the back/forward cache ${restored}`);
+    assert.deepEqual(t, { trials: TRIALS, once: TRIALS, lost: 0, duplicated: 0, wrongUser: 0 });
+    await tab.close();
+    await holder.page.close();
+  });
+
+  test(`${mode}: emit, then leave for a page where another user is identified: never sent under that user`, async () => {
+    const { holder, tab, url } = await opening(mode);
+    const ids = newIds(TRIALS);
+    const userOf = new Map();
+    let user = 'alice', left = (await state(tab)).loadId, identityChanged = 0;
+    for (const id of ids) {
+      userOf.set(id, user);
+      user = user === 'alice' ? 'bob' : 'alice';
+      await emitAndLeave(tab, id, 'href', url + '?user=' + user);
+      left = (await landed(tab, { left })).loadId;
+      await settled(tab);
+      identityChanged += (await tab.evaluate(() => UserpilotHeapBridge.stats().dropReasons.identity_changed || 0));
+    }
+    const t = tally(await calls(tab), ids, (id) => userOf.get(id));
+    report('other user', mode, { ...t, lost: t.lost - identityChanged }, `, dropped as identity_changed ${identityChanged}`);
+    assert.equal(t.wrongUser, 0, 'an event was sent under another identity');
+    assert.equal(t.duplicated, 0);
+    assert.equal(t.once + identityChanged, TRIALS, 'each event is delivered by its own page or dropped as identity_changed');
+    await tab.close();
+    await holder.page.close();
+  });
+
+  test(`${mode}: two tabs of the origin, each emitting as it leaves: no event twice, none lost`, async () => {
+    const { holder, tab, url } = await opening(mode);
+    const second = await holder.page.newTab();
+    await second.goto(url);
+    await landed(second);
+    const ids = newIds(2 * TRIALS);
+    let leftA = (await state(tab)).loadId, leftB = (await state(second)).loadId;
+    for (let i = 0; i < TRIALS; i++) {
+      await Promise.all([emitAndLeave(tab, ids[2 * i], 'href', url), emitAndLeave(second, ids[2 * i + 1], 'href', url)]);
+      [leftA, leftB] = (await Promise.all([landed(tab, { left: leftA }), landed(second, { left: leftB })])).map((s) => s.loadId);
+    }
+    await Promise.all([settled(tab), settled(second)]);
+    const t = tally(await calls(tab), ids, () => 'alice');
+    report('two tabs', mode, t);
+    assert.deepEqual(t, { trials: 2 * TRIALS, once: 2 * TRIALS, lost: 0, duplicated: 0, wrongUser: 0 });
+    await second.close();
+    await tab.close();
+    await holder.page.close();
+  });
+
+  // A page in the back/forward cache keeps running its tasks when it is shown again; no engine as
+  // these tests drive it restores pages from that cache, so the page is told it is hidden and shown
+  // as the cache would (pagehide and pageshow with persisted), while another page claims its events
+  // or not. A lock the test holds keeps the page from taking its events back until then.
+  const cached = (tab, ids, claimed) => tab.evaluate(([ids, claimed, prefix]) => new Promise((done) => {
+    let release;
+    navigator.locks.request('userpilot-heap-bridge:claim', () => new Promise((r) => { release = r; })).then(() => {});
+    setTimeout(() => {
+      ids.forEach((id) => window.emitAndLeave(id));
+      window.dispatchEvent(new PageTransitionEvent('pagehide', { persisted: true }));
+      const keys = Object.keys(localStorage).filter((k) => k.startsWith(prefix));
+      if (claimed) {
+        // Another page claims the key while this one is in the cache: moved where the next page finds it.
+        keys.forEach((k) => { localStorage.setItem(prefix + 'moved', localStorage.getItem(k)); localStorage.removeItem(k); });
+      }
+      window.dispatchEvent(new PageTransitionEvent('pageshow', { persisted: true }));
+      setTimeout(() => { release(); done(keys.length); }, 100);
+    }, 0);
+  }), [ids, claimed, STORED]);
+
+  test(`${mode}: back/forward cache: a page shown again takes its stored events back and delivers them once`, async () => {
+    const { holder, tab } = await opening(mode);
+    const ids = newIds(2);
+    assert.equal(await cached(tab, ids, false), mode === 'main' ? 0 : 1, 'written when hidden (on the main thread, answered at once)');
+    await settled(tab);
+    const t = tally(await calls(tab), ids, () => 'alice');
+    assert.deepEqual(t, { trials: 2, once: 2, lost: 0, duplicated: 0, wrongUser: 0 });
+    assert.deepEqual(await tab.evaluate((p) => Object.keys(localStorage).filter((k) => k.startsWith(p)), STORED), [], 'taken back');
+    await tab.close();
+    await holder.page.close();
+  });
+
+  // On the main thread the module answers within pagehide itself, so nothing is left to store.
+  if (mode !== 'main') test(`${mode}: back/forward cache: a page shown again whose stored events another page claimed does not deliver them; that page does`, async () => {
+    const { holder, tab, url } = await opening(mode);
+    const ids = newIds(2);
+    assert.equal(await cached(tab, ids, true), 1, 'written when hidden');
+    await settled(tab);
+    assert.deepEqual(tally(await calls(tab), ids, () => 'alice').lost, 2, 'not delivered by the page they were claimed from');
+    const s = await tab.evaluate(() => UserpilotHeapBridge.stats());
+    assert.equal(s.dropReasons.claimed_elsewhere, 2, JSON.stringify(s));
+    const next = await holder.page.newTab();
+    await next.goto(url);
+    await landed(next);
+    await settled(next);
+    const t = tally(await calls(next), ids, () => 'alice');
+    assert.deepEqual(t, { trials: 2, once: 2, lost: 0, duplicated: 0, wrongUser: 0 });
+    await next.close();
+    await tab.close();
+    await holder.page.close();
+  });
+
+  // ---- what storage may and may not do ----
+
+  // hideNow emits count events and tells the page it is hidden, in one task; it returns the keys
+  // the bridge stored right then.
+  const hideNow = (tab, ids) => tab.evaluate((ids) => {
+    ids.forEach((id) => window.emitAndLeave(id));
+    Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => 'hidden' });
+    document.dispatchEvent(new Event('visibilitychange'));
+    delete document.visibilityState;
+    return Object.keys(localStorage).filter((k) => k.startsWith('userpilot-heap-bridge:'));
+  }, ids);
+
+  test(`${mode}: storage that throws never reaches the page: the events are counted as unpersisted, and the page goes on`, async () => {
+    const { holder, tab } = await opening(mode, appPage({ mode, throwing: true }));
+    const ids = newIds(2);
+    assert.deepEqual(await hideNow(tab, ids), []);
+    await settled(tab);
+    const s = await tab.evaluate(() => UserpilotHeapBridge.stats());
+    assert.equal(s.unpersisted, 2, JSON.stringify(s));
+    assert.equal(s.forwarded, 2, 'the page stayed, so its events were delivered after all');
+    assert.deepEqual(tab.errors, []);
+    await tab.close();
+    await holder.page.close();
+  });
+
+  test(`${mode}: nothing is written while consent is withheld; written with consent granted`, async () => {
+    const { holder, tab } = await opening(mode, appPage({ mode, settings: { consent: 'pending' } }));
+    assert.deepEqual(await hideNow(tab, newIds(1)), [], 'consent pending');
+    await tab.evaluate(() => UserpilotHeapBridge.setConsent('denied'));
+    assert.deepEqual(await hideNow(tab, newIds(1)), [], 'consent denied');
+    await tab.evaluate(() => UserpilotHeapBridge.setConsent('granted'));
+    await settled(tab);
+    const keys = await hideNow(tab, newIds(1));
+    assert.equal(keys.length, 1, 'consent granted: the pending event is written');
+    assert.ok(keys[0].startsWith(STORED));
+    await tab.close();
+    await holder.page.close();
+  });
+
+  // The rules are the module's, the same wherever it runs: once, in a Worker.
+  if (mode === 'worker') test(`${mode}: stored events older than 24 hours are expired; beyond 1,000 the oldest go as overflow`, async () => {
+    const holder = await h.open(document('<p>holder</p>'));
+    const now = Date.now();
+    await holder.page.evaluate(([prefix, now]) => {
+      localStorage.clear();
+      const entry = (id, at) => ['x-' + id, 'alice', at, 'event', 'completed', 0, id, 1, ['o', 0, 'id', 900000 + id, 'token', 't']];
+      localStorage.setItem(prefix + 'old', JSON.stringify({ v: 1, page: 'old', at: now, omitted: 0, entries: [entry(0, now - 25 * 3600 * 1000)] }));
+      const many = [];
+      for (let i = 1; i <= 1005; i++) many.push(entry(i, now - 60000 + i));
+      localStorage.setItem(prefix + 'many', JSON.stringify({ v: 1, page: 'many', at: now, omitted: 0, entries: many }));
+    }, [STORED, now]);
+    const tab = await holder.page.newTab();
+    await tab.goto(h.server.page(appPage({ mode })) + '?record=memory');
+    await landed(tab);
+    await settled(tab);
+    const s = await tab.evaluate(() => UserpilotHeapBridge.stats());
+    assert.equal(s.dropReasons.expired, 1, JSON.stringify(s.dropReasons));
+    assert.equal(s.dropReasons.overflow, 5, JSON.stringify(s.dropReasons));
+    assert.equal(s.recovered, 1000);
+    const ids = await tab.evaluate(() => window.recorded.filter((c) => c.m === 'track').map((c) => c.id));
+    assert.equal(ids.length, 1000);
+    assert.equal(Math.min(...ids), 900006, 'the oldest five went');
+    assert.deepEqual(await tab.evaluate((p) => Object.keys(localStorage).filter((k) => k.startsWith(p)), STORED), []);
+    await tab.close();
+    await holder.page.close();
+  });
+}
