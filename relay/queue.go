@@ -45,10 +45,10 @@ type Queued struct {
 // ShardStore keeps a shard's queued events durably (or, natively, in memory). Each method is one
 // transaction.
 type ShardStore interface {
-	Put(events []Queued) (added int)      // inserts; an id already held is kept as it is
-	Due(now int64, max int) []Queued      // events with NextAt ≤ now, oldest first
-	Delete(ids []string)                  // drops delivered or given-up events
-	Reschedule(events []Queued)           // saves NextAt and Attempts
+	Put(events []Queued) (added int)        // inserts; an id already held is kept as it is
+	Due(now int64, max int) []Queued        // events with NextAt ≤ now, oldest first
+	Delete(ids []string)                    // drops delivered or given-up events
+	Reschedule(events []Queued)             // saves NextAt and Attempts
 	Stats() (count int, oldest, next int64) // oldest Enqueued and earliest NextAt, 0 when empty
 }
 

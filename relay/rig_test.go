@@ -36,9 +36,9 @@ type rig struct {
 	sent      [][]byte        // bodies the relay posted to Heap
 	upSent    []*http.Request // requests the relay sent Userpilot, bodies read into upBodies
 	upBodies  [][]byte
-	upErrs    int // transport errors to give Userpilot's next requests
-	timers    []func()        // the queue's pending deliveries (Deps.After)
-	logs      []string        // the relay's JSON log lines
+	upErrs    int      // transport errors to give Userpilot's next requests
+	timers    []func() // the queue's pending deliveries (Deps.After)
+	logs      []string // the relay's JSON log lines
 }
 
 // pump moves the clock on by d and runs the queue's pending deliveries.

@@ -11,7 +11,8 @@
 // isolate, and an isolate is per Cloudflare location (like Cloudflare's own rate-limiting binding):
 // best effort, not a global count. `make relay-build` copies this file and serve.mjs next to the
 // generated assets in build/relay/. workerd takes every named export of the main module for an
-// entrypoint, so this module exports nothing but the default handler.
+// entrypoint or a Durable Object class, so this module exports only the default handler and
+// EventsShard.
 import { createServer } from './serve.mjs';
 
 const MAX_KEYS = 10000;
@@ -86,3 +87,69 @@ export default {
     return server.fetch(request, withLimits(env), ctx);
   }
 };
+
+const HEAP_TIMEOUT_MS = 8000;
+const DETAIL_BYTES = 200;
+
+// EventsShard is one shard of the event queue (docs/contract.md §10): a Durable Object with SQLite
+// storage, named events-<n>. What it decides is Go's (binding.events, relay/worker/durable.go);
+// this glue only carries: the Worker's POST /offer and GET /health, the post to Heap of what Go
+// says to send, and the alarm Go asks for.
+export class EventsShard {
+  constructor(ctx, env) {
+    this.ctx = ctx;
+    this.env = env;
+    this.key = ctx.id.toString();
+  }
+
+  async fetch(request) {
+    const go = (await server.binding(this.env)).events;
+    const sql = this.ctx.storage.sql;
+    const path = new URL(request.url).pathname;
+    if (path === '/health') return json(go.health(this.env, this.key, sql, Date.now()));
+    if (path !== '/offer') return json('{"error":"no such shard path"}', 404);
+    const body = new Uint8Array(await request.arrayBuffer());
+    let step = go.offer(this.env, this.key, sql, body, Date.now());
+    if (step.attempt > 0) {
+      const reply = await post(step);
+      step = (await server.binding(this.env)).events.settle(step.attempt, reply.status, reply.retryAfterMs, reply.cause, Date.now());
+    }
+    if (step.alarm > 0) await this.wake(step.alarm);
+    return json(step.answer);
+  }
+
+  // alarm delivers stored events, one Heap request after another, until Go says when to look again.
+  async alarm() {
+    for (;;) {
+      const go = (await server.binding(this.env)).events;
+      const step = go.due(this.env, this.key, this.ctx.storage.sql, Date.now());
+      if (step.attempt === 0) {
+        if (step.alarm > 0) await this.ctx.storage.setAlarm(step.alarm);
+        return;
+      }
+      const reply = await post(step);
+      (await server.binding(this.env)).events.settle(step.attempt, reply.status, reply.retryAfterMs, reply.cause, Date.now());
+    }
+  }
+
+  // wake sets the alarm at ms unless it is set earlier.
+  async wake(ms) {
+    const set = await this.ctx.storage.getAlarm();
+    if (set === null || set > ms) await this.ctx.storage.setAlarm(ms);
+  }
+}
+
+// post sends an attempt's body to Heap and returns its status (0: no answer), Retry-After and the
+// start of its answer or the error.
+async function post(step) {
+  try {
+    const res = await fetch(step.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: step.body, redirect: 'manual', signal: AbortSignal.timeout(HEAP_TIMEOUT_MS) });
+    const text = (await res.text()).slice(0, DETAIL_BYTES);
+    const ra = Number(res.headers.get('retry-after'));
+    return { status: res.status, retryAfterMs: Number.isFinite(ra) && ra > 0 ? ra * 1000 : 0, cause: text };
+  } catch (err) {
+    return { status: 0, retryAfterMs: 0, cause: String((err && err.message) || err) };
+  }
+}
+
+const json = (text, status = 200) => new Response(text, { status, headers: { 'content-type': 'application/json' } });

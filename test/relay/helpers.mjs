@@ -92,7 +92,8 @@ export function relayWith(vars, options = {}) {
   return startRelay({ addr: '127.0.0.1:0', vars: { IDENTITY_SECRET: null, ALLOWED_ORIGINS: null, MAX_BODY_BYTES: null,
     RATE_CLIENT_PER_MINUTE: null, RATE_IDENTITY_EVENTS_PER_MINUTE: null, HEAP_API_URL: null, HEAP_APP_ID: null,
     INSTANCE_MAX_REQUESTS: null, INSTANCE_MAX_MEMORY_BYTES: null, HEAP_WEBHOOK_SECRET: null, USERPILOT_API_KEY: null,
-    USERPILOT_API_URL: null, ...vars }, ...options });
+    USERPILOT_API_URL: null, HEAP_EVENTS_PER_MINUTE: null, HEAP_IDENTITY_EVENTS_PER_MINUTE: null, DELIVERY_MAX_HOURS: null,
+    ...vars }, ...options });
 }
 
 // sign is the X-Bridge-Signature for identity under secret.
