@@ -21,6 +21,7 @@ const (
 	DefaultSegmentsMaxBodyBytes    = 4 << 20 // Heap's page size is not documented; about 100,000 ids
 	DefaultHeapEventsPerMinute     = 15000   // Heap's server-side limit per app (docs/sdk-facts.md#heap-server-track)
 	DefaultDeliveryMaxHours        = 24
+	DefaultUserpilotRowsPerMinute  = 1200 // how fast Userpilot works through a bulk job (docs/sdk-facts.md#up-bulk-identify)
 )
 
 // Config is the relay's configuration, read from Worker variables (docs/contract.md §6).
@@ -52,6 +53,7 @@ type Config struct {
 	HeapEventsPerMinute         int           // HEAP_EVENTS_PER_MINUTE, for the whole app
 	HeapIdentityEventsPerMinute int           // HEAP_IDENTITY_EVENTS_PER_MINUTE
 	DeliveryMaxAge              time.Duration // DELIVERY_MAX_HOURS
+	UserpilotRowsPerMinute      int           // USERPILOT_ROWS_PER_MINUTE: paces the segment jobs
 }
 
 // ConfigFromEnv reads the relay's configuration with getenv, naming the variable in any error.
@@ -128,6 +130,11 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		errs = append(errs, err)
 	}
 	cfg.DeliveryMaxAge = time.Duration(n) * time.Hour
+	n, err = positiveInt("USERPILOT_ROWS_PER_MINUTE", getenv, DefaultUserpilotRowsPerMinute)
+	if err != nil {
+		errs = append(errs, err)
+	}
+	cfg.UserpilotRowsPerMinute = int(n)
 	if cfg.AppID != "" && !isDigits(cfg.AppID) {
 		errs = append(errs, fmt.Errorf("HEAP_APP_ID %q is not a Heap app id: Heap's app ids are numbers (Heap's Projects page shows yours; %q is the example's placeholder)", cfg.AppID, "YOUR_HEAP_APP_ID"))
 	}

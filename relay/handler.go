@@ -30,6 +30,8 @@ type Deps struct {
 	Sleep  func(time.Duration)
 	// Queue keeps and delivers accepted events; nil: this process's memory (localQueue).
 	Queue Queue
+	// Segments keeps and runs the segment jobs; nil: this process's memory (localSegments).
+	Segments SegmentQueueClient
 	// Log receives one JSON line per request and per delivery attempt; nil: none.
 	Log func(line []byte)
 	// After runs f after d, for the in-memory queue's deliveries; nil: they run only before a
@@ -117,6 +119,9 @@ func withDefaults(cfg Config) Config {
 	}
 	if cfg.HeapIdentityEventsPerMinute <= 0 {
 		cfg.HeapIdentityEventsPerMinute = DefaultIdentityEventsPerMinute
+	}
+	if cfg.UserpilotRowsPerMinute <= 0 {
+		cfg.UserpilotRowsPerMinute = DefaultUserpilotRowsPerMinute
 	}
 	if cfg.DeliveryMaxAge <= 0 {
 		cfg.DeliveryMaxAge = DefaultDeliveryMaxHours * time.Hour
@@ -311,6 +316,18 @@ func (h *handler) health(w http.ResponseWriter, r *http.Request) {
 	}
 	j.Key("events")
 	q.write(j)
+	if h.segments.queue != nil {
+		sh, err := h.segments.queue.Health(r.Context(), h.now())
+		j.Key("segments")
+		if err != nil {
+			j.BeginObject()
+			j.Key("error")
+			j.String("the segment queue does not answer: " + err.Error())
+			j.EndObject()
+		} else {
+			sh.write(j)
+		}
+	}
 	j.EndObject()
 	writeJSON(w, http.StatusOK, j)
 }

@@ -75,9 +75,12 @@ type Shard struct {
 	store  ShardStore
 	limits ShardLimits
 	queued int // events in store, kept beside it so the healthy path reads nothing
-	app    window
-	ids    map[string]*window
-	Counts ShardCounts
+	// limitedUntil: stored events wait for the limits until then, and new ones queue behind them
+	// rather than take the room first.
+	limitedUntil int64
+	app          window
+	ids          map[string]*window
+	Counts       ShardCounts
 }
 
 // ShardCounts are a shard's figures since it was opened, for GET /v1/health.
@@ -101,42 +104,54 @@ func OpenShard(name string, store ShardStore, limits ShardLimits) *Shard {
 		Counts: ShardCounts{Refused: map[string]int{}}}
 }
 
-// window counts what was sent in the last limitWindow, so no sliding minute ever holds more than
-// the limit.
+// window counts what was sent in the last limitWindow, in one-second slots so that its size is
+// bounded whatever the rate. A slot counts until a whole limitWindow has passed since its end, so
+// the count never falls short of any sliding minute's.
 type window struct {
-	at []int64
-	n  []int
-	in int
+	slot []int64 // the slots' starts, unix ms, oldest first
+	n    []int
+	in   int
 }
+
+const slotMs = 1000
 
 func (w *window) prune(now int64) {
 	i := 0
-	for i < len(w.at) && w.at[i] <= now-limitWindow.Milliseconds() {
+	for i < len(w.slot) && w.slot[i]+slotMs+limitWindow.Milliseconds() <= now {
 		w.in -= w.n[i]
 		i++
 	}
-	w.at, w.n = w.at[i:], w.n[i:]
+	if i > 0 {
+		w.slot = append(w.slot[:0], w.slot[i:]...)
+		w.n = append(w.n[:0], w.n[i:]...)
+	}
 }
 
 func (w *window) add(now int64, n int) {
-	w.at = append(w.at, now)
-	w.n = append(w.n, n)
+	slot := now - now%slotMs
+	if k := len(w.slot) - 1; k >= 0 && w.slot[k] == slot {
+		w.n[k] += n
+	} else {
+		w.slot = append(w.slot, slot)
+		w.n = append(w.n, n)
+	}
 	w.in += n
 }
 
-// freeAt is when n more fit under limit, given what the window holds (now when they fit).
+// freeAt is when n more fit under limit, given what the window holds (now when they fit, -1
+// never).
 func (w *window) freeAt(now int64, n int, limit float64) int64 {
 	over := float64(w.in+n) - limit
-	for i := 0; over > 0 && i < len(w.at); i++ {
+	if over <= 0 {
+		return now
+	}
+	for i := range w.slot {
 		over -= float64(w.n[i])
 		if over <= 0 {
-			return w.at[i] + limitWindow.Milliseconds()
+			return w.slot[i] + slotMs + limitWindow.Milliseconds()
 		}
 	}
-	if over > 0 {
-		return -1 // never: n alone is over the limit
-	}
-	return now
+	return -1 // n alone is over the limit
 }
 
 // Attempt is one bulk request to Heap: the events it carries, ready to send.
@@ -169,15 +184,20 @@ type Reply struct {
 	Status     int           // 0: no answer
 	RetryAfter time.Duration // Heap's Retry-After
 	Cause      string        // the transport error, or the start of Heap's answer
+	Location   string        // a redirect's Location
 }
 
-// Offer takes a request's events. It returns an attempt to send now when the shard holds nothing
-// waiting and the limits allow all of them; else it stores them (returning nil), to be delivered
-// by Due.
+// Offer takes a request's events. It returns an attempt to send now when the limits allow all of
+// them and no stored event is waiting for the limits; else it stores them (returning nil), to be
+// delivered by Due. Stored events that only wait to be tried again do not hold new ones back:
+// a request's events go at once, so a healed Heap gets them without waiting for a backoff.
 func (s *Shard) Offer(now int64, events []Queued) *Attempt {
-	if s.queued == 0 && s.fits(now, events) {
+	if now >= s.limitedUntil && s.fits(now, events) {
 		s.spend(now, events)
 		return &Attempt{Events: events, Direct: true}
+	}
+	if s.queued == 0 || s.limitedUntil < now+1 {
+		s.limitedUntil = now + 1 // until the next Due has looked at the limits
 	}
 	for i := range events {
 		events[i].Enqueued, events[i].NextAt = now, now
@@ -282,6 +302,11 @@ func (s *Shard) Due(now int64) (*Attempt, int64) {
 		s.queued -= len(expired)
 		s.Counts.Refused[CodeExpired] += len(expired)
 	}
+	if later > 0 {
+		s.limitedUntil = later
+	} else {
+		s.limitedUntil = 0
+	}
 	if len(take) > 0 {
 		s.spend(now, take)
 		return &Attempt{Events: take}, 0
@@ -384,8 +409,8 @@ type ShardHealth struct {
 	ShardCounts
 }
 
-// msTime writes unix ms as RFC 3339 in UTC.
-func msTime(ms int64) string { return time.UnixMilli(ms).UTC().Format(time.RFC3339Nano) }
+// msTime writes unix ms as RFC 3339 in UTC, always with milliseconds, so that texts sort as times.
+func msTime(ms int64) string { return time.UnixMilli(ms).UTC().Format("2006-01-02T15:04:05.000Z07:00") }
 
 // appendQuoted appends s as a JSON string.
 func appendQuoted(b []byte, s string) []byte {

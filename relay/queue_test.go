@@ -10,8 +10,13 @@ import (
 
 // healthAnswer is GET /v1/health's answer.
 type healthAnswer struct {
-	OK     bool        `json:"ok"`
-	Events ShardHealth `json:"events"`
+	OK       bool        `json:"ok"`
+	Events   ShardHealth `json:"events"`
+	Segments struct {
+		JobsQueued     int `json:"jobsQueued"`
+		JobsDelivered  int `json:"jobsDelivered"`
+		DuplicatePages int `json:"duplicatePages"`
+	} `json:"segments"`
 }
 
 // health reads the rig's GET /v1/health.

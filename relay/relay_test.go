@@ -382,7 +382,8 @@ func TestCORS(t *testing.T) {
 // TestHealth tests GET /v1/health.
 func TestHealth(t *testing.T) {
 	rec := newRig(t, nil).do("GET", "/v1/health", "")
-	want := `{"ok":true,"events":{"queued":0,"oldestAgeMs":0,"delivered":0,"retried":0,"refused":{},"lastHeapError":null}}`
+	want := `{"ok":true,"events":{"queued":0,"oldestAgeMs":0,"delivered":0,"retried":0,"refused":{},"lastHeapError":null},` +
+		`"segments":{"jobsQueued":0,"oldestAgeMs":0,"pages":0,"duplicatePages":0,"jobsDelivered":0,"jobsRetried":0,"jobsRefused":0,"lastUserpilotError":null}}`
 	if rec.Code != 200 || strings.TrimSpace(rec.Body.String()) != want || rec.Header().Get("Content-Type") != "application/json" {
 		t.Errorf("health: %d %s %v", rec.Code, rec.Body, rec.Header())
 	}

@@ -2,6 +2,8 @@ package relay
 
 import (
 	"errors"
+	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -25,6 +27,9 @@ type pendingAttempt struct {
 	shard *Shard
 	a     *Attempt
 	at    int64
+	url   string
+	body  string
+	hops  int
 }
 
 // Step is what the holder does next.
@@ -32,6 +37,7 @@ type Step struct {
 	Attempt int    `js:"attempt"` // > 0: post Body to URL, then call Settle with this id
 	URL     string `js:"url"`
 	Body    string `js:"body"`
+	Auth    string `js:"auth"`   // the Authorization header of the post, when it has one
 	Answer  string `js:"answer"` // the answer to the Worker's offer, once there is one
 	Alarm   int64  `js:"alarm"`  // > 0: run Due at this unix ms
 }
@@ -74,8 +80,24 @@ func (h *ShardHost) Due(s *Shard, now int64) Step {
 
 func (h *ShardHost) attempt(s *Shard, a *Attempt, now int64) Step {
 	h.next++
-	h.pending[h.next] = pendingAttempt{shard: s, a: a, at: now}
-	return Step{Attempt: h.next, URL: h.cfg.HeapAPIURL + "/api/track", Body: string(a.Body(h.cfg.AppID))}
+	p := pendingAttempt{shard: s, a: a, at: now, url: h.cfg.HeapAPIURL + "/api/track", body: string(a.Body(h.cfg.AppID))}
+	h.pending[h.next] = p
+	return Step{Attempt: h.next, URL: p.url, Body: p.body}
+}
+
+// redirect returns where a 3xx reply to p may be followed (a 307 or 308 to the same host, with
+// the body, as upstream.post does natively), or why not.
+func (h *ShardHost) redirect(p pendingAttempt, r Reply) (string, string) {
+	from, err := url.Parse(p.url)
+	if err != nil {
+		return "", err.Error()
+	}
+	api := upstream{service: "Heap", payload: "the events", urlVar: "HEAP_API_URL"}
+	to, why := api.redirectTarget(from, &http.Response{StatusCode: r.Status, Header: http.Header{"Location": {r.Location}}})
+	if why == "" && p.hops == maxRedirects {
+		why = "after " + strconv.Itoa(maxRedirects) + " redirects already; the relay follows no more redirects"
+	}
+	return to, why
 }
 
 // Settle takes Heap's reply to attempt id. For a request's own events it gives the answer to the
@@ -84,6 +106,16 @@ func (h *ShardHost) Settle(id int, now int64, r Reply) Step {
 	p, ok := h.pending[id]
 	if !ok {
 		return Step{Answer: offerAnswer{err: "the shard lost track of the delivery (its Go instance was replaced)"}.json()}
+	}
+	if r.Status/100 == 3 {
+		to, why := h.redirect(p, r)
+		if why == "" {
+			p.hops++
+			p.url = to
+			h.pending[id] = p
+			return Step{Attempt: id, URL: to, Body: p.body}
+		}
+		r = Reply{Cause: "HTTP " + strconv.Itoa(r.Status) + " " + why}
 	}
 	delete(h.pending, id)
 	out := p.shard.Settle(now, p.a, r)

@@ -12,7 +12,7 @@
 // best effort, not a global count. `make relay-build` copies this file and serve.mjs next to the
 // generated assets in build/relay/. workerd takes every named export of the main module for an
 // entrypoint or a Durable Object class, so this module exports only the default handler and
-// EventsShard.
+// the two queue classes.
 import { createServer } from './serve.mjs';
 
 const MAX_KEYS = 10000;
@@ -88,68 +88,78 @@ export default {
   }
 };
 
-const HEAP_TIMEOUT_MS = 8000;
+const POST_TIMEOUT_MS = 8000;
 const DETAIL_BYTES = 200;
 
-// EventsShard is one shard of the event queue (docs/contract.md §10): a Durable Object with SQLite
-// storage, named events-<n>. What it decides is Go's (binding.events, relay/worker/durable.go);
-// this glue only carries: the Worker's POST /offer and GET /health, the post to Heap of what Go
-// says to send, and the alarm Go asks for.
-export class EventsShard {
-  constructor(ctx, env) {
-    this.ctx = ctx;
-    this.env = env;
-    this.key = ctx.id.toString();
-  }
-
-  async fetch(request) {
-    const go = (await server.binding(this.env)).events;
-    const sql = this.ctx.storage.sql;
-    const path = new URL(request.url).pathname;
-    if (path === '/health') return json(go.health(this.env, this.key, sql, Date.now()));
-    if (path !== '/offer') return json('{"error":"no such shard path"}', 404);
-    const body = new Uint8Array(await request.arrayBuffer());
-    let step = go.offer(this.env, this.key, sql, body, Date.now());
-    if (step.attempt > 0) {
-      const reply = await post(step);
-      step = (await server.binding(this.env)).events.settle(step.attempt, reply.status, reply.retryAfterMs, reply.cause, Date.now());
+// queueObject makes the class of a Durable Object that holds one of the relay's queues with SQLite
+// storage: EventsShard (events-<n>, Go's binding.events) and SegmentsQueue (segments-<key hash>,
+// binding.segments), docs/contract.md §10. What it decides is Go's (relay/worker/durable.go); the
+// glue only carries: the Worker's POST (offer or page) and GET /health, the posts Go asks for,
+// and the alarm Go asks for. A step is {attempt, url, body, auth, answer, alarm}.
+function queueObject(kind, post) {
+  return class {
+    constructor(ctx, env) {
+      this.ctx = ctx;
+      this.env = env;
+      this.key = ctx.id.toString();
     }
-    if (step.alarm > 0) await this.wake(step.alarm);
-    return json(step.answer);
-  }
 
-  // alarm delivers stored events, one Heap request after another, until Go says when to look again.
-  async alarm() {
-    for (;;) {
-      const go = (await server.binding(this.env)).events;
-      const step = go.due(this.env, this.key, this.ctx.storage.sql, Date.now());
-      if (step.attempt === 0) {
-        if (step.alarm > 0) await this.ctx.storage.setAlarm(step.alarm);
-        return;
+    async fetch(request) {
+      const go = (await server.binding(this.env))[kind];
+      const sql = this.ctx.storage.sql;
+      const path = new URL(request.url).pathname;
+      if (path === '/health') return json(go.health(this.env, this.key, sql, Date.now()));
+      if (path !== `/${post}`) return json('{"error":"no such path"}', 404);
+      const body = new Uint8Array(await request.arrayBuffer());
+      let step = go[post](this.env, this.key, sql, body, Date.now());
+      while (step.attempt > 0) step = await send(go, step); // the binding that started it settles it
+      if (step.alarm > 0) await this.wake(step.alarm);
+      return json(step.answer);
+    }
+
+    // alarm sends what is due, one post after another, until Go says when to look again.
+    async alarm() {
+      for (;;) {
+        const go = (await server.binding(this.env))[kind];
+        let step = go.due(this.env, this.key, this.ctx.storage.sql, Date.now());
+        if (step.attempt === 0) {
+          if (step.alarm > 0) await this.ctx.storage.setAlarm(step.alarm);
+          return;
+        }
+        while (step.attempt > 0) step = await send(go, step);
+        if (step.alarm > Date.now()) {
+          await this.ctx.storage.setAlarm(step.alarm);
+          return;
+        }
       }
-      const reply = await post(step);
-      (await server.binding(this.env)).events.settle(step.attempt, reply.status, reply.retryAfterMs, reply.cause, Date.now());
     }
-  }
 
-  // wake sets the alarm at ms unless it is set earlier.
-  async wake(ms) {
-    const set = await this.ctx.storage.getAlarm();
-    if (set === null || set > ms) await this.ctx.storage.setAlarm(ms);
-  }
+    // wake sets the alarm at ms unless it is set earlier.
+    async wake(ms) {
+      const set = await this.ctx.storage.getAlarm();
+      if (set === null || set > ms) await this.ctx.storage.setAlarm(ms);
+    }
+  };
 }
 
-// post sends an attempt's body to Heap and returns its status (0: no answer), Retry-After and the
-// start of its answer or the error.
-async function post(step) {
+export const EventsShard = queueObject('events', 'offer');
+export const SegmentsQueue = queueObject('segments', 'page');
+
+// send makes a step's post and hands Go the reply; Go answers with the next step (a redirect it
+// follows is another attempt).
+async function send(go, step) {
+  let reply;
   try {
-    const res = await fetch(step.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: step.body, redirect: 'manual', signal: AbortSignal.timeout(HEAP_TIMEOUT_MS) });
+    const headers = { 'content-type': 'application/json' };
+    if (step.auth) headers.authorization = step.auth;
+    const res = await fetch(step.url, { method: 'POST', headers, body: step.body, redirect: 'manual', signal: AbortSignal.timeout(POST_TIMEOUT_MS) });
     const text = (await res.text()).slice(0, DETAIL_BYTES);
     const ra = Number(res.headers.get('retry-after'));
-    return { status: res.status, retryAfterMs: Number.isFinite(ra) && ra > 0 ? ra * 1000 : 0, cause: text };
+    reply = { status: res.status, retryAfterMs: Number.isFinite(ra) && ra > 0 ? ra * 1000 : 0, cause: text, location: res.headers.get('location') ?? '' };
   } catch (err) {
-    return { status: 0, retryAfterMs: 0, cause: String((err && err.message) || err) };
+    reply = { status: 0, retryAfterMs: 0, cause: String((err && err.message) || err), location: '' };
   }
+  return go.settle(step.attempt, reply.status, reply.retryAfterMs, reply.cause, Date.now(), reply.location);
 }
 
 const json = (text, status = 200) => new Response(text, { status, headers: { 'content-type': 'application/json' } });

@@ -45,6 +45,9 @@ func newHandler(env js.Value) http.Handler {
 	if ns := env.Get("EVENTS"); ns.Type() == js.TypeObject {
 		deps.Queue = relay.NewRemoteQueue(client) // the shards' Durable Objects; else this instance's memory
 	}
+	if ns := env.Get("SEGMENTS"); ns.Type() == js.TypeObject && cfg.UserpilotAPIKey != "" {
+		deps.Segments = relay.NewRemoteSegments(client, cfg.UserpilotAPIKey) // the key's Durable Object
+	}
 	return withInstanceHealth(relay.NewHandler(cfg, deps))
 }
 

@@ -24,7 +24,7 @@ export const DEFAULT_ADDR = '127.0.0.1:8787';
 export const VARS = ['HEAP_APP_ID', 'HEAP_API_URL', 'ALLOWED_ORIGINS', 'IDENTITY_SECRET', 'MAX_BODY_BYTES',
   'RATE_CLIENT_PER_MINUTE', 'RATE_IDENTITY_EVENTS_PER_MINUTE', 'INSTANCE_MAX_REQUESTS', 'INSTANCE_MAX_MEMORY_BYTES',
   'HEAP_WEBHOOK_SECRET', 'USERPILOT_API_KEY', 'USERPILOT_API_URL',
-  'HEAP_EVENTS_PER_MINUTE', 'HEAP_IDENTITY_EVENTS_PER_MINUTE', 'DELIVERY_MAX_HOURS'];
+  'HEAP_EVENTS_PER_MINUTE', 'HEAP_IDENTITY_EVENTS_PER_MINUTE', 'DELIVERY_MAX_HOURS', 'USERPILOT_ROWS_PER_MINUTE'];
 // Where `make relay` keeps the Durable Objects' SQLite files (RELAY_STATE_DIR overrides it).
 export const DEFAULT_STATE_DIR = path.join(ROOT, 'build/relay-state');
 // The same date as examples/edge-relay/wrangler.toml; workerd refuses dates after its own.
@@ -93,11 +93,16 @@ export function workerdConfig({ modules, vars, addr, configDir, stateDir }) {
   const mods = modules.map(([file, kind]) =>
     `    (name = ${capnpString(path.basename(file))}, ${kind} = embed ${capnpString(path.relative(configDir, file).split(path.sep).join('/'))}),`);
   const bindings = Object.entries(vars).map(([k, v]) => `    (name = ${capnpString(k)}, text = ${capnpString(v)}),`);
-  // The event queue's shards: Durable Objects with SQLite storage, kept on disk in stateDir.
-  if (stateDir) bindings.push('    (name = "EVENTS", durableObjectNamespace = "EventsShard"),');
+  // The event queue's shards and the segment job queues: Durable Objects with SQLite storage,
+  // kept on disk in stateDir.
+  if (stateDir) {
+    bindings.push('    (name = "EVENTS", durableObjectNamespace = "EventsShard"),');
+    bindings.push('    (name = "SEGMENTS", durableObjectNamespace = "SegmentsQueue"),');
+  }
   const durable = stateDir ? `
   durableObjectNamespaces = [
     (className = "EventsShard", uniqueKey = "userpilot-heap-relay-events", enableSql = true),
+    (className = "SegmentsQueue", uniqueKey = "userpilot-heap-relay-segments", enableSql = true),
   ],
   durableObjectStorage = (localDisk = "state"),` : '';
   const stateService = stateDir ? `

@@ -80,6 +80,8 @@ export async function startFakeUserpilot(apiKey = USERPILOT_KEY) {
     requests: () => control('GET', '/_requests'),
     reset: () => control('POST', '/_reset', {}),
     fail: (statuses, retryAfter = '', location = '') => control('POST', '/_fail', { statuses, retryAfter, location }),
+    // jobs makes the fake run one bulk job at a time at rowsPerMinute (0: off), answering 429 meanwhile.
+    jobs: (rowsPerMinute) => control('POST', '/_jobs', { rowsPerMinute }),
     stop
   };
 }
@@ -92,7 +94,7 @@ export function relayWith(vars, options = {}) {
   return startRelay({ addr: '127.0.0.1:0', vars: { IDENTITY_SECRET: null, ALLOWED_ORIGINS: null, MAX_BODY_BYTES: null,
     RATE_CLIENT_PER_MINUTE: null, RATE_IDENTITY_EVENTS_PER_MINUTE: null, HEAP_API_URL: null, HEAP_APP_ID: null,
     INSTANCE_MAX_REQUESTS: null, INSTANCE_MAX_MEMORY_BYTES: null, HEAP_WEBHOOK_SECRET: null, USERPILOT_API_KEY: null,
-    USERPILOT_API_URL: null, HEAP_EVENTS_PER_MINUTE: null, HEAP_IDENTITY_EVENTS_PER_MINUTE: null, DELIVERY_MAX_HOURS: null,
+    USERPILOT_API_URL: null, HEAP_EVENTS_PER_MINUTE: null, HEAP_IDENTITY_EVENTS_PER_MINUTE: null, DELIVERY_MAX_HOURS: null, USERPILOT_ROWS_PER_MINUTE: null,
     ...vars }, ...options });
 }
 
@@ -135,4 +137,12 @@ export async function waitFor(fn, ms = 10_000, what = 'condition') {
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+// shardOf is relay.ShardOf: fnv32a of the identity's UTF-8 bytes, modulo the 16 shards of the event
+// queue. The Go relay sends a request's events to Heap in one request per shard they fall in.
+export function shardOf(identity) {
+  let h = 0x811c9dc5;
+  for (const b of new TextEncoder().encode(identity)) h = Math.imul(h ^ b, 0x01000193) >>> 0;
+  return h % 16;
 }

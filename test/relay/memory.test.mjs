@@ -21,7 +21,8 @@ const relays = {};
 
 before(async () => {
   heap = await startFakeHeap();
-  const vars = { HEAP_APP_ID: APP_ID, HEAP_API_URL: heap.url, RATE_CLIENT_PER_MINUTE: '2000000000', RATE_IDENTITY_EVENTS_PER_MINUTE: '2000000000' };
+  const vars = { HEAP_APP_ID: APP_ID, HEAP_API_URL: heap.url, RATE_CLIENT_PER_MINUTE: '2000000000', RATE_IDENTITY_EVENTS_PER_MINUTE: '2000000000',
+    HEAP_EVENTS_PER_MINUTE: '2000000000', HEAP_IDENTITY_EVENTS_PER_MINUTE: '2000000000' };
   relays.go = await relayWith(vars);
   relays.js = await relayWith(vars, { baseline: true });
 });

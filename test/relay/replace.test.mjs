@@ -8,7 +8,7 @@ import { startFakeHeap, relayWith, post, event, APP_ID } from './helpers.mjs';
 let heap;
 const relays = [];
 const start = async (vars) => {
-  const r = await relayWith({ HEAP_APP_ID: APP_ID, HEAP_API_URL: heap.url, RATE_CLIENT_PER_MINUTE: '2000000000', RATE_IDENTITY_EVENTS_PER_MINUTE: '2000000000', ...vars });
+  const r = await relayWith({ HEAP_APP_ID: APP_ID, HEAP_API_URL: heap.url, RATE_CLIENT_PER_MINUTE: '2000000000', RATE_IDENTITY_EVENTS_PER_MINUTE: '2000000000', HEAP_EVENTS_PER_MINUTE: '2000000000', HEAP_IDENTITY_EVENTS_PER_MINUTE: '2000000000', ...vars });
   relays.push(r);
   return r;
 };

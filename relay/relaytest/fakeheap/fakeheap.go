@@ -39,9 +39,9 @@ type Failure = fakeserve.Failure
 // Server is the fake Heap API; it is safe for concurrent use.
 //
 // It keeps one record per scope, so that tests running at once against one fake Heap each see
-// only their own traffic: a track request belongs to the scope named by its first event's
-// idempotency key when that key reads ScopePrefix + scope + ":" + rest, else to the default
-// scope "". The methods without a scope argument work on the default scope, except Reset.
+// only their own traffic: a track request (its count, the failure it takes) belongs to the scope
+// named by its first event's idempotency key when that key reads ScopePrefix + scope + ":" +
+// rest, else to the default scope "", and each event to the scope of its own key. The methods without a scope argument work on the default scope, except Reset.
 type Server struct {
 	appID string
 
@@ -181,15 +181,18 @@ func (s *Server) track(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	for _, e := range events {
-		rec.snap.Received++
-		if e.IdempotencyKey != "" && rec.keys[e.IdempotencyKey] {
-			rec.snap.Duplicates++ // "subsequent calls with the same idempotency key will not update data"
+		// Each event counts in the scope of its own key: a relay that keeps events may send
+		// several scopes' events in one request.
+		in := s.in(fakeserve.ScopeOf(e.IdempotencyKey))
+		in.snap.Received++
+		if e.IdempotencyKey != "" && in.keys[e.IdempotencyKey] {
+			in.snap.Duplicates++ // "subsequent calls with the same idempotency key will not update data"
 			continue
 		}
 		if e.IdempotencyKey != "" {
-			rec.keys[e.IdempotencyKey] = true
+			in.keys[e.IdempotencyKey] = true
 		}
-		rec.snap.Events = append(rec.snap.Events, e)
+		in.snap.Events = append(in.snap.Events, e)
 	}
 	w.WriteHeader(http.StatusOK)
 }

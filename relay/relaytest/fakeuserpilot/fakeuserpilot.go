@@ -8,17 +8,20 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"mime"
 	"net/http"
+	"strconv"
 	"sync"
+	"time"
 
 	"github.com/userpilot-heap-bridge/userpilot-heap-bridge/relay/relaytest/fakeserve"
 )
 
-// Bulk Identify's path and its cap on users per request.
+// Bulk Identify's path and its cap on users per request (docs/sdk-facts.md#up-bulk-identify).
 const (
 	BulkIdentifyPath = "/v1/users/bulk_identify"
-	MaxBulkUsers     = 1000
+	MaxBulkUsers     = 10000
 )
 
 // ScopePrefix starts a user id that names a scope ("sc_<scope>:<rest>"), as in package fakeheap.
@@ -62,6 +65,31 @@ type Server struct {
 	mu     sync.Mutex
 	scopes map[string]*record
 	jobs   int
+
+	busyRefusals int
+
+	// Userpilot runs one bulk job at a time, working through rowsPerMinute rows a minute: while
+	// a job runs (until busyUntil), another request is answered 429 with the seconds left as
+	// Retry-After. 0 (the default) turns this off.
+	rowsPerMinute float64
+	busyUntil     time.Time
+	// Now is the fake's clock; tests with a clock of their own set it.
+	Now func() time.Time
+}
+
+// SetRowsPerMinute makes the fake run one job at a time at n rows a minute (0: off).
+func (s *Server) SetRowsPerMinute(n float64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.rowsPerMinute = n
+	s.busyUntil = time.Time{}
+}
+
+// Refused429 is how many requests the fake refused because a job was running, of every scope.
+func (s *Server) Refused429() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.busyRefusals
 }
 
 // record is one scope's requests and queued failures.
@@ -72,7 +100,7 @@ type record struct {
 
 // New returns a fake Userpilot API that accepts only "Authorization: Token <apiKey>".
 func New(apiKey string) *Server {
-	return &Server{apiKey: apiKey, scopes: map[string]*record{}}
+	return &Server{apiKey: apiKey, scopes: map[string]*record{}, Now: time.Now}
 }
 
 // in returns scope's record, creating it; the caller holds the lock.
@@ -114,19 +142,31 @@ func (s *Server) SnapshotOf(scope string) Snapshot {
 	return Snapshot{Requests: append([]Request{}, r.snap.Requests...), Users: append([]User{}, r.snap.Users...)}
 }
 
-// Reset forgets all requests and queued failures, of every scope.
+// Reset forgets all requests and queued failures, of every scope, and any running job.
 func (s *Server) Reset() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.scopes = map[string]*record{}
+	s.busyUntil = time.Time{}
+	s.busyRefusals = 0
 }
 
 // ServeHTTP serves POST /v1/users/bulk_identify and the control endpoints (fakeserve.Controls)
-// /_fail, /_requests and /_reset.
+// /_fail, /_requests and /_reset, and POST /_jobs {"rowsPerMinute": n} (SetRowsPerMinute).
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case r.URL.Path == BulkIdentifyPath && r.Method == http.MethodPost:
 		s.bulkIdentify(w, r)
+	case r.URL.Path == "/_jobs" && r.Method == http.MethodPost:
+		var body struct {
+			RowsPerMinute float64 `json:"rowsPerMinute"`
+		}
+		if err := json.NewDecoder(r.Body).Decode(&body); err != nil || body.RowsPerMinute < 0 {
+			answer(w, http.StatusBadRequest, map[string]string{"error": "want {\"rowsPerMinute\": n >= 0}"})
+			return
+		}
+		s.SetRowsPerMinute(body.RowsPerMinute)
+		w.WriteHeader(http.StatusNoContent)
 	case s.controls().Serve(w, r):
 	case r.URL.Path == BulkIdentifyPath:
 		answer(w, http.StatusMethodNotAllowed, map[string]string{"error": "method not allowed"})
@@ -175,6 +215,17 @@ func (s *Server) bulkIdentify(w http.ResponseWriter, r *http.Request) {
 		req.Status, req.Reason = http.StatusBadRequest, err.Error()
 		answer(w, req.Status, map[string]string{"error": err.Error()})
 		return
+	}
+	now := s.Now()
+	if s.rowsPerMinute > 0 && now.Before(s.busyUntil) {
+		s.busyRefusals++
+		req.Status, req.Reason = http.StatusTooManyRequests, "a bulk job is still running"
+		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(s.busyUntil.Sub(now).Seconds()))))
+		answer(w, req.Status, map[string]string{"error": "a bulk job is already running; try again later"})
+		return
+	}
+	if s.rowsPerMinute > 0 {
+		s.busyUntil = now.Add(time.Duration(float64(len(users)) / s.rowsPerMinute * float64(time.Minute)))
 	}
 	s.jobs++
 	req.Status = http.StatusAccepted
