@@ -5,9 +5,8 @@ import (
 	"context"
 	"errors"
 	"io"
-	"maps"
 	"net/http"
-	"slices"
+	"sort"
 	"strconv"
 	"sync"
 	"time"
@@ -188,7 +187,14 @@ func sumHealth(all []ShardHealth) ShardHealth {
 	return out
 }
 
-func sortedKeys(m map[string]int) []string { return slices.Sorted(maps.Keys(m)) }
+func sortedKeys(m map[string]int) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
 
 // ---- memoryShardStore ----
 
@@ -232,7 +238,13 @@ func (m *memoryShardStore) Delete(ids []string) {
 	for _, id := range ids {
 		delete(m.events, id)
 	}
-	m.seq = slices.DeleteFunc(m.seq, func(id string) bool { _, ok := m.events[id]; return !ok })
+	kept := m.seq[:0]
+	for _, id := range m.seq {
+		if _, ok := m.events[id]; ok {
+			kept = append(kept, id)
+		}
+	}
+	m.seq = kept
 }
 
 func (m *memoryShardStore) Reschedule(events []Queued) {

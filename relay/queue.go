@@ -104,7 +104,7 @@ func OpenShard(name string, store ShardStore, limits ShardLimits) *Shard {
 		Counts: ShardCounts{Refused: map[string]int{}}}
 }
 
-// window counts what was sent in the last limitWindow, in one-second slots so that its size is
+// window counts what was sent in the last limitWindow, in five-second slots so that its size is
 // bounded whatever the rate. A slot counts until a whole limitWindow has passed since its end, so
 // the count never falls short of any sliding minute's.
 type window struct {
@@ -113,7 +113,7 @@ type window struct {
 	in   int
 }
 
-const slotMs = 1000
+const slotMs = 5000 // at most 13 slots a window
 
 func (w *window) prune(now int64) {
 	i := 0

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"io"
 	"net/http"
-	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -124,9 +123,17 @@ func (m *memorySegmentStore) RemoveMembers(seg int64, ids []string) {
 	for _, id := range ids {
 		delete(m.members[seg], id)
 	}
-	m.order[seg] = slices.DeleteFunc(m.order[seg], func(id string) bool { return !m.members[seg][id] })
+	kept := m.order[seg][:0]
+	for _, id := range m.order[seg] {
+		if m.members[seg][id] {
+			kept = append(kept, id)
+		}
+	}
+	m.order[seg] = kept
 }
-func (m *memorySegmentStore) Members(seg int64) []string { return slices.Clone(m.order[seg]) }
+func (m *memorySegmentStore) Members(seg int64) []string {
+	return append([]string(nil), m.order[seg]...)
+}
 func (m *memorySegmentStore) ForgetSegment(seg int64) {
 	delete(m.members, seg)
 	delete(m.order, seg)
@@ -143,7 +150,12 @@ func (m *memorySegmentStore) FirstJob() (Job, bool) {
 	return m.jobs[0], true
 }
 func (m *memorySegmentStore) DeleteJob(seq int64) {
-	m.jobs = slices.DeleteFunc(m.jobs, func(j Job) bool { return j.Seq == seq })
+	for i, j := range m.jobs {
+		if j.Seq == seq {
+			m.jobs = append(m.jobs[:i], m.jobs[i+1:]...)
+			return
+		}
+	}
 }
 func (m *memorySegmentStore) SaveJob(j Job) {
 	for i := range m.jobs {

@@ -2,7 +2,9 @@ package relay
 
 import (
 	"fmt"
+	"net/http"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -87,4 +89,23 @@ func TestSegmentsOrderAndRetry(t *testing.T) {
 	if len(got.Requests) != 4 {
 		t.Errorf("%d requests, want 2 failed and 2 taken", len(got.Requests))
 	}
+}
+
+// TestHeapHashCompactSecondTry tests that a Heap-Hash made over the compact form of the body (as
+// Heap's reference verifier signs it) is taken for a body sent with white space, and that a wrong
+// hmac is still refused.
+func TestHeapHashCompactSecondTry(t *testing.T) {
+	rg := newRig(t, nil)
+	compact := syncJSON([]string{"spaced"}, nil)
+	spaced := strings.ReplaceAll(compact, `,"`, `, "`)
+	if spaced == compact {
+		t.Fatal("no white space added")
+	}
+	ts := unixTS(rg.clock)
+	rec := rg.do(http.MethodPost, "/v1/heap/segments", spaced, "Heap-Hash", HeapHash(testWebhookSecret, ts, []byte(compact)))
+	if a := segmentsAnswer(t, rec); a.Users != 1 {
+		t.Errorf("answer %+v", a)
+	}
+	rec = rg.do(http.MethodPost, "/v1/heap/segments", spaced, "Heap-Hash", HeapHash("another secret", ts, []byte(compact)))
+	errorText(t, rec, http.StatusForbidden)
 }
