@@ -6,7 +6,7 @@ DIST      := dist
 GOFLAGS_WASM := -trimpath -ldflags='-s -w'
 CHROMIUM  ?= /usr/bin/chromium
 
-.PHONY: build test demo bench deps deps-node deps-wrangler deps-chromium test-docs test-budgets test-package test-go test-wasm test-browser test-examples clean relay-build relay-probe-build relay test-relay bench-relay
+.PHONY: build pack test demo bench deps deps-node deps-wrangler deps-chromium test-docs test-budgets test-package test-go test-wasm test-channel test-browser test-examples clean relay-build relay-probe-build relay test-relay bench-relay
 
 build: deps-node $(DIST)/userpilot-heap-bridge.wasm $(DIST)/userpilot-heap-bridge.js
 
@@ -14,11 +14,20 @@ $(DIST)/userpilot-heap-bridge.wasm: $(shell find bridge wasm -name '*.go' -not -
 	@mkdir -p $(DIST)
 	GOOS=js GOARCH=wasm $(GO) build $(GOFLAGS_WASM) -o $@ ./wasm/cmd/userpilot-heap-bridge
 
+# The loader's constants of the message protocol, written from its definition in Go (bridge/protocol.go).
+js/src/protocol.gen.js: $(shell find bridge -name '*.go' -not -name '*_test.go') internal/protocolgen/main.go
+	$(GO) run ./internal/protocolgen -o $@
+
 # The loader carries the module's and the worker script's names and SRI hashes, so it is built
-# after the module; terser (npm) minifies both scripts.
-$(DIST)/userpilot-heap-bridge.js: js/loader.js js/worker.js js/build.mjs js/index.mjs js/index.cjs js/server.cjs js/wasm-url.mjs js/index.d.ts js/index.d.cts js/package.json README.md LICENSE CHANGELOG.md $(WASM_EXEC)/wasm_exec.js $(DIST)/userpilot-heap-bridge.wasm
+# after the module; esbuild (npm) bundles each from its ES modules (js/src/), terser minifies both.
+$(DIST)/userpilot-heap-bridge.js: $(wildcard js/src/*.js) js/src/protocol.gen.js js/worker.js js/build.mjs js/index.mjs js/index.cjs js/server.cjs js/wasm-url.mjs js/index.d.ts js/index.d.cts js/package.json README.md LICENSE CHANGELOG.md $(WASM_EXEC)/wasm_exec.js $(DIST)/userpilot-heap-bridge.wasm
 	@mkdir -p $(DIST)
 	node js/build.mjs --wasm-exec $(WASM_EXEC)/wasm_exec.js --wasm $(DIST)/userpilot-heap-bridge.wasm --out $(DIST)
+
+# pack writes the npm package's tarball, userpilot-heap-bridge-<version>.tgz, here: what the registry
+# will serve, for `npm install ./userpilot-heap-bridge-<version>.tgz` until the name is published.
+pack: build
+	npm pack ./$(DIST) --pack-destination .
 
 # deps installs what the tests need when it is missing: Chromium from Debian, npm packages from the lockfile.
 deps: deps-chromium deps-node
@@ -28,9 +37,9 @@ deps-chromium:
 
 deps-node:
 	@test -d node_modules/playwright-core -a -d node_modules/userpilot -a -d node_modules/workerd -a -d node_modules/esbuild -a -d node_modules/terser \
-		-a -d node_modules/vite -a -d node_modules/webpack -a -d node_modules/typescript || npm ci --no-audit --no-fund
+		-a -d node_modules/vite -a -d node_modules/webpack -a -d node_modules/webpack-cli -a -d node_modules/typescript || npm ci --no-audit --no-fund
 
-test: deps test-docs build test-budgets test-package test-go test-wasm test-browser test-examples test-relay
+test: deps test-docs build test-budgets test-package test-go test-wasm test-channel test-browser test-examples test-relay
 
 # Citations stay inside the repository: nothing cites the shared contract or research notes, and
 # every docs/ citation names a page, section (§N) and anchor that exist.
@@ -48,12 +57,17 @@ test-package: build
 	node --test test/package/
 
 test-go:
-	$(GO) vet ./bridge/... ./relay/... ./examples/...
+	$(GO) vet ./bridge/... ./internal/... ./relay/... ./examples/...
 	GOOS=js GOARCH=wasm $(GO) vet ./wasm/... ./relay/worker/...
-	$(GO) test -count=1 ./bridge/... ./relay/... ./wasm/... ./examples/...
+	$(GO) test -count=1 ./bridge/... ./internal/... ./relay/... ./wasm/... ./examples/...
 
 test-wasm:
 	PATH="$(WASM_EXEC):$$PATH" GOOS=js GOARCH=wasm $(GO) test -count=1 ./wasm/... ./relay/worker/...
+
+# The engine's ordering against the loader's real channel (js/src/channel.js) and the built module,
+# in Node: random pages, with and without the relay.
+test-channel: build
+	node --test test/channel/
 
 # relay.test.mjs runs the relay Worker in workerd beside the pages, so the Worker is built first.
 # The whole suite runs with the module in a Worker (the default); the core scenarios run again

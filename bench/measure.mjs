@@ -1,5 +1,6 @@
-// Shared by the benchmarks: medians, compressed sizes and table rows, so every report reads alike.
-import zlib from 'node:zlib';
+// Shared by the benchmarks: medians, compressed sizes (internal/testkit/sizes.mjs, which the
+// budget tests share) and table rows, so every report reads alike.
+export { sizesOf } from '../internal/testkit/sizes.mjs';
 
 // envInt reads an integer setting (rounds, loads, ...) from the environment, refusing nonsense.
 export function envInt(name, fallback, min) {
@@ -13,17 +14,6 @@ export function envInt(name, fallback, min) {
 export function median(xs) {
   const s = [...xs].sort((a, b) => a - b), m = s.length >> 1;
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
-
-// sizesOf gives a file's bytes raw, gzip -9 and brotli quality 11, as a CDN or Cloudflare would send them.
-export function sizesOf(buf) {
-  return {
-    raw: buf.length,
-    gzip: zlib.gzipSync(buf, { level: 9 }).length,
-    brotli: zlib.brotliCompressSync(buf, {
-      params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 11, [zlib.constants.BROTLI_PARAM_SIZE_HINT]: buf.length }
-    }).length
-  };
 }
 
 export const times = (x) => (x === null || x === undefined ? 'n/a' : `${x.toFixed(2)}x`);

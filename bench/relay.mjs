@@ -16,9 +16,10 @@ import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import workerd from 'workerd';
 import { envInt, median, sizesOf, times, row } from './measure.mjs';
-import { attribution, linked } from './wasmsize.mjs';
+import { attribution, linked } from '../internal/testkit/wasmsize.mjs';
 import { startRelay, BUILD_DIR, BASELINE_WORKER, COMPATIBILITY_DATE } from '../relay/worker/run.mjs';
-import { startFakeHeap, shardOf, APP_ID } from '../test/relay/helpers.mjs'; // one Durable Object call per shard
+import { startFakeHeap, APP_ID } from '../internal/testkit/fakes.mjs';
+import { shardOf } from '../test/relay/helpers.mjs'; // one Durable Object call per shard
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const OUT = path.join(ROOT, 'bench-out');

@@ -13,7 +13,8 @@ import "sort"
 //	      calls to make on window.userpilot (toUserpilot), after the Heap calls, each only if
 //	      Userpilot's user is still the user id after the method (docs/identity.md)
 //	 "h": [seq...],  calls the page gave back that still wait here
-//	 "s": {stats}, "w": wake at (page ms, 0 for none), "p": 1 to poll window.heap, "n": HeapState needed}
+//	 "s": {stats}, "z": {stats as if the calls not yet confirmed by an ack were not made}, when any counts,
+//	 "w": wake at (page ms, 0 for none), "p": 1 to poll window.heap, "n": HeapState needed}
 //
 // Calls are made in order on whatever window.heap is when the answer arrives. A page that gave a
 // call back makes no later call until that call comes again, or an answer written after the module
@@ -107,7 +108,7 @@ func (a *answerWriter) message(m Message) {
 }
 
 // finish returns the whole answer.
-func (a *answerWriter) finish(s Stats, up *ToUserpilotStats, held []int, wake float64, poll bool, need int) string {
+func (a *answerWriter) finish(s Stats, unmade *Stats, up *ToUserpilotStats, held []int, wake float64, poll bool, need int) string {
 	b := make([]byte, 0, 256+len(a.calls)+len(a.relays)+len(a.beacons)+len(a.messages))
 	b = append(b, `{"c":[`...)
 	b = append(b, a.calls...)
@@ -132,6 +133,10 @@ func (a *answerWriter) finish(s Stats, up *ToUserpilotStats, held []int, wake fl
 	}
 	b = append(b, `],"s":`...)
 	b = appendStats(b, s, up)
+	if unmade != nil {
+		b = append(b, `,"z":`...)
+		b = appendStats(b, *unmade, up)
+	}
 	b = append(b, `,"w":`...)
 	b = append(b, JSNumberString(wake)...)
 	b = append(b, `,"p":`...)
@@ -172,57 +177,39 @@ func appendProperties(b []byte, props []Property) []byte {
 	return append(b, '}')
 }
 
-// appendStats writes the counters in a fixed order, each map's keys sorted, so a page that prints
-// stats() reads them the same way every time.
+// appendStats writes the counters in a fixed order (protocol.go), each map's keys sorted, so a
+// page that prints stats() reads them the same way every time.
 func appendStats(b []byte, s Stats, up *ToUserpilotStats) []byte {
-	for i, f := range []struct {
-		key string
-		n   int
-	}{
-		{"received", s.Received}, {"forwarded", s.Forwarded}, {"dropped", s.Dropped},
-		{"duplicates", s.Duplicates}, {"identifies", s.Identifies}, {"resets", s.Resets},
-		{"pending", s.Pending}, {"relayed", s.Relayed}, {"relaying", s.Relaying},
-		{"identityRejected", s.IdentityRejected}, {"truncated", s.Truncated},
-	} {
-		if i == 0 {
-			b = append(b, '{')
-		} else {
-			b = append(b, ',')
-		}
-		b = AppendJSONString(b, f.key)
-		b = append(b, ':')
-		b = appendInt(b, f.n)
-	}
-	for _, m := range []struct {
-		key    string
-		counts map[string]int
-	}{
-		{"dropReasons", s.DropReasons}, {"propertyDrops", s.PropertyDrops},
-		{"events", s.Events}, {"interfaceIgnored", s.InterfaceIgnored},
-	} {
-		b = append(b, ',')
-		b = AppendJSONString(b, m.key)
-		b = append(b, ':')
-		b = appendCounts(b, m.counts)
-	}
+	b = appendCounters(b, StatsCounters, s.counters(), StatsCounts, s.counts())
 	if up != nil {
-		b = append(b, `,"toUserpilot":{"received":`...)
-		b = appendInt(b, up.Received)
-		b = append(b, `,"forwarded":`...)
-		b = appendInt(b, up.Forwarded)
-		b = append(b, `,"dropped":`...)
-		b = appendInt(b, up.Dropped)
-		b = append(b, `,"pending":`...)
-		b = appendInt(b, up.Pending)
-		b = append(b, `,"identityMismatch":`...)
-		b = appendInt(b, up.IdentityMismatch)
-		b = append(b, `,"dropReasons":`...)
-		b = appendCounts(b, up.DropReasons)
-		b = append(b, `,"propertyDrops":`...)
-		b = appendCounts(b, up.PropertyDrops)
+		b = append(b[:len(b)-1], `,"toUserpilot":`...)
+		b = appendCounters(b, ToUserpilotCounters, up.counters(), ToUserpilotCounts, up.counts())
 		b = append(b, '}')
 	}
+	return b
+}
+
+// appendCounters writes one JSON object: each counter, then each count by name.
+func appendCounters(b []byte, names []string, values []int, countNames []string, counts []map[string]int) []byte {
+	b = append(b, '{')
+	for i, name := range names {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendMember(b, name)
+		b = appendInt(b, values[i])
+	}
+	for i, name := range countNames {
+		b = append(b, ',')
+		b = appendMember(b, name)
+		b = appendCounts(b, counts[i])
+	}
 	return append(b, '}')
+}
+
+// appendMember writes a member's name and its colon.
+func appendMember(b []byte, name string) []byte {
+	return append(AppendJSONString(b, name), ':')
 }
 
 // appendCounts writes counts as a JSON object, keys sorted.

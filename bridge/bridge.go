@@ -2,32 +2,18 @@ package bridge
 
 import "errors"
 
-// Input kinds the loader sends.
-const (
-	InputEvent     = "event"     // a Userpilot `on` event: Name, Args[0] = payload
-	InputIdentify  = "identify"  // userpilot.identify(Args[0], Args[1])
-	InputRestore   = "restore"   // an identity recovered from Userpilot's queue or storage
-	InputAnonymous = "anonymous" // userpilot.anonymous()
-	InputClean     = "clean"     // userpilot.clean()
-	InputInterface = "interface" // Userpilot called heap.<Name>(Args...) on the bridge's Heap interface
-	InputConsent   = "consent"   // UserpilotHeapBridge.setConsent(Name)
-	InputSettings  = "settings"  // UserpilotHeapBridge.configure(Args[0]) after the module started
-	InputRelayed   = "relayed"   // the relay answered a batch: Args = id, status, answer, Retry-After, failure
-	InputBeaconed  = "beaconed"  // the page was left and sent a standby beacon: Args = accepted, event ids...
-)
-
 // Input is one thing the loader saw happen in the page, in the order it happened.
 type Input struct {
-	Kind string  `js:"k"`
-	Name string  `js:"n"`
-	Args []Value `js:"a"`
+	Kind string
+	Name string
+	Args []Value
 	// Ref numbers the payload object (0 when it was not an object); the same object delivered
 	// twice has the same Ref.
-	Ref int `js:"r"`
+	Ref int
 	// Task numbers the page task the delivery happened in.
-	Task int `js:"t"`
+	Task int
 	// At is when it happened, in milliseconds on the page's monotonic clock.
-	At float64 `js:"at"`
+	At float64
 }
 
 // Message is a console line for the page's developers.
@@ -50,8 +36,9 @@ type Bridge struct {
 	// userProps waits to follow the next heap.identify (the userProperties setting).
 	userProps []Property
 	relay     relayState
-	seq       int    // last Call.Seq given
-	mirror    mirror // Heap to Userpilot (toUserpilot)
+	seq       int     // last Call.Seq given
+	mirror    mirror  // Heap to Userpilot (toUserpilot)
+	replays   replays // the stub's calls Heap's SDK will make again
 }
 
 // New returns a bridge with the given settings.
@@ -106,7 +93,16 @@ func (b *Bridge) Receive(in Input) {
 	case InputBeaconed:
 		b.beaconed(in)
 	case InputHeapCall:
+		if !b.replays.isReplay(in) {
+			b.mirrorHeapCall(in)
+		}
+	case InputStubCall:
+		b.replays.record(in)
 		b.mirrorHeapCall(in)
+	case InputOwnStubCall:
+		b.replays.record(in)
+	case InputHeapLoaded:
+		b.replays.loaded(in.At)
 	case InputUserpilotFailed:
 		b.userpilotFailed(in)
 	case InputUnwrapped:
@@ -359,18 +355,21 @@ func (b *Bridge) Flush(deliver func(Call) error) {
 }
 
 // count adds n (1 or -1) to the counters of a call made on Heap.
-func (b *Bridge) count(c Call, n int) {
+func (b *Bridge) count(c Call, n int) { countCall(&b.stats, c, n) }
+
+// countCall adds n (1 or -1) to the counters s keeps of a call made on Heap.
+func countCall(s *Stats, c Call, n int) {
 	switch c.Method {
 	case MethodTrack:
-		b.stats.Forwarded += n
-		b.stats.Events[c.Event] += n
-		if b.stats.Events[c.Event] == 0 {
-			delete(b.stats.Events, c.Event)
+		s.Forwarded += n
+		s.Events[c.Event] += n
+		if s.Events[c.Event] == 0 {
+			delete(s.Events, c.Event)
 		}
 	case MethodIdentify:
-		b.stats.Identifies += n
+		s.Identifies += n
 	case MethodResetIdentity:
-		b.stats.Resets += n
+		s.Resets += n
 	}
 }
 

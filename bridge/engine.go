@@ -48,9 +48,6 @@ func NewEngine(init string) *Engine {
 	return e
 }
 
-// Core returns the bridge the engine drives.
-func (e *Engine) Core() *Bridge { return e.core }
-
 // Step takes one message from the loader and returns the answer. It never panics: a bug while
 // handling an entry is counted as an internal error and the rest of the message still runs.
 func (e *Engine) Step(text string) string {
@@ -96,9 +93,7 @@ func (e *Engine) guard(f func()) (ok bool) {
 	return true
 }
 
-func isEventInput(in Input) bool {
-	return in.Kind == InputEvent || (in.Kind == InputInterface && in.Name == MethodTrack)
-}
+func isEventInput(in Input) bool { return isIn(ReceivedEntries, in) }
 
 // settle applies what became of calls from earlier answers, then forgets calls the page has applied.
 func (e *Engine) settle(m message) {
@@ -197,7 +192,35 @@ func (e *Engine) finish(now float64) string {
 	if s, on := core.ToUserpilotStats(); on {
 		up = &s
 	}
-	return e.out.finish(core.Stats(), up, core.Requeued(), core.Wake(now), core.WaitingForHeap(), e.need())
+	s := core.Stats()
+	unmade, some := unmadeStats(s, e.emitted)
+	if !some {
+		unmade = nil
+	}
+	return e.out.finish(s, unmade, up, core.Requeued(), core.Wake(now), core.WaitingForHeap(), e.need())
+}
+
+// unmadeStats are the counters s as if the calls the page has not yet confirmed were not made,
+// their events pending; some is false when no such call counts. The page shows them while it
+// waits for the module to settle a call it could not make, so stats() never counts on its own.
+func unmadeStats(s Stats, calls []emitted) (unmade *Stats, some bool) {
+	for _, x := range calls {
+		switch x.call.Method {
+		case MethodTrack, MethodIdentify, MethodResetIdentity:
+			some = true
+		}
+	}
+	if !some {
+		return nil, false
+	}
+	s.Events = copyInts(s.Events)
+	for _, x := range calls {
+		countCall(&s, x.call, -1)
+		if x.call.Method == MethodTrack {
+			s.Pending++
+		}
+	}
+	return &s, true
 }
 
 // standbyChanged reports whether sb differs from the standby last sent, and remembers it.

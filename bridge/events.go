@@ -59,7 +59,7 @@ func ExtraEventName(name string) string { return "Userpilot Event (" + name + ")
 
 // NormaliseOnEvent turns a Userpilot `on` payload into an Event, or returns a drop reason and
 // a message naming what was wrong. extra lists the undocumented names the page asked for.
-func NormaliseOnEvent(name string, payload Value, extra []string) (Event, string, string) {
+func NormaliseOnEvent(name string, payload Value, extra []string) (ev Event, dropReason, why string) {
 	heapName, documented := experienceEvents[name]
 	if !documented {
 		if !contains(extra, name) {
@@ -89,7 +89,7 @@ func NormaliseOnEvent(name string, payload Value, extra []string) (Event, string
 
 // NormaliseInterfaceTrack turns a heap.track call that Userpilot made on the bridge's Heap
 // interface into an Event with the canonical name and shape of its group.
-func NormaliseInterfaceTrack(name Value, payload Value) (Event, string, string) {
+func NormaliseInterfaceTrack(name Value, payload Value) (ev Event, dropReason, why string) {
 	if name.Kind != KindString || strings.TrimFunc(name.Str, isBlank) == "" {
 		return Event{}, DropInvalidName, "Userpilot called heap.track with an event name that is " + describe(name) + ", expected a non-empty string"
 	}

@@ -55,3 +55,5 @@ func abs(i int) int {
 	}
 	return i
 }
+
+func isFinite(f float64) bool { return !math.IsNaN(f) && !math.IsInf(f, 0) }

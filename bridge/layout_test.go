@@ -3,7 +3,6 @@ package bridge
 import (
 	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"testing"
 )
@@ -19,24 +18,5 @@ func TestCoreIsPureGo(t *testing.T) {
 		if strings.Contains(string(src), "\"syscall"+"/js\"") {
 			t.Errorf("%s imports syscall/js; the core must stay pure Go", f)
 		}
-	}
-}
-
-// TestLoaderListensToCoreEvents tests that the loader subscribes to exactly the events the core maps.
-func TestLoaderListensToCoreEvents(t *testing.T) {
-	src, err := os.ReadFile("../js/loader.js")
-	if err != nil {
-		t.Fatal(err)
-	}
-	m := regexp.MustCompile(`var EVENTS = \[([^\]]*)\];`).FindSubmatch(src)
-	if m == nil {
-		t.Fatal("loader.js has no EVENTS list")
-	}
-	var names []string
-	for _, q := range regexp.MustCompile(`'([^']+)'`).FindAllSubmatch(m[1], -1) {
-		names = append(names, string(q[1]))
-	}
-	if strings.Join(names, ",") != strings.Join(SubscribedEvents(), ",") {
-		t.Errorf("loader listens to %v, core maps %v", names, SubscribedEvents())
 	}
 }

@@ -17,19 +17,6 @@ package bridge
 //
 // with the Input fields in order and each argument a snapshot (snapshot.go).
 
-// HeapState bits: what window.heap offered when the loader posted a message.
-const (
-	HeapUsable     = 1 << iota // an object whose track is a function (a snippet's stub or the SDK)
-	HeapLoaded                 // Heap's SDK itself, not a snippet's stub
-	HeapIdentify               // identify is a function
-	HeapReset                  // resetIdentity is a function
-	HeapUserProps              // addUserProperties is a function
-	HeapUnreadable             // reading it threw; calls are tried and their errors counted
-)
-
-// messageVersion changes when the message layout does.
-const messageVersion = 1
-
 // message is one decoded message from the loader.
 type message struct {
 	events  int
@@ -131,8 +118,8 @@ func (t *tuple) close() error {
 func readMessage(text string) (m message, err error) {
 	r := &jsonReader{s: text}
 	t := r.tuple()
-	if v := t.int(); t.err == nil && v != messageVersion {
-		return m, r.fail("message version " + itoa(v) + ", expected " + itoa(messageVersion))
+	if v := t.int(); t.err == nil && v != MessageVersion {
+		return m, r.fail("message version " + itoa(v) + ", expected " + itoa(MessageVersion))
 	}
 	m.events = t.int()
 	m.ack = t.int()

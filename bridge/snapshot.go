@@ -4,7 +4,7 @@ import (
 	"math"
 )
 
-// The loader's snapshot of a JavaScript value, as JSON (js/loader.js, snap()). Strings, finite
+// The loader's snapshot of a JavaScript value, as JSON (js/src/snapshot.js, snap()). Strings, finite
 // numbers, booleans and null are themselves; everything else is an array whose first element is
 // the Kind's tag:
 //

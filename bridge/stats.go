@@ -26,32 +26,3 @@ type Stats struct {
 	// does not forward (addEventProperties and the like), by method.
 	InterfaceIgnored map[string]int
 }
-
-// Map renders the counters as the plain object stats() returns.
-func (s Stats) Map() map[string]any {
-	return map[string]any{
-		"received":         s.Received,
-		"forwarded":        s.Forwarded,
-		"dropped":          s.Dropped,
-		"duplicates":       s.Duplicates,
-		"identifies":       s.Identifies,
-		"resets":           s.Resets,
-		"pending":          s.Pending,
-		"relayed":          s.Relayed,
-		"relaying":         s.Relaying,
-		"identityRejected": s.IdentityRejected,
-		"truncated":        s.Truncated,
-		"dropReasons":      copyCounts(s.DropReasons),
-		"propertyDrops":    copyCounts(s.PropertyDrops),
-		"events":           copyCounts(s.Events),
-		"interfaceIgnored": copyCounts(s.InterfaceIgnored),
-	}
-}
-
-func copyCounts(m map[string]int) map[string]any {
-	out := make(map[string]any, len(m))
-	for k, v := range m {
-		out[k] = v
-	}
-	return out
-}

@@ -10,19 +10,6 @@ import (
 // heap.addUserProperties becomes userpilot.identify with heap_-prefixed keys. The loader hands
 // over only calls the page's own code made on window.heap, never the bridge's own.
 
-// InputHeapCall is a call the page's own code made on window.heap: Name is the method, Args its
-// arguments.
-const InputHeapCall = "heapcall"
-
-// InputUserpilotFailed reports a Userpilot call of the mirror that was not made: it threw (Args =
-// method, message), or, with Name UpIdentityChanged, Userpilot's user was no longer the one the
-// call was bound to when the page came to send it (Args = method, Userpilot's user then or null).
-const InputUserpilotFailed = "upfailed"
-
-// InputUnwrapped reports that window.heap's method Name could not be wrapped (a frozen object, a
-// read-only property, a Proxy that ignores its target): the app's calls to it are not mirrored.
-const InputUnwrapped = "unwrapped"
-
 // Reasons a mirrored call is not sent to Userpilot; counted in ToUserpilotStats.DropReasons.
 const (
 	UpNotListed       = "not_listed"     // the name matches no events pattern (deliberate: no warning)

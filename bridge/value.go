@@ -24,14 +24,14 @@ const (
 // Value is a bounded, acyclic snapshot of a JavaScript value, safe to walk in Go.
 // Objects keep their own enumerable keys in insertion order (Keys parallel to Items).
 type Value struct {
-	Kind  Kind     `js:"t"`
-	Str   string   `js:"s"`
-	Num   float64  `js:"n"`
-	Bool  bool     `js:"b"`
-	Keys  []string `js:"k"`
-	Items []Value  `js:"v"`
+	Kind  Kind
+	Str   string
+	Num   float64
+	Bool  bool
+	Keys  []string
+	Items []Value
 	// Omitted counts entries the snapshot left out because the object or array was too large.
-	Omitted int `js:"m"`
+	Omitted int
 }
 
 // Str returns a string value.

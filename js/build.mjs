@@ -9,6 +9,7 @@ import { createHash } from 'node:crypto';
 import { copyFileSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { build as esbuild } from 'esbuild';
 import { minify as terser } from 'terser';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -26,7 +27,7 @@ const short = (bytes) => createHash('sha384').update(bytes).digest('hex').slice(
 // minify keeps the leading /*! license */ comment. Terser, with its safe transforms only (no
 // unsafe, no pure_getters: the loader reads page objects whose getters may throw), makes the
 // loader about 3% smaller after brotli than esbuild does; the budget is tight (budgets.json).
-const minify = async (code) => (await terser(code, { ecma: 2017, compress: { passes: 2 }, mangle: true, format: { comments: /^!/ } })).code;
+const minify = async (code) => (await terser(code, { ecma: 2017, compress: { passes: 3 }, mangle: true, format: { comments: /^!/ } })).code;
 
 const pkg = JSON.parse(readFileSync(join(here, 'package.json'), 'utf8'));
 const out = args.out;
@@ -47,22 +48,15 @@ const decoderDecl = 'const decoder = new TextDecoder("utf-8");';
 if (runtime.split(decoderDecl).length !== 2) die('expected one TextDecoder in wasm_exec.js; check this Go release');
 runtime = runtime.replace(decoderDecl, 'const decoder = new TextDecoder("utf-8", { ignoreBOM: true });');
 
-// Both scripts are one function whose var and function declarations share a scope, where a second
-// declaration of a name silently replaces the first; refuse that at build time.
-const distinctNames = (file, text) => {
-  const seen = new Map();
-  for (const m of text.matchAll(/^ {2}(?:var ([\w$]+)|function ([\w$]+)\()/gm)) {
-    const name = m[1] || m[2];
-    if (seen.has(name)) die(`${file} declares ${name} twice at its top level (lines ${seen.get(name)} and ${text.slice(0, m.index).split('\n').length})`);
-    seen.set(name, text.slice(0, m.index).split('\n').length);
-  }
-  for (const m of text.matchAll(/^ {2}var ([\w$]+ = [^;]*(?:, [\w$]+ = [^;]*)+);/gm)) {
-    for (const part of m[1].split(/, (?=[\w$]+ = )/)) {
-      const name = part.split(' = ')[0];
-      if (seen.has(name) && !m[0].startsWith(`  var ${name} `)) die(`${file} declares ${name} twice at its top level`);
-      seen.set(name, 0);
-    }
-  }
+// bundle turns an entry and the ES modules it imports (js/src/) into one script: esbuild joins
+// them in one function scope, renaming what two modules both declare; the entry's first line, its
+// /*! license */ comment, heads the script.
+const bundle = async (file) => {
+  const entry = join(here, file);
+  const license = readFileSync(entry, 'utf8').split('\n')[0];
+  if (!license.startsWith('/*!')) die(`${file} must start with its /*! license */ comment`);
+  const result = await esbuild({ entryPoints: [entry], bundle: true, format: 'esm', target: 'es2017', write: false, legalComments: 'none', logLevel: 'error' });
+  return `${license}\n(function () {\n'use strict';\n${result.outputFiles[0].text}})();\n`;
 };
 
 const fill = (template, marks, values) => {
@@ -73,16 +67,14 @@ const fill = (template, marks, values) => {
 };
 
 // The worker script does not name the module (the loader passes its URL), so one copy serves both loaders.
-const workerTemplate = readFileSync(join(here, 'worker.js'), 'utf8');
-distinctNames('js/worker.js', workerTemplate);
-const worker = await minify(fill(workerTemplate, ['/*__WASM_EXEC__*/null', '__VERSION__'], {
-  '/*__WASM_EXEC__*/null': `function (globalThis) {\n${runtime}\nreturn globalThis.Go;\n}`,
+const workerTemplate = await bundle('worker.js');
+const worker = await minify(fill(workerTemplate, ['__WASM_EXEC__', '__VERSION__'], {
+  __WASM_EXEC__: `function (globalThis) {\n${runtime}\nreturn globalThis.Go;\n}`,
   __VERSION__: pkg.version,
 }));
 const workerName = `${base}.worker.js`;
 
-const loaderTemplate = readFileSync(join(here, 'loader.js'), 'utf8');
-distinctNames('js/loader.js', loaderTemplate);
+const loaderTemplate = await bundle('src/boot.js');
 const loaderMarks = ['__WASM_FILE__', '__WASM_INTEGRITY__', '__WORKER_FILE__', '__WORKER_INTEGRITY__', '__VERSION__'];
 const loaderFor = async (wasmFile, workerFile) => minify(fill(loaderTemplate, loaderMarks, {
   __VERSION__: pkg.version,

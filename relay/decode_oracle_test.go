@@ -74,13 +74,8 @@ func checkEventsOracle(t *testing.T, body []byte) {
 	t.Helper()
 	got, err := DecodeEvents(body)
 	want, wantErr := referenceEvents(body)
-	switch {
-	case err != nil && wantErr != nil:
+	if !bothTake(t, "DecodeEvents", body, err, wantErr) {
 		return
-	case err != nil:
-		t.Fatalf("DecodeEvents(%q) refused it: %v; encoding/json takes it", body, err)
-	case wantErr != nil:
-		t.Fatalf("DecodeEvents(%q) took it; encoding/json refuses it: %v", body, wantErr)
 	}
 	for i := range want {
 		want[i].Properties, _ = asNum(want[i].Properties).(map[string]any)
@@ -88,6 +83,21 @@ func checkEventsOracle(t *testing.T, body []byte) {
 	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("%q decodes differently:\nDecodeEvents  %#v\nencoding/json %#v", body, got, want)
 	}
+}
+
+// bothTake fails t unless decoder and the reference both refuse body or both take it, and
+// reports whether they took it.
+func bothTake(t *testing.T, decoder string, body []byte, err, wantErr error) bool {
+	t.Helper()
+	switch {
+	case err != nil && wantErr != nil:
+		return false
+	case err != nil:
+		t.Fatalf("%s(%q) refused it: %v; encoding/json takes it", decoder, body, err)
+	case wantErr != nil:
+		t.Fatalf("%s(%q) took it; encoding/json refuses it: %v", decoder, body, wantErr)
+	}
+	return true
 }
 
 // asNum gives a value decoded by encoding/json with json.Number as DecodeEvents gives it.
@@ -244,13 +254,8 @@ func checkSyncOracle(t *testing.T, body []byte) {
 	t.Helper()
 	got, err := DecodeSegmentSync(body)
 	want, wantErr := referenceSync(body)
-	switch {
-	case err != nil && wantErr != nil:
+	if !bothTake(t, "DecodeSegmentSync", body, err, wantErr) {
 		return
-	case err != nil:
-		t.Fatalf("DecodeSegmentSync(%q) refused it: %v; encoding/json takes it", body, err)
-	case wantErr != nil:
-		t.Fatalf("DecodeSegmentSync(%q) took it; encoding/json refuses it: %v", body, wantErr)
 	}
 	if !slices.Equal(got.Add, want.Add) || !slices.Equal(got.Remove, want.Remove) || got.SegmentID != want.SegmentID || got.SegmentName != want.SegmentName ||
 		got.Action != want.Action || got.TaskID != want.TaskID || got.Page != want.Page {

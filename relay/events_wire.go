@@ -96,10 +96,14 @@ func DecodeEvents(body []byte) ([]Event, error) {
 
 // decodeEvent reads one event object.
 func decodeEvent(r *jsontext.Reader) (e Event, err error) {
-	if r.Peek() != jsontext.Object {
-		return e, r.KindError("an object")
+	if err = r.BeginObject(); err != nil {
+		return e, err
 	}
-	err = r.Object(func(key string) (err error) {
+	for {
+		key, done, err := r.NextKey()
+		if err != nil || done {
+			return e, err
+		}
 		switch key {
 		case "id":
 			e.ID, err = r.StringOrNull()
@@ -114,9 +118,10 @@ func decodeEvent(r *jsontext.Reader) (e Event, err error) {
 		default:
 			err = r.UnknownField(key, "id", "name", "properties", "identity", "timestamp")
 		}
-		return err
-	})
-	return e, err
+		if err != nil {
+			return e, err
+		}
+	}
 }
 
 // properties reads an event's properties: an object of any values (validation says which it
@@ -126,7 +131,7 @@ func properties(r *jsontext.Reader) (map[string]any, error) {
 		return nil, nil
 	}
 	if r.Peek() != jsontext.Object {
-		return nil, r.KindError("an object")
+		return nil, r.KindError("an object") // Any would take any kind
 	}
 	v, err := r.Any()
 	props, _ := v.(map[string]any)

@@ -2,12 +2,13 @@
 
 package wasm
 
-import "syscall/js"
+import (
+	"syscall/js"
 
-// bootName is where the loader (main thread) or the worker script leaves its handoff object.
-const bootName = "userpilotHeapBridgeBoot"
+	"github.com/userpilot-heap-bridge/userpilot-heap-bridge/bridge"
+)
 
 // Boot returns the loader's handoff object. It is the only place that looks up a global.
 func Boot() js.Value {
-	return js.Global().Get(bootName)
+	return js.Global().Get(bridge.BootGlobal)
 }

@@ -12,12 +12,26 @@
     $("host-status").innerHTML = "The page's own <code>userpilot.on('completed')</code> handler has fired " + hostCompleted + " time" + (hostCompleted === 1 ? "" : "s") + ".";
   });
 
-  function sdk(action) {
+  // said shows, at once, what a button did and what Heap gets from it (some Heap calls come later,
+  // with the next event).
+  function said(text) { $("last-action").textContent = text; }
+
+  // sdk runs a button's action on the Userpilot SDK; clicked while the SDK is still loading (right
+  // after Identify), the action waits for it.
+  var asked = false;
+  function sdk(action, text) {
     if (!userpilotStandIn.loaded) {
+      if (asked) {
+        said("Waiting for Userpilot's SDK to load…");
+        userpilotStandIn.ready.then(function () { sdk(action, text); });
+        return;
+      }
       $("userpilot-status").textContent = "Identify a user or go anonymous first: Userpilot only loads its SDK then.";
+      said("Nothing happened: Userpilot loads its SDK only after identify() or anonymous(). Click Identify first.");
       return;
     }
     action(userpilotStandIn);
+    said(text);
     showUserpilot();
   }
 
@@ -29,17 +43,34 @@
       (flow ? ", flow " + flow.id + " on step " + flow.step + " of " + flow.totalSteps : ", no flow running") + ".";
   }
 
-  $("identify").onclick = function () { userpilot.identify($("user-id").value); userpilotStandIn.ready.then(showUserpilot); };
+  function identify(verb) {
+    var id = $("user-id").value;
+    asked = true;
+    userpilot.identify(id);
+    userpilotStandIn.ready.then(showUserpilot);
+    said(verb + ": userpilot.identify(" + JSON.stringify(id) + "). Heap gets heap.identify(" + JSON.stringify(id) +
+      ") just before " + id + "'s next event (start a flow), not now: the bridge identifies only a user who does something.");
+  }
+  $("identify").onclick = function () { identify("Identify"); };
   $("switch").onclick = function () {
     var i = (users.indexOf($("user-id").value) + 1) % users.length;
     $("user-id").value = users[i];
-    $("identify").onclick();
+    identify("Switched user");
   };
-  $("anonymous").onclick = function () { userpilot.anonymous(); userpilotStandIn.ready.then(showUserpilot); };
-  $("start").onclick = function () { sdk(function (up) { var id = nextFlowId++; up.startFlow(id, "flow-token-" + id, 3); }); };
-  $("next").onclick = function () { sdk(function (up) { up.nextStep(); }); };
-  $("complete").onclick = function () { sdk(function (up) { up.complete(); }); };
-  $("dismiss").onclick = function () { sdk(function (up) { up.dismiss(); }); };
+  $("anonymous").onclick = function () {
+    asked = true;
+    userpilot.anonymous();
+    userpilotStandIn.ready.then(showUserpilot);
+    said("Went anonymous: userpilot.anonymous(). Heap gets heap.resetIdentity() if a user was identified, so the next events are not credited to them.");
+  };
+  $("start").onclick = function () {
+    var id = nextFlowId;
+    sdk(function (up) { nextFlowId++; up.startFlow(id, "flow-token-" + id, 3); },
+      "Started flow " + id + ": Heap gets \"Userpilot Experience (started)\" and its first \"(step)\", each once although both of Userpilot's roads deliver them.");
+  };
+  $("next").onclick = function () { sdk(function (up) { up.nextStep(); }, "Next step: Heap gets \"Userpilot Experience (step)\" (if a flow is running)."); };
+  $("complete").onclick = function () { sdk(function (up) { up.complete(); }, "Completed the flow: Heap gets \"Userpilot Experience (completed)\" (if a flow is running), and the page's own handler fires."); };
+  $("dismiss").onclick = function () { sdk(function (up) { up.dismiss(); }, "Dismissed the flow: Heap gets \"Userpilot Experience (dismissed)\" (if a flow is running)."); };
 
   // Checklist, NPS and form events reach the bridge only through Userpilot's Heap integration.
   var nextTask = 1;
@@ -47,22 +78,70 @@
     sdk(function (up) {
       var task = nextTask++;
       up.checklist("task completed", { checklist_id: "onboarding", checklist_title: "Get started", task_id: "task-" + task, task_title: "Task " + task });
-    });
+    }, "Completed a checklist task: Userpilot's Heap integration tells the bridge, and Heap gets \"Userpilot Checklist (task completed)\".");
   };
-  $("nps").onclick = function () { sdk(function (up) { up.nps("score", { nps_id: "nps-q4", score: 9 }); }); };
+  $("nps").onclick = function () {
+    sdk(function (up) { up.nps("score", { nps_id: "nps-q4", score: 9 }); },
+      "Answered NPS with 9: through Userpilot's Heap integration, Heap gets \"Userpilot NPS (score)\" with score 9.");
+  };
   $("form").onclick = function () {
     sdk(function (up) {
       up.form({ form_id: "feedback", form_title: "Feedback", answers: [{ question_id: "role", answer: "PM" }, { question_id: "team_size", answer: 12 }] });
-    });
+    }, "Submitted a form: through Userpilot's Heap integration, Heap gets \"Userpilot Form (submitted)\", one answer.<question> property per answer.");
   };
 
   // The app's own Heap calls; the bridge mirrors some of them to Userpilot (toUserpilot).
   var plans = ["pro", "team", "enterprise"], nextPlan = 0;
-  $("app-plan").onclick = function () { heap.track("Plan upgraded", { plan: plans[nextPlan++ % plans.length], seats: 5, trial: false }); };
+  $("app-plan").onclick = function () {
+    heap.track("Plan upgraded", { plan: plans[nextPlan++ % plans.length], seats: 5, trial: false });
+    said("Your app called heap.track(\"Plan upgraded\"): Heap gets it as it is, and the bridge mirrors it to Userpilot as \"Heap: Plan upgraded\" (it matches \"Plan *\").");
+  };
   // The user properties carry the plan last upgraded to.
-  // The user properties carry the plan last upgraded to.
-  $("app-props").onclick = function () { heap.addUserProperties({ plan: plans[(nextPlan + 2) % plans.length], company: { size: 40 } }); };
-  $("app-other").onclick = function () { heap.track("Clicked logo"); };
+  $("app-props").onclick = function () {
+    heap.addUserProperties({ plan: plans[(nextPlan + 2) % plans.length], company: { size: 40 } });
+    said("Your app called heap.addUserProperties: Heap gets it as it is; the bridge mirrors it to Userpilot as userpilot.identify(user, {heap_plan, …}), " +
+      "and Userpilot's own Heap integration echoes those heap_ properties back to Heap: a second addUserProperties row.");
+  };
+  $("app-other").onclick = function () {
+    heap.track("Clicked logo");
+    said("Your app called heap.track(\"Clicked logo\"): Heap gets it as it is; Userpilot does not, since the name is not in toUserpilot.events.");
+  };
+
+  // why explains one row of the Heap table: who made the call, and why.
+  function why(call) {
+    var a = call.args || [];
+    switch (call.method) {
+      case "identify":
+        return "the bridge: Userpilot identified " + JSON.stringify(a[0]) + ", so Heap is told before that user's first event (again only when the user changes)";
+      case "resetIdentity":
+        return "the bridge: Userpilot went anonymous after an identified user, so Heap forgets them";
+      case "track":
+        if (typeof a[0] === "string" && a[0].indexOf("Userpilot ") === 0) {
+          return "the bridge: a Userpilot event under its canonical name, sent once whichever road brought it, with userpilot_user_id";
+        }
+        return "your app's own heap.track, untouched" + (a[0] === "Plan upgraded" ? "; mirrored to Userpilot (toUserpilot)" : "");
+      case "addUserProperties":
+        if (a[0] && Object.keys(a[0]).some(function (k) { return k.indexOf("heap_") === 0; })) {
+          return "the echo: Userpilot's own Heap integration sends back the heap_ properties the bridge mirrored to Userpilot " +
+            "(it passes through the bridge's Heap interface); the values are your app's own, so nothing is wrong";
+        }
+        return "your app's own heap.addUserProperties, untouched; mirrored to Userpilot with heap_ keys (toUserpilot.userProperties)";
+      default:
+        return "a heap." + call.method + " call";
+    }
+  }
+  // explainHeapRows adds the "why this row" cell to each row the Heap stand-in renders.
+  function explainHeapRows() {
+    var calls = (window.heapStandIn && window.heapStandIn.calls) || [];
+    var rows = $("heap-calls").tBodies[0].rows;
+    for (var i = 0; i < rows.length && i < calls.length; i++) {
+      if (rows[i].cells.length > 3) continue;
+      var cell = rows[i].insertCell();
+      cell.className = "why";
+      cell.textContent = why(calls[i]);
+    }
+  }
+  setInterval(explainHeapRows, 200);
 
   // What Userpilot received from the mirror: tracks named with the prefix, identifies with heap_ keys.
   var shownUserpilot = -1;

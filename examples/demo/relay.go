@@ -30,7 +30,7 @@ const (
 	demoUserpilotKey    = "demo-userpilot-api-key"            // USERPILOT_API_KEY the fake Userpilot API takes
 )
 
-// relayEnv is the relay's configuration as the Worker variables README.md describes.
+// relayEnv is the relay's configuration as the Worker variables docs/relay.md describes.
 func relayEnv(origins []string) map[string]string {
 	return map[string]string{
 		"HEAP_APP_ID":         demoAppID,

@@ -75,7 +75,7 @@ func TestWebhookSample(t *testing.T) {
 	}
 }
 
-// The shell lines of examples/edge-relay/README.md ("Try it in the demo") sign a webhook the demo's
+// The shell lines of docs/relay.md ("Try it in the demo") sign a webhook the demo's
 // relay takes.
 func TestReadmeCurlLines(t *testing.T) {
 	for _, tool := range []string{"bash", "openssl", "curl"} {
@@ -83,13 +83,13 @@ func TestReadmeCurlLines(t *testing.T) {
 			t.Skipf("%s is not installed", tool)
 		}
 	}
-	readme, err := os.ReadFile("../edge-relay/README.md")
+	readme, err := os.ReadFile("../../docs/relay.md")
 	if err != nil {
 		t.Fatal(err)
 	}
 	m := regexp.MustCompile("(?s)```sh\n(body=[^`]*?heap-relay/v1/heap/segments[^`]*?)```").FindSubmatch(readme)
 	if m == nil {
-		t.Fatal("examples/edge-relay/README.md has no sh block that signs a webhook for the demo")
+		t.Fatal("docs/relay.md has no sh block that signs a webhook for the demo")
 	}
 	srv := startDemo(t, t.TempDir())
 	script := strings.ReplaceAll(string(m[1]), "http://127.0.0.1:8080", srv.URL)

@@ -222,3 +222,54 @@ test('demo /segments.html: Heap\'s stand-in sends a signed segment webhook, the 
   assert.deepEqual(errors, []);
   await context.close();
 });
+
+test('demo: every button says at once what it did and what Heap gets; every Heap row says why it is there, the echo included', async () => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  await page.goto(origin + '/');
+  await page.waitForFunction(() => window.UserpilotHeapBridge, null, { timeout: TIMEOUT });
+  const said = () => page.textContent('#last-action');
+  // Before Userpilot loads its SDK, a flow button says why nothing happened.
+  await page.click('#start');
+  assert.match(await said(), /^Nothing happened: .*Click Identify first\.$/);
+  await page.fill('#user-id', 'alice');
+  const steps = [
+    ['#identify', /^Identify: userpilot\.identify\("alice"\)\. Heap gets heap\.identify\("alice"\) just before/],
+    ['#start', /^Started flow 1: Heap gets "Userpilot Experience \(started\)"/],
+    ['#next', /^Next step: /],
+    ['#complete', /^Completed the flow: /],
+    ['#checklist', /^Completed a checklist task: /],
+    ['#nps', /^Answered NPS with 9: /],
+    ['#form', /^Submitted a form: /],
+    ['#app-plan', /^Your app called heap\.track\("Plan upgraded"\)/],
+    ['#app-props', /^Your app called heap\.addUserProperties: .*echoes those heap_ properties back/],
+    ['#app-other', /^Your app called heap\.track\("Clicked logo"\).*not in toUserpilot\.events/],
+    ['#dismiss', /^Dismissed the flow: /],
+    ['#switch', /^Switched user: userpilot\.identify\("bob"\)\. Heap gets heap\.identify\("bob"\) just before bob's next event/],
+    ['#anonymous', /^Went anonymous: /],
+  ];
+  for (const [button, text] of steps) {
+    await page.evaluate(() => { document.getElementById('last-action').textContent = ''; });
+    await page.click(button);
+    // At once, or, right after Identify, once Userpilot's SDK has loaded (the line says it waits).
+    const now = await said();
+    if (/^Waiting for Userpilot's SDK/.test(now)) await page.waitForFunction(() => !/^Waiting/.test(document.getElementById('last-action').textContent), null, { timeout: TIMEOUT });
+    else assert.notEqual(now, '', `${button} says something at once`);
+    assert.match(await said(), text, `${button} says what it did`);
+  }
+  // identify, 3 experience events, checklist, NPS, form, the app's 4 calls (the echo among them), reset
+  await page.waitForFunction(() => {
+    const rows = document.querySelectorAll('#heap-calls tbody tr');
+    return rows.length >= 13 && [...rows].every((tr) => tr.cells.length === 4);
+  }, null, { timeout: TIMEOUT });
+  const rows = await page.$$eval('#heap-calls tbody tr', (trs) => trs.map((tr) => [tr.cells[1].textContent, tr.cells[2].textContent, tr.cells[3].textContent]));
+  for (const [method, , why] of rows) assert.ok(why.length > 20, `the ${method} row says why: ${JSON.stringify(why)}`);
+  const echo = rows.filter(([method, args]) => method === 'addUserProperties' && args.includes('"heap_plan"'));
+  assert.equal(echo.length, 1, JSON.stringify(rows));
+  assert.match(echo[0][2], /^the echo: Userpilot's own Heap integration sends back/);
+  assert.match(rows.find(([m]) => m === 'resetIdentity')[2], /went anonymous/);
+  assert.deepEqual(errors, []);
+  await context.close();
+});

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { sizesOf } from '../../bench/measure.mjs';
+import { sizesOf } from '../../internal/testkit/sizes.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const budgets = JSON.parse(readFileSync(path.join(ROOT, 'budgets.json'), 'utf8')).brotli;

@@ -3,7 +3,7 @@
 // inert server entries, which have the bridge's API; the browser entries, if a server build takes
 // them anyway, do no harm either; and TypeScript sees the right shape for import and for require.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
@@ -42,7 +42,7 @@ const report = async (mod) => {
   out.setConsent = api.setConsent('granted');
   out.stats = api.stats();
   out.history = api.history();
-  out.ready = await api.ready().then(() => 'resolved', (e) => 'rejected: ' + e.message);
+  out.ready = await api.ready().then((v) => (v === undefined ? 'resolved' : 'resolved with ' + v), (e) => 'rejected: ' + e.message);
   out.whenForwarded = await api.whenForwarded('x', 10).then(() => 'resolved', (e) => 'rejected: ' + e.message);
 };
 `;
@@ -74,7 +74,7 @@ function assertInert(r, { onlyReads = [] } = {}) {
   assert.equal(r.setConsent, undefined);
   assert.deepEqual(r.stats, ZEROS);
   assert.deepEqual(r.history, []);
-  assert.match(r.ready, /^rejected: userpilot-heap-bridge: ready\(\) was called outside a browser page .*call it from client-side code$/);
+  assert.equal(r.ready, 'resolved', 'ready() resolves: nothing to wait for outside a page');
   assert.match(r.whenForwarded, /^rejected: userpilot-heap-bridge: whenForwarded\(\) was called outside a browser page/);
 }
 
@@ -89,6 +89,15 @@ test('require("userpilot-heap-bridge") in Node: the server entry, nothing thrown
   assertInert(r);
   assert.equal(r.hasDefault, false, 'require() gives the API itself, as index.d.cts says');
 });
+
+// A ready() nobody catches, in code the server and the page share, must not end the process.
+for (const [how, load] of [['import', "import('userpilot-heap-bridge').then((m) => m.ready())"], ['require', "require('userpilot-heap-bridge').ready()"]]) {
+  test(`ready() with no catch, after ${how} in Node: the process goes on and exits 0 with nothing on stderr`, () => {
+    const code = `${load}; setTimeout(() => process.stdout.write('still running'), 50);`;
+    const r = spawnSync(process.execPath, [how === 'import' ? '--input-type=module' : '--input-type=commonjs', '-e', code], { cwd: app, encoding: 'utf8' });
+    assert.deepEqual({ status: r.status, stdout: r.stdout, stderr: r.stderr }, { status: 0, stdout: 'still running', stderr: '' });
+  });
+}
 
 test('Node resolves the server entries; a browser resolution gets the page entries', () => {
   const resolve = (how, conditions = []) => execFileSync(process.execPath,

@@ -1,89 +1,25 @@
 // Helpers for the relay tests: the fake Heap and Userpilot APIs (relay/relaytest/cmd/fakeheap and
 // relay/relaytest/cmd/fakeuserpilot, built once into build/) and the relay in workerd (relay/worker/run.mjs). They build nothing else: `make test-relay` runs
 // `make relay-build` first. Everything listens on 127.0.0.1 and is stopped by the tests' after().
-import { spawn, execFileSync } from 'node:child_process';
 import { createHmac } from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startRelay } from '../../relay/worker/run.mjs';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-export const APP_ID = '3141592653';
-export const USERPILOT_KEY = 'userpilot-test-key';
-const GO = process.env.GO || 'go';
+// The fake Heap and Userpilot APIs are shared with bench/relay.mjs: internal/testkit/fakes.mjs.
+import { startFakeUserpilot as startTestkitUserpilot } from '../../internal/testkit/fakes.mjs';
+export { APP_ID, USERPILOT_KEY, buildFakeHeap, startFakeHeap } from '../../internal/testkit/fakes.mjs';
 
-const built = new Set();
-
-// buildFake builds relay/relaytest/cmd/<name> into build/<name>, once per test process, and returns its path.
-function buildFake(name) {
-  const bin = path.join(ROOT, 'build', name);
-  if (!built.has(name)) {
-    execFileSync(GO, ['build', '-o', bin, `./relay/relaytest/cmd/${name}`], { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'] });
-    built.add(name);
-  }
-  return bin;
-}
-
-// buildFakeHeap builds relay/relaytest/cmd/fakeheap into build/fakeheap.
-export const buildFakeHeap = () => buildFake('fakeheap');
-
-// startFake runs relay/relaytest/cmd/<name> with args on a free port of 127.0.0.1 and resolves to
-// {url, control(method, path, body), stop()}.
-async function startFake(name, args) {
-  const child = spawn(buildFake(name), ['-addr', '127.0.0.1:0', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  const url = await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${name} did not start: ${out}`)), 15_000);
-    const onData = (chunk) => {
-      out += chunk;
-      const m = new RegExp(`${name} listening on (http://\\S+)`).exec(out);
-      if (m) { clearTimeout(timer); resolve(m[1]); }
-    };
-    child.stdout.setEncoding('utf8').on('data', onData);
-    child.stderr.setEncoding('utf8').on('data', (c) => { out += c; });
-    child.on('exit', (code) => { clearTimeout(timer); reject(new Error(`${name} exited with ${code}: ${out}`)); });
-  });
-  const control = async (method, p, body) => {
-    const res = await fetch(url + p, { method, body: body === undefined ? undefined : JSON.stringify(body), headers: { 'content-type': 'application/json' } });
-    if (!res.ok) throw new Error(`${name} ${method} ${p}: ${res.status} ${await res.text()}`);
-    return res.status === 204 ? undefined : res.json();
+// startFakeUserpilot is the testkit's fake Userpilot, plus jobs(rowsPerMinute): the fake then runs
+// one bulk job at a time at that pace, answering 429 with Retry-After meanwhile (0: off).
+export async function startFakeUserpilot(...args) {
+  const fake = await startTestkitUserpilot(...args);
+  fake.jobs = async (rowsPerMinute) => {
+    const res = await fetch(`${fake.url}/_jobs`, { method: 'POST', body: JSON.stringify({ rowsPerMinute }) });
+    if (res.status !== 204) throw new Error(`fakeuserpilot POST /_jobs: ${res.status} ${await res.text()}`);
   };
-  const stop = () => new Promise((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) return resolve();
-    child.removeAllListeners('exit');
-    child.on('exit', () => resolve());
-    child.kill('SIGTERM');
-  });
-  return { url, control, stop };
-}
-
-// startFakeHeap runs the fake Heap API on a free port of 127.0.0.1.
-export async function startFakeHeap(appID = APP_ID) {
-  const { url, control, stop } = await startFake('fakeheap', ['-app-id', appID]);
-  return {
-    url,
-    // scope (optional) names the fake Heap's scope: events whose ids start "sc_<scope>:".
-    events: (scope = '') => control('GET', `/_events?scope=${encodeURIComponent(scope)}`),
-    reset: () => control('POST', '/_reset', {}),
-    fail: (statuses, retryAfter = '', scope = '') => control('POST', `/_fail?scope=${encodeURIComponent(scope)}`, { statuses, retryAfter }),
-    stop
-  };
-}
-
-// startFakeUserpilot runs the fake Userpilot Bulk Identify API (relay/relaytest/cmd/fakeuserpilot) on a
-// free port of 127.0.0.1, taking apiKey.
-export async function startFakeUserpilot(apiKey = USERPILOT_KEY) {
-  const { url, control, stop } = await startFake('fakeuserpilot', ['-api-key', apiKey]);
-  return {
-    url,
-    // {requests: [{authorization, contentType, status, reason, users}], users: [...]}
-    requests: () => control('GET', '/_requests'),
-    reset: () => control('POST', '/_reset', {}),
-    fail: (statuses, retryAfter = '', location = '') => control('POST', '/_fail', { statuses, retryAfter, location }),
-    // jobs makes the fake run one bulk job at a time at rowsPerMinute (0: off), answering 429 meanwhile.
-    jobs: (rowsPerMinute) => control('POST', '/_jobs', { rowsPerMinute }),
-    stop
-  };
+  return fake;
 }
 
 // heapHash is the Heap-Hash header Heap sends for body at ts (unix seconds, as a string).
@@ -94,8 +30,8 @@ export function relayWith(vars, options = {}) {
   return startRelay({ addr: '127.0.0.1:0', vars: { IDENTITY_SECRET: null, ALLOWED_ORIGINS: null, MAX_BODY_BYTES: null,
     RATE_CLIENT_PER_MINUTE: null, RATE_IDENTITY_EVENTS_PER_MINUTE: null, HEAP_API_URL: null, HEAP_APP_ID: null,
     INSTANCE_MAX_REQUESTS: null, INSTANCE_MAX_MEMORY_BYTES: null, HEAP_WEBHOOK_SECRET: null, USERPILOT_API_KEY: null,
-    USERPILOT_API_URL: null, HEAP_EVENTS_PER_MINUTE: null, HEAP_IDENTITY_EVENTS_PER_MINUTE: null, DELIVERY_MAX_HOURS: null, USERPILOT_ROWS_PER_MINUTE: null,
-    ...vars }, ...options });
+    USERPILOT_API_URL: null, HEAP_EVENTS_PER_MINUTE: null, HEAP_IDENTITY_EVENTS_PER_MINUTE: null, DELIVERY_MAX_HOURS: null,
+    USERPILOT_ROWS_PER_MINUTE: null, ...vars }, ...options });
 }
 
 // sign is the X-Bridge-Signature for identity under secret.

@@ -9,7 +9,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { sections, linked } from '../../bench/wasmsize.mjs';
+import { sections, linked } from '../../internal/testkit/wasmsize.mjs';
 import zlib from 'node:zlib';
 import { ROOT } from './helpers.mjs';
 

@@ -65,6 +65,8 @@ func TestReaderErrors(t *testing.T) {
 		{`{"a":[1,`, "body: the JSON ends early at byte 8"},
 		{`{"a":01}`, "body: invalid character '1' at byte 6"},
 		{`{"a":1} x`, "body: has data after the JSON object, at byte 8"},
+		{`{"a":1,}`, "body: invalid character '}' at byte 7, where a key in quotes should be"},
+		{`[1,]`, "body: invalid character ']' at byte 3"},
 		{"{\"a\":\"\x01\"}", `body: invalid character '\x01' at byte 6`},
 		{"[\xff]", `body: invalid character '\xff' at byte 1`},
 		{strings.Repeat("[", MaxDepth+1) + strings.Repeat("]", MaxDepth+1), "body: nested more than 10000 deep"},

@@ -39,11 +39,20 @@ const manyKeys = 16
 // surrogates become U+FFFD). Its callers say which keys they take and of what kind; every error
 // names where it is, as "body", "events[0]" or "events[0].properties".
 type Reader struct {
-	s     string
-	i     int
-	depth int
-	path  []step   // the value being read: its keys and indexes from the top
-	keys  []string // the keys of the objects being read, innermost last
+	s       string
+	i       int
+	depth   int
+	path    []step   // the value being read: its keys and indexes from the top
+	keys    []string // the keys of the objects being read, innermost last
+	objects []object // the objects being read, innermost last
+}
+
+// object is an object being read.
+type object struct {
+	first   int             // where its keys start in Reader.keys
+	seen    map[string]bool // its keys, once it has manyKeys of them
+	into    map[string]any  // the map it is read into, which then records its keys
+	members int             // members read so far
 }
 
 // step is one element of a path: an object key, or an array index when key is unset.
@@ -186,6 +195,27 @@ func (r *Reader) End() error {
 // Object reads an object, calling member for each key with the reader at its value, which member
 // must read (or Skip). A key given twice, as decoded, is an error of the object.
 func (r *Reader) Object(member func(key string) error) error {
+	if err := r.BeginObject(); err != nil {
+		return err
+	}
+	for {
+		key, done, err := r.NextKey()
+		if err != nil || done {
+			return err
+		}
+		if err := member(key); err != nil {
+			return err
+		}
+	}
+}
+
+// BeginObject starts reading an object: NextKey then gives its members one by one, without the
+// call per member that Object makes (calls cost much in the Worker's wasm).
+func (r *Reader) BeginObject() error { return r.beginObject(nil) }
+
+// beginObject is BeginObject; when into is not nil, the caller fills it with every key, and it
+// is the record of the keys seen (Any's objects), so that no second record is kept.
+func (r *Reader) beginObject(into map[string]any) error {
 	if r.skipSpace() != '{' {
 		return r.KindError(string(Object))
 	}
@@ -193,47 +223,55 @@ func (r *Reader) Object(member func(key string) error) error {
 		return err
 	}
 	r.i++
-	first := len(r.keys)
-	var seen map[string]bool // once the object has manyKeys keys
-	for n := 0; ; n++ {
-		c := r.skipSpace()
-		if n == 0 && c == '}' {
-			break
-		}
-		if n > 0 {
-			if c == '}' {
-				break
-			}
-			if c != ',' {
-				return r.syntax("',' or '}'")
-			}
+	r.objects = append(r.objects, object{first: len(r.keys), into: into})
+	return nil
+}
+
+// NextKey reads the next member's key and colon, leaving the reader at its value, which the caller
+// must read (or Skip) before calling NextKey again; or it reads the object's end and reports done.
+func (r *Reader) NextKey() (key string, done bool, err error) {
+	o := &r.objects[len(r.objects)-1]
+	c := r.skipSpace()
+	if o.members > 0 {
+		r.path = r.path[:len(r.path)-1] // the previous member's value has been read
+		switch c {
+		case '}':
+		case ',':
 			r.i++
-			c = r.skipSpace()
+			if c = r.skipSpace(); c != '"' {
+				return "", false, r.syntax("a key in quotes")
+			}
+		default:
+			return "", false, r.syntax("',' or '}'")
 		}
-		if c != '"' {
-			return r.syntax("a key in quotes")
-		}
-		key, err := r.str()
-		if err != nil {
-			return err
-		}
-		if r.duplicate(key, first, &seen) {
-			return r.Error("duplicate key " + strconv.Quote(key))
-		}
-		if r.skipSpace() != ':' {
-			return r.syntax("':'")
-		}
+	}
+	if c == '}' {
 		r.i++
-		r.path = append(r.path, step{key: key, index: -1})
-		if err := member(key); err != nil {
-			return err
+		r.keys = r.keys[:o.first]
+		r.objects = r.objects[:len(r.objects)-1]
+		r.depth--
+		return "", true, nil
+	}
+	if c != '"' {
+		return "", false, r.syntax("a key in quotes")
+	}
+	if key, err = r.str(); err != nil {
+		return "", false, err
+	}
+	if o.into != nil {
+		if _, dup := o.into[key]; dup {
+			return "", false, r.Error("duplicate key " + strconv.Quote(key))
 		}
-		r.path = r.path[:len(r.path)-1]
+	} else if r.duplicate(key, o.first, &o.seen) {
+		return "", false, r.Error("duplicate key " + strconv.Quote(key))
+	}
+	if r.skipSpace() != ':' {
+		return "", false, r.syntax("':'")
 	}
 	r.i++
-	r.keys = r.keys[:first]
-	r.depth--
-	return nil
+	r.path = append(r.path, step{key: key, index: -1})
+	o.members++
+	return key, false, nil
 }
 
 // duplicate records key among the current object's keys (from index first of r.keys) and reports
@@ -325,6 +363,9 @@ func (r *Reader) str() (string, error) {
 
 // StringOrNull reads a string, or null as "" (as encoding/json leaves a string field).
 func (r *Reader) StringOrNull() (string, error) {
+	if r.skipSpace() == '"' {
+		return r.str()
+	}
 	if r.Null() {
 		return "", nil
 	}
@@ -345,13 +386,17 @@ func (r *Reader) Bool() (bool, error) {
 	if r.Peek() != Bool {
 		return false, r.KindError(string(Bool))
 	}
-	v := r.s[r.i] == 't'
-	if v {
+	return r.boolean(), nil
+}
+
+// boolean reads the true or false at r.i.
+func (r *Reader) boolean() bool {
+	if r.s[r.i] == 't' {
 		r.i += len("true")
-	} else {
-		r.i += len("false")
+		return true
 	}
-	return v, nil
+	r.i += len("false")
+	return false
 }
 
 // Number reads a number in JSON's grammar: -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?
@@ -359,6 +404,11 @@ func (r *Reader) Number() (Num, error) {
 	if r.Peek() != Number {
 		return "", r.KindError(string(Number))
 	}
+	return r.number()
+}
+
+// number reads the number at r.i, which starts with '-' or a digit.
+func (r *Reader) number() (Num, error) {
 	start := r.i
 	digits := func() int {
 		n := 0
@@ -401,12 +451,20 @@ func (r *Reader) Any() (any, error) {
 	switch r.Peek() {
 	case Object:
 		m := map[string]any{}
-		err := r.Object(func(key string) error {
+		if err := r.beginObject(m); err != nil {
+			return m, err
+		}
+		for {
+			key, done, err := r.NextKey()
+			if err != nil || done {
+				return m, err
+			}
 			v, err := r.Any()
 			m[key] = v
-			return err
-		})
-		return m, err
+			if err != nil {
+				return m, err
+			}
+		}
 	case Array:
 		a := []any{}
 		err := r.Array(func(int) error {
@@ -416,13 +474,13 @@ func (r *Reader) Any() (any, error) {
 		})
 		return a, err
 	case String:
-		return r.String()
+		return r.str()
 	case Number:
-		return r.Number()
+		return r.number()
 	case Bool:
-		return r.Bool()
+		return r.boolean(), nil
 	case Null:
-		r.Null()
+		r.i += len("null")
 		return nil, nil
 	}
 	return nil, r.syntax("a JSON value")

@@ -7,7 +7,6 @@ import (
 	"io"
 	"mime"
 	"net/http"
-	"sync"
 
 	"github.com/userpilot-heap-bridge/userpilot-heap-bridge/relay/relaytest/fakeserve"
 )
@@ -43,77 +42,44 @@ type Failure = fakeserve.Failure
 // named by its first event's idempotency key when that key reads ScopePrefix + scope + ":" +
 // rest, else to the default scope "", and each event to the scope of its own key. The methods without a scope argument work on the default scope, except Reset.
 type Server struct {
-	appID string
-
-	mu     sync.Mutex
-	scopes map[string]*record
+	appID                     string
+	*fakeserve.Scopes[record] // FailIn, RedirectIn, Reset
 }
 
 // ScopePrefix starts an idempotency key that names a scope ("sc_<scope>:<rest>").
 const ScopePrefix = fakeserve.ScopePrefix
 
-// record is one scope's events, counters and queued failures.
+// record is one scope's events and counters.
 type record struct {
 	snap Snapshot
 	keys map[string]bool
-	fail fakeserve.Failures
 }
 
 // New returns a fake Heap that accepts only appID.
 func New(appID string) *Server {
-	return &Server{appID: appID, scopes: map[string]*record{}}
-}
-
-// in returns scope's record, creating it; the caller holds the lock.
-func (s *Server) in(scope string) *record {
-	r := s.scopes[scope]
-	if r == nil {
-		r = &record{keys: map[string]bool{}, snap: Snapshot{Events: []Event{}}}
-		s.scopes[scope] = r
-	}
-	return r
+	return &Server{appID: appID, Scopes: fakeserve.NewScopes(func() record {
+		return record{keys: map[string]bool{}, snap: Snapshot{Events: []Event{}}}
+	})}
 }
 
 // Fail queues statuses to answer the next track requests with, each with Retry-After retryAfter
 // when it is not empty.
 func (s *Server) Fail(retryAfter string, statuses ...int) { s.FailIn("", retryAfter, statuses...) }
 
-// FailIn is Fail for the track requests of scope.
-func (s *Server) FailIn(scope, retryAfter string, statuses ...int) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.in(scope).fail.Add(retryAfter, statuses...)
-}
-
 // Redirect queues statuses (3xx) to answer the next track requests with, each with Location
 // location.
 func (s *Server) Redirect(location string, statuses ...int) { s.RedirectIn("", location, statuses...) }
-
-// RedirectIn is Redirect for the track requests of scope.
-func (s *Server) RedirectIn(scope, location string, statuses ...int) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.in(scope).fail.Redirect(location, statuses...)
-}
 
 // Snapshot returns a copy of what the fake Heap received and stored.
 func (s *Server) Snapshot() Snapshot { return s.SnapshotOf("") }
 
 // SnapshotOf is Snapshot for scope.
-func (s *Server) SnapshotOf(scope string) Snapshot {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	r := s.in(scope)
-	out := r.snap
-	out.Events = append([]Event{}, r.snap.Events...)
+func (s *Server) SnapshotOf(scope string) (out Snapshot) {
+	s.In(scope, func(sc *fakeserve.Scope[record]) {
+		out = sc.Record.snap
+		out.Events = append([]Event{}, sc.Record.snap.Events...)
+	})
 	return out
-}
-
-// Reset forgets all events, counters and queued failures, of every scope.
-func (s *Server) Reset() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.scopes = map[string]*record{}
 }
 
 // scopeOf names the scope of a track body: that of its first idempotency key, "" when none names one.
@@ -148,28 +114,45 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // controls are the fake's control endpoints.
 func (s *Server) controls() fakeserve.Controls {
-	return fakeserve.Controls{
-		SnapshotPath: "/_events",
-		Fail: func(scope string, f Failure) {
-			s.mu.Lock()
-			defer s.mu.Unlock()
-			s.in(scope).fail.Apply(f)
-		},
-		Snapshot: func(scope string) any { return s.SnapshotOf(scope) },
-		Reset:    s.Reset,
-	}
+	return s.Controls("/_events", func(scope string) any { return s.SnapshotOf(scope) })
 }
 
 // track answers a track request: a queued failure, 400 "Bad request", or 200 with an empty body.
 func (s *Server) track(w http.ResponseWriter, r *http.Request) {
 	raw, err := io.ReadAll(r.Body)
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	rec := s.in(scopeOf(raw))
-	rec.snap.Requests++
-	if status := rec.fail.Next(w.Header()); status != 0 {
-		http.Error(w, http.StatusText(status), status)
+	var events []Event
+	ok := false
+	s.In(scopeOf(raw), func(sc *fakeserve.Scope[record]) { events, ok = s.take(w, r, sc, raw, err) })
+	if !ok {
 		return
+	}
+	for _, e := range events {
+		// Each event counts in the scope of its own key: a relay that keeps events may send
+		// several scopes' events in one request.
+		s.In(fakeserve.ScopeOf(e.IdempotencyKey), func(sc *fakeserve.Scope[record]) {
+			in := &sc.Record
+			in.snap.Received++
+			if e.IdempotencyKey != "" && in.keys[e.IdempotencyKey] {
+				in.snap.Duplicates++ // "subsequent calls with the same idempotency key will not update data"
+				return
+			}
+			if e.IdempotencyKey != "" {
+				in.keys[e.IdempotencyKey] = true
+			}
+			in.snap.Events = append(in.snap.Events, e)
+		})
+	}
+	w.WriteHeader(http.StatusOK)
+}
+
+// take counts a track request in its scope (that of its first key), holding the scope's lock,
+// and answers a queued failure or a bad request; otherwise it returns the events and true.
+func (s *Server) take(w http.ResponseWriter, r *http.Request, sc *fakeserve.Scope[record], raw []byte, err error) ([]Event, bool) {
+	rec := &sc.Record
+	rec.snap.Requests++
+	if status := sc.Fail.Next(w.Header()); status != 0 {
+		http.Error(w, http.StatusText(status), status)
+		return nil, false
 	}
 	var events []Event
 	if err == nil {
@@ -178,23 +161,9 @@ func (s *Server) track(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		w.Header().Set("X-Fake-Heap-Reason", err.Error()) // Heap says only "Bad request"; tests want why
 		http.Error(w, "Bad request", http.StatusBadRequest)
-		return
+		return nil, false
 	}
-	for _, e := range events {
-		// Each event counts in the scope of its own key: a relay that keeps events may send
-		// several scopes' events in one request.
-		in := s.in(fakeserve.ScopeOf(e.IdempotencyKey))
-		in.snap.Received++
-		if e.IdempotencyKey != "" && in.keys[e.IdempotencyKey] {
-			in.snap.Duplicates++ // "subsequent calls with the same idempotency key will not update data"
-			continue
-		}
-		if e.IdempotencyKey != "" {
-			in.keys[e.IdempotencyKey] = true
-		}
-		in.snap.Events = append(in.snap.Events, e)
-	}
-	w.WriteHeader(http.StatusOK)
+	return events, true
 }
 
 // trackBody is the union of the single and bulk track forms.

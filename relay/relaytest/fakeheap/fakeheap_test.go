@@ -94,11 +94,7 @@ func TestIdempotencyKeys(t *testing.T) {
 // TestControlEndpoints tests /_fail, /_events and /_reset over HTTP.
 func TestControlEndpoints(t *testing.T) {
 	s := New("7")
-	do := func(method, path, body string) *httptest.ResponseRecorder {
-		rec := httptest.NewRecorder()
-		s.ServeHTTP(rec, httptest.NewRequest(method, path, strings.NewReader(body)))
-		return rec
-	}
+	do := func(method, path, body string) *httptest.ResponseRecorder { return serveOne(s, method, path, body) }
 	if rec := do("POST", "/_fail", `{"statuses":[503,429],"retryAfter":"1"}`); rec.Code != 204 {
 		t.Fatalf("/_fail: %d", rec.Code)
 	}
@@ -240,11 +236,7 @@ func TestScopes(t *testing.T) {
 // TestScopedControlEndpoints tests /_fail?scope= and /_events?scope=.
 func TestScopedControlEndpoints(t *testing.T) {
 	s := New("7")
-	do := func(method, path, body string) *httptest.ResponseRecorder {
-		rec := httptest.NewRecorder()
-		s.ServeHTTP(rec, httptest.NewRequest(method, path, strings.NewReader(body)))
-		return rec
-	}
+	do := func(method, path, body string) *httptest.ResponseRecorder { return serveOne(s, method, path, body) }
 	if rec := do("POST", "/_fail?scope=t1", `{"statuses":[502]}`); rec.Code != 204 {
 		t.Fatalf("/_fail?scope=t1: %d", rec.Code)
 	}
@@ -258,4 +250,11 @@ func TestScopedControlEndpoints(t *testing.T) {
 	if err := json.Unmarshal(do("GET", "/_events?scope=t1", "").Body.Bytes(), &snap); err != nil || snap.Requests != 1 || len(snap.Events) != 0 {
 		t.Errorf("/_events?scope=t1: %+v %v", snap, err)
 	}
+}
+
+// serveOne serves one request to s and returns the answer.
+func serveOne(s *Server, method, path, body string) *httptest.ResponseRecorder {
+	rec := httptest.NewRecorder()
+	s.ServeHTTP(rec, httptest.NewRequest(method, path, strings.NewReader(body)))
+	return rec
 }

@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/userpilot-heap-bridge/userpilot-heap-bridge/relay/relaytest/fakeserve"
@@ -60,17 +61,14 @@ type Failure = fakeserve.Failure
 // reads ScopePrefix + scope + ":" + rest, else to the default scope "". The methods without a
 // scope argument work on the default scope, except Reset.
 type Server struct {
-	apiKey string
+	apiKey                    string
+	*fakeserve.Scopes[record] // FailIn, RedirectIn, Reset
+	jobs                      atomic.Int64
 
-	mu     sync.Mutex
-	scopes map[string]*record
-	jobs   int
-
-	busyRefusals int
-
-	// Userpilot runs one bulk job at a time, working through rowsPerMinute rows a minute: while
-	// a job runs (until busyUntil), another request is answered 429 with the seconds left as
-	// Retry-After. 0 (the default) turns this off.
+	// Userpilot runs one bulk job at a time, working through rowsPerMinute rows a minute: while a
+	// job runs (until busyUntil), another request is answered 429 with the seconds left as
+	// Retry-After, whatever its scope. 0 (the default) turns this off.
+	jobMu         sync.Mutex
 	rowsPerMinute float64
 	busyUntil     time.Time
 	// Now is the fake's clock; tests with a clock of their own set it.
@@ -79,76 +77,52 @@ type Server struct {
 
 // SetRowsPerMinute makes the fake run one job at a time at n rows a minute (0: off).
 func (s *Server) SetRowsPerMinute(n float64) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.jobMu.Lock()
+	defer s.jobMu.Unlock()
 	s.rowsPerMinute = n
 	s.busyUntil = time.Time{}
 }
 
-// Refused429 is how many requests the fake refused because a job was running, of every scope.
-func (s *Server) Refused429() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.busyRefusals
+// busy returns how long a job still runs, or 0 and starts a job of rows now.
+func (s *Server) busy(rows int) time.Duration {
+	s.jobMu.Lock()
+	defer s.jobMu.Unlock()
+	if s.rowsPerMinute <= 0 {
+		return 0
+	}
+	now := s.Now()
+	if now.Before(s.busyUntil) {
+		return s.busyUntil.Sub(now)
+	}
+	s.busyUntil = now.Add(time.Duration(float64(rows) / s.rowsPerMinute * float64(time.Minute)))
+	return 0
 }
 
-// record is one scope's requests and queued failures.
+// record is one scope's requests.
 type record struct {
 	snap Snapshot
-	fail fakeserve.Failures
 }
 
 // New returns a fake Userpilot API that accepts only "Authorization: Token <apiKey>".
 func New(apiKey string) *Server {
-	return &Server{apiKey: apiKey, scopes: map[string]*record{}, Now: time.Now}
-}
-
-// in returns scope's record, creating it; the caller holds the lock.
-func (s *Server) in(scope string) *record {
-	r := s.scopes[scope]
-	if r == nil {
-		r = &record{snap: Snapshot{Requests: []Request{}, Users: []User{}}}
-		s.scopes[scope] = r
-	}
-	return r
+	return &Server{apiKey: apiKey, Now: time.Now, Scopes: fakeserve.NewScopes(func() record {
+		return record{snap: Snapshot{Requests: []Request{}, Users: []User{}}}
+	})}
 }
 
 // Fail queues statuses to answer the next Bulk Identify requests with, each with Retry-After
 // retryAfter when it is not empty.
 func (s *Server) Fail(retryAfter string, statuses ...int) { s.FailIn("", retryAfter, statuses...) }
 
-// FailIn is Fail for the requests of scope.
-func (s *Server) FailIn(scope, retryAfter string, statuses ...int) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.in(scope).fail.Add(retryAfter, statuses...)
-}
-
-// RedirectIn queues statuses (3xx) for the requests of scope, each with Location location.
-func (s *Server) RedirectIn(scope, location string, statuses ...int) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.in(scope).fail.Redirect(location, statuses...)
-}
-
 // Snapshot returns a copy of what the default scope received.
 func (s *Server) Snapshot() Snapshot { return s.SnapshotOf("") }
 
 // SnapshotOf is Snapshot for scope.
-func (s *Server) SnapshotOf(scope string) Snapshot {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	r := s.in(scope)
-	return Snapshot{Requests: append([]Request{}, r.snap.Requests...), Users: append([]User{}, r.snap.Users...)}
-}
-
-// Reset forgets all requests and queued failures, of every scope, and any running job.
-func (s *Server) Reset() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.scopes = map[string]*record{}
-	s.busyUntil = time.Time{}
-	s.busyRefusals = 0
+func (s *Server) SnapshotOf(scope string) (out Snapshot) {
+	s.In(scope, func(sc *fakeserve.Scope[record]) {
+		out = Snapshot{Requests: append([]Request{}, sc.Record.snap.Requests...), Users: append([]User{}, sc.Record.snap.Users...)}
+	})
+	return out
 }
 
 // ServeHTTP serves POST /v1/users/bulk_identify and the control endpoints (fakeserve.Controls)
@@ -162,7 +136,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			RowsPerMinute float64 `json:"rowsPerMinute"`
 		}
 		if err := json.NewDecoder(r.Body).Decode(&body); err != nil || body.RowsPerMinute < 0 {
-			answer(w, http.StatusBadRequest, map[string]string{"error": "want {\"rowsPerMinute\": n >= 0}"})
+			answer(w, http.StatusBadRequest, map[string]string{"error": `want {"rowsPerMinute": n >= 0}`})
 			return
 		}
 		s.SetRowsPerMinute(body.RowsPerMinute)
@@ -177,16 +151,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // controls are the fake's control endpoints.
 func (s *Server) controls() fakeserve.Controls {
-	return fakeserve.Controls{
-		SnapshotPath: "/_requests",
-		Fail: func(scope string, f Failure) {
-			s.mu.Lock()
-			defer s.mu.Unlock()
-			s.in(scope).fail.Apply(f)
-		},
-		Snapshot: func(scope string) any { return s.SnapshotOf(scope) },
-		Reset:    s.Reset,
-	}
+	return s.Controls("/_requests", func(scope string) any { return s.SnapshotOf(scope) })
 }
 
 // bulkIdentify answers a Bulk Identify request: a queued failure, 401 for a wrong key, 400 for a
@@ -197,12 +162,15 @@ func (s *Server) bulkIdentify(w http.ResponseWriter, r *http.Request) {
 	if readErr != nil {
 		err = readErr
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	rec := s.in(scopeOf(users))
+	s.In(scopeOf(users), func(sc *fakeserve.Scope[record]) { s.take(w, r, sc, users, err) })
+}
+
+// take answers a Bulk Identify request of one scope, holding its lock.
+func (s *Server) take(w http.ResponseWriter, r *http.Request, sc *fakeserve.Scope[record], users []User, err error) {
+	rec := &sc.Record
 	req := Request{Authorization: r.Header.Get("Authorization"), ContentType: r.Header.Get("Content-Type"), Users: users}
 	defer func() { rec.snap.Requests = append(rec.snap.Requests, req) }()
-	if req.Status = rec.fail.Next(w.Header()); req.Status != 0 {
+	if req.Status = sc.Fail.Next(w.Header()); req.Status != 0 {
 		answer(w, req.Status, map[string]string{"error": http.StatusText(req.Status)})
 		return
 	}
@@ -216,21 +184,15 @@ func (s *Server) bulkIdentify(w http.ResponseWriter, r *http.Request) {
 		answer(w, req.Status, map[string]string{"error": err.Error()})
 		return
 	}
-	now := s.Now()
-	if s.rowsPerMinute > 0 && now.Before(s.busyUntil) {
-		s.busyRefusals++
+	if wait := s.busy(len(users)); wait > 0 {
 		req.Status, req.Reason = http.StatusTooManyRequests, "a bulk job is still running"
-		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(s.busyUntil.Sub(now).Seconds()))))
+		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
 		answer(w, req.Status, map[string]string{"error": "a bulk job is already running; try again later"})
 		return
 	}
-	if s.rowsPerMinute > 0 {
-		s.busyUntil = now.Add(time.Duration(float64(len(users)) / s.rowsPerMinute * float64(time.Minute)))
-	}
-	s.jobs++
 	req.Status = http.StatusAccepted
 	rec.snap.Users = append(rec.snap.Users, users...)
-	answer(w, req.Status, map[string]string{"job_id": fmt.Sprintf("job-%d", s.jobs), "status": "queued"})
+	answer(w, req.Status, map[string]string{"job_id": fmt.Sprintf("job-%d", s.jobs.Add(1)), "status": "queued"})
 }
 
 // parse reads the users of a Bulk Identify body strictly: unknown fields, a user without user_id,

@@ -47,46 +47,38 @@ type Stats struct {
 // WriteJSON writes st as the health answer's "instance" object.
 func (st Stats) WriteJSON(j *jsontext.Writer) {
 	j.BeginObject()
-	for _, f := range []struct {
-		key   string
-		value int
-	}{{"generation", st.Generation}, {"requests", st.Requests}, {"inFlight", st.InFlight}, {"abandoned", st.Abandoned}, {"panics", st.Panics}} {
-		j.Key(f.key)
-		j.Int(f.value)
+	writeInts(j, []intMember{{"generation", st.Generation}, {"requests", st.Requests}, {"inFlight", st.InFlight},
+		{"abandoned", st.Abandoned}, {"panics", st.Panics}})
+	for _, group := range []struct {
+		key     string
+		members []intMember
+	}{
+		{"replacements", []intMember{{"afterRequests", st.Replacements.AfterRequests}, {"afterMemory", st.Replacements.AfterMemory},
+			{"afterFailure", st.Replacements.AfterFailure}}},
+		{"replaceAfter", []intMember{{"requests", st.ReplaceAfter.Requests}, {"memoryBytes", st.ReplaceAfter.MemoryBytes}}},
+		{"timers", []intMember{{"handedOver", st.Timers.HandedOver}, {"adopted", st.Timers.Adopted}, {"late", st.Timers.Late}}},
+	} {
+		j.Key(group.key)
+		j.BeginObject()
+		writeInts(j, group.members)
+		j.EndObject()
 	}
-	j.Key("replacements")
-	j.BeginObject()
-	j.Key("afterRequests")
-	j.Int(st.Replacements.AfterRequests)
-	j.Key("afterMemory")
-	j.Int(st.Replacements.AfterMemory)
-	j.Key("afterFailure")
-	j.Int(st.Replacements.AfterFailure)
+	writeInts(j, []intMember{{"memoryBytes", st.MemoryBytes}, {"goHeapLiveBytes", st.GoHeapLiveBytes}, {"goHeapGoalBytes", st.GoHeapGoalBytes}})
 	j.EndObject()
-	j.Key("replaceAfter")
-	j.BeginObject()
-	j.Key("requests")
-	j.Int(st.ReplaceAfter.Requests)
-	j.Key("memoryBytes")
-	j.Int(st.ReplaceAfter.MemoryBytes)
-	j.EndObject()
-	j.Key("timers")
-	j.BeginObject()
-	j.Key("handedOver")
-	j.Int(st.Timers.HandedOver)
-	j.Key("adopted")
-	j.Int(st.Timers.Adopted)
-	j.Key("late")
-	j.Int(st.Timers.Late)
-	j.EndObject()
-	for _, f := range []struct {
-		key   string
-		value int
-	}{{"memoryBytes", st.MemoryBytes}, {"goHeapLiveBytes", st.GoHeapLiveBytes}, {"goHeapGoalBytes", st.GoHeapGoalBytes}} {
-		j.Key(f.key)
-		j.Int(f.value)
+}
+
+// intMember is one member of a JSON object whose value is a whole number.
+type intMember struct {
+	key   string
+	value int
+}
+
+// writeInts writes members.
+func writeInts(j *jsontext.Writer, members []intMember) {
+	for _, m := range members {
+		j.Key(m.key)
+		j.Int(m.value)
 	}
-	j.EndObject()
 }
 
 // ReadStats returns the instance's figures; zero Stats before Serve.

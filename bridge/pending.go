@@ -1,5 +1,7 @@
 package bridge
 
+// The calls waiting for window.heap, in the order they are to be made (Bridge.pending).
+
 import "errors"
 
 // ErrHeapNotReady tells Flush that window.heap cannot take calls yet; the call is kept.

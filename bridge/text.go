@@ -1,11 +1,8 @@
 package bridge
 
-import (
-	"math"
-	"strconv"
-)
+import "strconv"
 
-func isFinite(f float64) bool { return !math.IsNaN(f) && !math.IsInf(f, 0) }
+// Text for console messages and the answer: numbers, quoted strings and names.
 
 func itoa(i int) string { return strconv.Itoa(i) }
 

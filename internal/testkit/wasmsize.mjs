@@ -1,6 +1,6 @@
 // Where a Go WebAssembly module's bytes go: its sections, and its code by Go package, read from
 // the function names of the wasm "name" section (a build without -ldflags=-s keeps it; the
-// stripped build has the same code). Used by bench/relay.mjs and the relay's size test.
+// stripped build has the same code). Used by bench/relay.mjs and the relay's size test (test/relay/size.test.mjs).
 
 // section ids of the WebAssembly binary format
 const CUSTOM = 0;

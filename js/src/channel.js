@@ -1,0 +1,256 @@
+// The channel to the module: it owns the queue of entries held before the module runs, the
+// messages in flight and what became of the calls each answer carried (bridge/message.go,
+// bridge/answer.go). Entries are [kind, name, ref, task, at, arg...].
+import { PREFIX, errorText } from './text.js';
+import { settings, setting, now, reportLater } from './page.js';
+import { snapshot, refOf } from './snapshot.js';
+import { heapState, callHeap } from './heap.js';
+import { toUserpilot } from './mirror.js';
+import { relay, beaconed, setStandby } from './relay.js';
+import { started, start } from './loading.js';
+import { MESSAGE_VERSION, RECEIVED, MIRRORED } from './protocol.gen.js';
+
+var MAX_QUEUE = 1000; // entries held before the module runs
+export var CHUNK = 500; // entries per message, so one burst never makes one long task
+
+export var queue = [], overflow = 0, lost = 0, broken = 0; // lost: module gone; broken: a batch it failed on
+export var transport = null, failure = null, thread = '';
+
+// task numbers the synchronous run a delivery happens in; it advances at the next microtask.
+var task = 1, taskOpen = false;
+export function currentTask() {
+  if (!taskOpen) {
+    taskOpen = true;
+    Promise.resolve().then(function () { task++; taskOpen = false; });
+  }
+  return task;
+}
+
+// isEvent tells the entries that are received events, isMirrored the page's Heap calls to mirror
+// (bridge/protocol.go): the loader counts them until the module answers.
+export function isEvent(e) { return isIn(RECEIVED, e); }
+export function isMirrored(e) { return isIn(MIRRORED, e); }
+function isIn(kinds, e) { return kinds.indexOf(e[0]) >= 0 || kinds.indexOf(e[0] + ' ' + e[1]) >= 0; }
+
+export function deliver(e) {
+  if (failure) { if (isEvent(e)) lost++; return; }
+  if (transport) { outbox.push(e); return schedule(); }
+  if (queue.length < MAX_QUEUE) queue.push(e);
+  else if (isEvent(e) && !overflow++) console.warn(PREFIX + MAX_QUEUE + ' entries arrived before the module loaded; later events are dropped as queue_full');
+  if (!started && isEvent(e) && setting(settings, 'load') === 'first-event') start();
+}
+
+export function entry(kind, name, args, payload) {
+  var e = [kind, name, refOf(payload), currentTask(), now()];
+  for (var i = 0; i < args.length; i++) e.push(snapshot(args[i]));
+  return e;
+}
+
+// send hands what a Userpilot call carried to Go; nothing it does may break the caller.
+export function send(kind, name, args, payload) {
+  try { deliver(entry(kind, name, args, payload)); } catch (e) { reportLater(e); }
+}
+
+// ---- messages to the module and its answers ----
+export var outbox = [];
+var scheduled = false;
+export var posted = 0, applied = 0; // messages posted, answers applied; answer n belongs to message n
+export var inFlight = [], mirrorInFlight = []; // events, and Heap calls to mirror, in each message not yet answered
+var bounced = [], failed = [], skipped = []; // what became of calls, told with the next message
+// owed: calls given back (window.heap could not take them) -> the message that told the module.
+// No later call is made before they come again, or an answer written after that message no
+// longer holds them ("h": they went to the relay).
+var owed = Object.create(null), lowest = Infinity;
+// The module counts a call as made when it answers with it. Until the module has answered the
+// message that told it of a call that failed or went back (settleAt), stats() shows its counters
+// as if the calls not yet confirmed were not made ("z").
+export var settleAt = 0;
+var lastState = -1, need = 1, readyAt = 0;
+export var lastStats = null, unmadeStats = null;
+
+export function schedule() {
+  if (scheduled || !transport) return;
+  scheduled = true;
+  Promise.resolve().then(flush);
+}
+
+// flush posts what is waiting. On the main thread one chunk runs per task, so a burst of events
+// never becomes one long task; a Worker takes every chunk at once and answers each in its own task.
+export function flush(all) {
+  scheduled = false;
+  if (!transport) return;
+  do {
+    post(outbox.splice(0, CHUNK));
+    if (outbox.length && thread === 'main' && all !== true) {
+      scheduled = true;
+      setTimeout(flush, 0);
+      return;
+    }
+  } while (outbox.length && transport);
+}
+
+// A Worker that stops answering (killed by the browser, say) would leave events pending forever:
+// after STALL_MS without an answer while messages wait, the module is taken as stopped.
+var STALL_MS = 10000, lastProgress = 0, watchdog = 0;
+function watch() {
+  if (watchdog || thread !== 'worker' || !inFlight.length) return;
+  watchdog = setTimeout(function () {
+    watchdog = 0;
+    if (!inFlight.length) return;
+    if (now() - lastProgress >= STALL_MS) return fail(new Error(PREFIX + 'the module stopped: the Web Worker has not answered for ' + STALL_MS / 1000 + ' s'));
+    watch();
+  }, STALL_MS);
+}
+
+// progress notes the module as alive (a page back from the back/forward cache was not waiting on it).
+export function progress() { lastProgress = now(); }
+
+export function count(entries, is) {
+  var n = 0;
+  for (var i = 0; i < entries.length; i++) if (is(entries[i])) n++;
+  return n;
+}
+
+function post(entries) {
+  var events = count(entries, isEvent), i;
+  lastState = heapState();
+  var msg = [MESSAGE_VERSION, events, applied, now(), lastState, bounced, failed, skipped].concat(entries);
+  posted++;
+  for (i = 0; i < bounced.length; i++) owed[bounced[i]] = posted;
+  if (settleAt === Infinity) settleAt = posted;
+  bounced = []; failed = []; skipped = [];
+  if (!inFlight.length) lastProgress = now();
+  inFlight.push(events);
+  mirrorInFlight.push(count(entries, isMirrored));
+  try {
+    transport.post(JSON.stringify(msg));
+  } catch (e) {
+    return fail(new Error(PREFIX + 'the module stopped: ' + errorText(e)));
+  }
+  watch();
+}
+
+export function onAnswer(text) {
+  var events = inFlight.shift() || 0, number = applied + 1, a;
+  mirrorInFlight.shift();
+  lastProgress = now();
+  try { a = JSON.parse(text); } catch (e) { a = { x: 'unreadable answer' }; }
+  if (a.x) {
+    applied = number;
+    broken += events;
+    console.error(PREFIX + 'the module failed on a batch (' + a.x + '); its ' + events + ' events are counted as internal_error');
+    return afterAnswer();
+  }
+  lastStats = a.s;
+  unmadeStats = a.z || a.s;
+  need = a.n;
+  var calls = a.c, i, seq;
+  if (lowest < Infinity) {
+    var still = Object.create(null);
+    for (i = 0; i < a.h.length; i++) still[a.h[i]] = true;
+    for (i = 0; i < calls.length; i++) still[calls[i][0]] = true;
+    for (seq in owed) if (owed[seq] && owed[seq] <= number && !still[seq]) release(seq);
+  }
+  for (i = 0; i < calls.length; i++) {
+    seq = calls[i][0];
+    if (seq <= lowest && apply(calls[i])) {
+      if (seq in owed) release(seq);
+      continue;
+    }
+    owed[seq] = 0; // numbered when the message telling the module is posted
+    lowest = Math.min(lowest, seq);
+    bounced.push(seq);
+    settleAt = Infinity;
+  }
+  applied = number;
+  for (i = 0; i < a.u.length; i++) toUserpilot(a.u[i]);
+  for (i = 0; i < a.m.length; i++) say(a.m[i][0], a.m[i][1]);
+  for (i = 0; i < a.r.length; i++) relay.apply(null, a.r[i]);
+  if (a.b) setStandby(a.b);
+  wake(a.w);
+  poll(a.p);
+  afterAnswer();
+}
+
+function release(seq) {
+  delete owed[seq];
+  lowest = Infinity;
+  for (var s in owed) lowest = Math.min(lowest, +s);
+}
+
+function afterAnswer() {
+  if (bounced.length || failed.length || skipped.length) { outbox.length ? schedule() : flush(); }
+  if (readyAt && applied >= readyAt) { readyAt = 0; readyResolve(); }
+}
+
+function say(level, text) {
+  try { (console[level] || console.log).call(console, text); } catch (e) { /* a replaced console */ }
+}
+
+// apply makes one call on whatever Heap is there now. It returns false when that Heap cannot take
+// it any more (the call goes back to the module); a call that throws is reported as failed.
+function apply(c) {
+  if (c[1] === 'track' && beaconed[c[4]]) { skipped.push(c[0]); return true; }
+  var made = callHeap(c, need);
+  if (made === true || made === false) return made;
+  failed.push([c[0], made]);
+  settleAt = Infinity;
+  return true;
+}
+
+// The module asks to run again at a time (relay retries, relayAfter) or when window.heap changes.
+var wakeTimer = 0, pollTimer = 0;
+function wake(at) {
+  clearTimeout(wakeTimer);
+  if (at > 0) wakeTimer = setTimeout(tick, Math.max(0, at - now()));
+}
+
+function poll(on) {
+  if (on && !pollTimer) {
+    pollTimer = setInterval(function () { if (heapState() !== lastState) tick(); }, 200);
+  } else if (!on && pollTimer) {
+    clearInterval(pollTimer);
+    pollTimer = 0;
+  }
+}
+
+function tick() { if (transport && !outbox.length) post([]); else schedule(); }
+
+// ---- readiness ----
+var readyResolve, readyReject;
+export var readyPromise = new Promise(function (resolve, reject) { readyResolve = resolve; readyReject = reject; });
+readyPromise.catch(function () {}); // a page that never asks must not see an unhandled rejection
+
+// attach starts talking to a running module: the queue goes first, and ready() resolves once the
+// module has answered it.
+export function attach(t, where) {
+  transport = t;
+  thread = where;
+  outbox = queue;
+  queue = [];
+  if (!outbox.length) post([]);
+  flush();
+  readyAt = posted + Math.ceil(outbox.length / CHUNK);
+  if (applied >= readyAt) { readyAt = 0; readyResolve(); }
+}
+
+export function fail(err) {
+  if (failure) return;
+  failure = err;
+  transport = null;
+  // Everything the module has not answered can no longer be forwarded: count it.
+  var waiting = queue.concat(outbox);
+  for (var i = 0; i < waiting.length; i++) if (isEvent(waiting[i])) lost++;
+  for (i = 0; i < inFlight.length; i++) lost += inFlight[i];
+  queue = []; outbox = []; inFlight = []; mirrorInFlight = [];
+  poll(false);
+  wake(0);
+  console.error(err.message);
+  readyReject(err);
+}
+
+export function waitingEvents() {
+  var n = count(queue, isEvent) + count(outbox, isEvent);
+  for (var i = 0; i < inFlight.length; i++) n += inFlight[i];
+  return n;
+}
