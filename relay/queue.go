@@ -259,7 +259,9 @@ func (s *Shard) spend(now int64, events []Queued) {
 // Due returns the next attempt from the store (events whose time has come, oldest first, as many
 // as the limits allow now) and when to look again: 0 when nothing waits.
 func (s *Shard) Due(now int64) (*Attempt, int64) {
-	if s.queued == 0 {
+	// Read from the store, not s.queued: a Go instance that replaced this one may have stored
+	// events through its own Shard over the same object.
+	if s.queued, _, _ = s.store.Stats(); s.queued == 0 {
 		return nil, 0
 	}
 	due := s.store.Due(now, maxDeliverable)

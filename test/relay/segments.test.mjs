@@ -144,6 +144,7 @@ test('a ts in milliseconds (as Heap\'s own example code signs) within 300 s is t
   const body = syncBody(['alice']);
   const res = await webhook(relays.main, body, { hash: heapHash(SECRET, String(Date.now()), body) });
   assert.equal(res.status, 200, res.text);
+  await delivered(1); // before the next test looks at Userpilot
 });
 
 test('Userpilot down for a while (429, 503, 503), then back: the job is retried until delivered; health says why', async () => {
