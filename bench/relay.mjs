@@ -372,7 +372,7 @@ function report(r) {
   L.push(`   crypto/tls in all: ${k.guards.tlsFunctions} (its package init, kept because net/http imports it; the crypto above is what that init and`);
   L.push('   crypto/x509\'s reach, FIPS self-tests included, not a TLS client).');
 
-  L.push('', '5. Targets (issue 11) against this run');
+  L.push('', '5. Targets (issue 11; events/s and CPU per request from issue 19) against this run');
   const t = r.targets;
   const w6 = [44, 22, 18, 8];
   L.push(row(['   figure', 'target', 'this run', 'met'], w6));
