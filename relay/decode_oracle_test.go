@@ -166,9 +166,14 @@ func eventsFields(path []string) []string {
 }
 
 // referenceDecode decodes exactly one JSON value into v, refusing unknown fields and trailing data.
-func referenceDecode(data []byte, v any) error {
+func referenceDecode(data []byte, v any) error { return referenceDecodeAs(data, v, false) }
+
+// referenceDecodeAs is referenceDecode, taking unknown fields when lenient.
+func referenceDecodeAs(data []byte, v any, lenient bool) error {
 	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
+	if !lenient {
+		dec.DisallowUnknownFields()
+	}
 	dec.UseNumber()
 	if err := dec.Decode(v); err != nil {
 		return err
@@ -182,6 +187,12 @@ func referenceDecode(data []byte, v any) error {
 // referenceKeys refuses a body with a key given twice in one object, or one fields does not allow
 // (exact spelling), on json.Decoder.Token; path holds keys, and "[]" for an array's element.
 func referenceKeys(body []byte, fields func(path []string) []string) error {
+	return referenceKeysAs(body, fields, false)
+}
+
+// referenceKeysAs is referenceKeys; when lenient, a key fields does not allow is taken unless it
+// is an allowed one in another case.
+func referenceKeysAs(body []byte, fields func(path []string) []string, lenient bool) error {
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.UseNumber()
 	var walk func(path []string) error
@@ -200,7 +211,8 @@ func referenceKeys(body []byte, fields func(path []string) []string) error {
 					return err
 				}
 				key := tok.(string)
-				if seen[key] || allowed != nil && !slices.Contains(allowed, key) {
+				misspelt := slices.ContainsFunc(allowed, func(a string) bool { return a != key && strings.EqualFold(a, key) })
+				if seen[key] || allowed != nil && !slices.Contains(allowed, key) && (!lenient || misspelt) {
 					return fmt.Errorf("bad key %q", key)
 				}
 				seen[key] = true
@@ -245,15 +257,16 @@ func checkSyncOracle(t *testing.T, body []byte) {
 	if !bothTake(t, "DecodeSegmentSync", body, err, wantErr) {
 		return
 	}
-	if !slices.Equal(got.Add, want.Add) || !slices.Equal(got.Remove, want.Remove) || got.SegmentID != want.SegmentID || got.SegmentName != want.SegmentName {
+	if !slices.Equal(got.Add, want.Add) || !slices.Equal(got.Remove, want.Remove) || got.SegmentID != want.SegmentID || got.SegmentName != want.SegmentName ||
+		got.Action != want.Action || got.TaskID != want.TaskID || got.Page != want.Page {
 		t.Fatalf("%q decodes differently:\nDecodeSegmentSync %#v\nencoding/json     %#v", body, got, want)
 	}
 }
 
-// referenceSync decodes a segment.users.sync body with encoding/json, refusing what
-// DecodeSegmentSync refuses.
+// referenceSync decodes a segment.users.sync or drain body with encoding/json, refusing what
+// DecodeSegmentSync refuses and skipping unknown fields.
 func referenceSync(body []byte) (SegmentSync, error) {
-	if err := referenceKeys(body, syncFields); err != nil {
+	if err := referenceKeysAs(body, syncFields, true); err != nil {
 		return SegmentSync{}, err
 	}
 	var b struct {
@@ -277,11 +290,11 @@ func referenceSync(body []byte) (SegmentSync, error) {
 	if !bytes.HasPrefix(bytes.TrimLeft(body, " \t\r\n"), []byte("{")) {
 		return SegmentSync{}, errors.New("not an object")
 	}
-	if err := referenceDecode(body, &b); err != nil {
+	if err := referenceDecodeAs(body, &b, true); err != nil {
 		return SegmentSync{}, err
 	}
 	cc := string(b.CustomerConfig)
-	if b.ActionType == nil || *b.ActionType != SegmentsAction || cc != "" && cc != "null" && cc[0] != '{' ||
+	if b.ActionType == nil || *b.ActionType != SegmentsAction && *b.ActionType != DrainAction || cc != "" && cc != "null" && cc[0] != '{' ||
 		b.Data == nil || b.Data.Segment == nil {
 		return SegmentSync{}, errors.New("action_type, customer_config, data or segment")
 	}
@@ -289,7 +302,7 @@ func referenceSync(body []byte) (SegmentSync, error) {
 	if err != nil || id <= 0 {
 		return SegmentSync{}, errors.New("segment id")
 	}
-	out := SegmentSync{SegmentID: id}
+	out := SegmentSync{Action: *b.ActionType, SegmentID: id, Page: -1}
 	if b.Data.Segment.Name != nil {
 		out.SegmentName = *b.Data.Segment.Name
 	}
@@ -298,6 +311,12 @@ func referenceSync(body []byte) (SegmentSync, error) {
 			if n, err := strconv.ParseInt(string(raw), 10, 64); len(raw) > 0 && string(raw) != "null" && (err != nil || n < 0) {
 				return SegmentSync{}, errors.New("sync_info")
 			}
+		}
+		if n, err := strconv.ParseInt(string(info.PageNumber), 10, 64); err == nil {
+			out.Page = n
+		}
+		if info.SyncTaskID != nil {
+			out.TaskID = *info.SyncTaskID
 		}
 	}
 	for _, list := range []struct {
@@ -308,7 +327,7 @@ func referenceSync(body []byte) (SegmentSync, error) {
 			var u struct {
 				ID *string `json:"id"`
 			}
-			if !bytes.HasPrefix(r, []byte("{")) || referenceDecode(r, &u) != nil || u.ID == nil {
+			if !bytes.HasPrefix(r, []byte("{")) || referenceDecodeAs(r, &u, true) != nil || u.ID == nil {
 				return SegmentSync{}, errors.New("add or remove")
 			}
 			*list.ids = append(*list.ids, *u.ID)

@@ -56,54 +56,68 @@ func newForwarder(cfg Config, deps Deps) forwarder {
 }
 
 // bulkBody builds the body of Heap's bulk track request (docs/sdk-facts.md#heap-server-track):
-// {"app_id", "events": [{"identity", "timestamp", "event", "properties", "idempotency_key"}]}, with
-// timestamp and properties left out when empty. app_id always comes from the configuration, never
-// the request. Booleans go as "true"/"false": Heap's server API takes only strings and numbers.
+// {"app_id", "events": [...]}, each event as eventObject writes it. app_id always comes from the
+// configuration, never the request.
 func bulkBody(appID string, events []valid) ([]byte, error) {
-	j := jsontext.NewWriter(64 + 256*len(events))
+	queued, err := queuedOf(events)
+	if err != nil {
+		return nil, err
+	}
+	return (&Attempt{Events: queued}).Body(appID), nil
+}
+
+// queuedOf writes each event's object for Heap's bulk body.
+func queuedOf(events []valid) ([]Queued, error) {
+	out := make([]Queued, len(events))
+	for i, e := range events {
+		j := jsontext.NewWriter(256)
+		if err := eventObject(j, e); err != nil {
+			return nil, err
+		}
+		out[i] = Queued{ID: e.id, Identity: e.identity, Body: string(j.Bytes())}
+	}
+	return out, nil
+}
+
+// eventObject writes one event of Heap's bulk body: {"identity", "timestamp", "event",
+// "properties", "idempotency_key"}, with timestamp and properties left out when empty, and the
+// event id as idempotency_key. Booleans go as "true"/"false": Heap's server API takes only
+// strings and numbers.
+func eventObject(j *jsontext.Writer, e valid) error {
 	j.BeginObject()
-	j.Key("app_id")
-	j.String(appID)
-	j.Key("events")
-	j.BeginArray()
-	for _, e := range events {
+	j.Key("identity")
+	j.String(e.identity)
+	if e.timestamp != "" {
+		j.Key("timestamp")
+		j.String(e.timestamp)
+	}
+	j.Key("event")
+	j.String(e.name)
+	if len(e.properties) > 0 {
+		j.Key("properties")
 		j.BeginObject()
-		j.Key("identity")
-		j.String(e.identity)
-		if e.timestamp != "" {
-			j.Key("timestamp")
-			j.String(e.timestamp)
-		}
-		j.Key("event")
-		j.String(e.name)
-		if len(e.properties) > 0 {
-			j.Key("properties")
-			j.BeginObject()
-			for _, p := range e.properties {
-				j.Key(p.key)
-				switch v := p.value.(type) {
-				case string:
-					j.String(v)
-				case float64:
-					if math.IsNaN(v) || math.IsInf(v, 0) {
-						return nil, errors.New("property " + strconv.Quote(p.key) + " is not a finite number")
-					}
-					j.Float(v)
-				case bool:
-					j.String(strconv.FormatBool(v))
-				default:
-					return nil, errors.New("property " + strconv.Quote(p.key) + " is neither a string, a number nor a boolean")
+		for _, p := range e.properties {
+			j.Key(p.key)
+			switch v := p.value.(type) {
+			case string:
+				j.String(v)
+			case float64:
+				if math.IsNaN(v) || math.IsInf(v, 0) {
+					return errors.New("property " + strconv.Quote(p.key) + " is not a finite number")
 				}
+				j.Float(v)
+			case bool:
+				j.String(strconv.FormatBool(v))
+			default:
+				return errors.New("property " + strconv.Quote(p.key) + " is neither a string, a number nor a boolean")
 			}
-			j.EndObject()
 		}
-		j.Key("idempotency_key")
-		j.String(e.id)
 		j.EndObject()
 	}
-	j.EndArray()
+	j.Key("idempotency_key")
+	j.String(e.id)
 	j.EndObject()
-	return j.Bytes(), nil
+	return nil
 }
 
 // forward sends events to Heap (upstream.send) within cfg.HeapDeadline after start.

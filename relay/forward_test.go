@@ -2,7 +2,6 @@ package relay
 
 import (
 	"encoding/json"
-	"errors"
 	"net/http"
 	"reflect"
 	"slices"
@@ -12,141 +11,6 @@ import (
 
 	"github.com/userpilot-heap-bridge/userpilot-heap-bridge/relay/relaytest/fakeheap"
 )
-
-// TestForwardRetries tests how Heap's failures are retried, given up on, or passed to the events.
-func TestForwardRetries(t *testing.T) {
-	ms := time.Millisecond
-	tests := []struct {
-		name       string
-		retryAfter string // Heap's Retry-After on failures
-		statuses   []int  // Heap's answers before it accepts
-		requests   int    // Heap requests the relay should make
-		sleeps     []time.Duration
-		status     int    // the relay's answer
-		pageWait   string // Retry-After told to the page on 503
-		reason     string // the events' refusal reason, if refused
-		mention    string // in a 503's error
-	}{
-		{name: "accepted at once", requests: 1, status: 200},
-		{name: "503 twice then accepted", statuses: []int{503, 503}, requests: 3, sleeps: []time.Duration{200 * ms, 400 * ms}, status: 200},
-		{name: "500 502 504 then accepted", statuses: []int{500, 502, 504}, requests: 4, sleeps: []time.Duration{200 * ms, 400 * ms, 800 * ms}, status: 200},
-		{name: "429 with Retry-After", retryAfter: "2", statuses: []int{429}, requests: 2, sleeps: []time.Duration{2 * time.Second}, status: 200},
-		{name: "Retry-After as a date is ignored", retryAfter: "Wed, 21 Oct 2015 07:28:00 GMT", statuses: []int{429}, requests: 2, sleeps: []time.Duration{200 * ms}, status: 200},
-		{name: "all fail", statuses: repeat(503, 20), requests: 6, sleeps: []time.Duration{200 * ms, 400 * ms, 800 * ms, 1600 * ms, 3200 * ms}, status: 503, pageWait: "30", mention: "HTTP 503"},
-		{name: "Retry-After past the deadline", retryAfter: "60", statuses: []int{429}, requests: 1, status: 503, pageWait: "60", mention: "HTTP 429"},
-		{name: "Retry-After fits once", retryAfter: "5", statuses: []int{503, 503}, requests: 2, sleeps: []time.Duration{5 * time.Second}, status: 503, pageWait: "5", mention: "HTTP 503"},
-		{name: "400 is not retried", statuses: []int{400}, requests: 1, status: 200, reason: "heap_rejected: Heap's API refused the batch with HTTP 400"},
-		{name: "413 is not retried", statuses: []int{413}, requests: 1, status: 200, reason: "heap_rejected: Heap's API refused the batch with HTTP 413"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			rg := newRig(t, nil)
-			rg.heap.Fail(tt.retryAfter, tt.statuses...)
-			rec := rg.post(batch(ev("a"), ev("b")))
-			if n := rg.heap.Snapshot().Requests; n != tt.requests {
-				t.Errorf("Heap got %d requests, want %d", n, tt.requests)
-			}
-			if !slices.Equal(rg.sleeps, tt.sleeps) {
-				t.Errorf("slept %v, want %v", rg.sleeps, tt.sleeps)
-			}
-			if tt.status == 503 {
-				if text := errorText(t, rec, 503); !strings.HasPrefix(text, "Heap's API did not accept the events: ") || !strings.Contains(text, tt.mention) {
-					t.Errorf("error %q", text)
-				}
-				if ra := rec.Header().Get("Retry-After"); ra != tt.pageWait {
-					t.Errorf("Retry-After %q, want %q", ra, tt.pageWait)
-				}
-				return
-			}
-			a := answer(t, rec)
-			if tt.reason == "" {
-				if !slices.Equal(a.Accepted, []string{"a", "b"}) || len(rg.heap.Snapshot().Events) != 2 {
-					t.Errorf("answer %+v, Heap stored %d", a, len(rg.heap.Snapshot().Events))
-				}
-				return
-			}
-			if len(a.Accepted) != 0 || len(a.Refused) != 2 || a.Refused[0].Reason != tt.reason || a.Refused[1].ID != "b" {
-				t.Errorf("answer %+v, want both refused with %q", a, tt.reason)
-			}
-		})
-	}
-}
-
-// repeat returns n copies of status.
-func repeat(status, n int) []int {
-	out := make([]int, n)
-	for i := range out {
-		out[i] = status
-	}
-	return out
-}
-
-// TestForwardTransportErrors tests that network failures are retried, then answered with 503.
-func TestForwardTransportErrors(t *testing.T) {
-	var calls int
-	fails := func(n int) http.RoundTripper {
-		return roundTripFunc(func(req *http.Request) (*http.Response, error) {
-			calls++
-			if calls <= n {
-				return nil, errors.New("connection refused")
-			}
-			return &http.Response{StatusCode: 200, Body: http.NoBody, Header: http.Header{}}, nil
-		})
-	}
-	tests := []struct {
-		name   string
-		fail   int
-		calls  int
-		status int
-	}{
-		{"recovers", 2, 3, 200},
-		{"never recovers", 100, 6, 503},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			calls = 0
-			var slept []time.Duration
-			h := NewHandler(Config{AppID: testAppID}, Deps{
-				Client: &http.Client{Transport: fails(tt.fail)},
-				Now:    func() time.Time { return testNow },
-				Sleep:  func(d time.Duration) { slept = append(slept, d) },
-			})
-			rec := serve(&rig{h: h}, newRequest(batch(ev("a"))))
-			if calls != tt.calls || rec.Code != tt.status {
-				t.Fatalf("calls %d status %d, want %d %d; body %s", calls, rec.Code, tt.calls, tt.status, rec.Body)
-			}
-			if tt.status == 503 {
-				if text := errorText(t, rec, 503); !strings.Contains(text, "connection refused") {
-					t.Errorf("error %q does not carry the transport error", text)
-				}
-				if rec.Header().Get("Retry-After") == "" {
-					t.Errorf("503 without Retry-After")
-				}
-			}
-		})
-	}
-}
-
-// TestForwardDeadlineUsesClock tests that time spent in Heap requests counts against the deadline.
-func TestForwardDeadlineUsesClock(t *testing.T) {
-	clock := testNow
-	var calls int
-	slow := roundTripFunc(func(req *http.Request) (*http.Response, error) {
-		calls++
-		clock = clock.Add(3 * time.Second) // each attempt takes 3 s
-		return &http.Response{StatusCode: 502, Body: http.NoBody, Header: http.Header{}}, nil
-	})
-	h := NewHandler(Config{AppID: testAppID}, Deps{
-		Client: &http.Client{Transport: slow},
-		Now:    func() time.Time { return clock },
-		Sleep:  func(d time.Duration) { clock = clock.Add(d) },
-	})
-	rec := serve(&rig{h: h}, newRequest(batch(ev("a"))))
-	// 3 s, sleep 0.2 s, 3 s, sleep 0.4 s: the third attempt starts at 6.6 s and ends past 8 s.
-	if rec.Code != 503 || calls != 3 {
-		t.Errorf("status %d after %d calls, want 503 after 3", rec.Code, calls)
-	}
-}
 
 // roundTripFunc is an http.RoundTripper from a function.
 type roundTripFunc func(*http.Request) (*http.Response, error)
@@ -164,9 +28,10 @@ func TestBulkBody(t *testing.T) {
 	}
 }
 
-// TestRedirectsFromHeap tests that an event counts as accepted only when Heap answered 2xx to the
+// TestRedirectsFromHeap tests that an event counts as delivered only when Heap answered 2xx to the
 // POST itself: a 307 or 308 to the same host is followed with the body, any other redirect is a
-// failure (503, nothing stored, no retry), and a redirect is never turned into a GET.
+// failure (the events stay queued, the cause is Heap's last error), and a redirect is never
+// turned into a GET.
 func TestRedirectsFromHeap(t *testing.T) {
 	tests := []struct {
 		name     string
@@ -208,17 +73,18 @@ func TestRedirectsFromHeap(t *testing.T) {
 			if len(rg.sleeps) != 0 {
 				t.Errorf("slept %v: a redirect is not worth retrying", rg.sleeps)
 			}
+			if a := answer(t, rec); !slices.Equal(a.Accepted, []string{"a", "b"}) {
+				t.Errorf("answer %+v", a)
+			}
 			if tt.status == 200 {
-				if a := answer(t, rec); !slices.Equal(a.Accepted, []string{"a", "b"}) || len(snap.Events) != 2 {
-					t.Errorf("answer %+v, Heap stored %d", a, len(snap.Events))
+				if len(snap.Events) != 2 {
+					t.Errorf("Heap stored %d", len(snap.Events))
 				}
 				return
 			}
-			if text := errorText(t, rec, 503); !strings.Contains(text, tt.mention) {
-				t.Errorf("error %q does not mention %q", text, tt.mention)
-			}
-			if rec.Header().Get("Retry-After") == "" || len(snap.Events) != 0 {
-				t.Errorf("Retry-After %q, Heap stored %d", rec.Header().Get("Retry-After"), len(snap.Events))
+			h := health(t, rg)
+			if h.Events.Queued != 2 || len(snap.Events) != 0 || h.Events.LastHeapError == nil || !strings.Contains(h.Events.LastHeapError.Cause, tt.mention) {
+				t.Errorf("health %+v, Heap stored %d; want 2 queued and a cause mentioning %q", h.Events, len(snap.Events), tt.mention)
 			}
 		})
 	}
@@ -231,8 +97,8 @@ func TestCallersClientDoesNotFollow(t *testing.T) {
 	client := &http.Client{Transport: handlerTransport{heap}}
 	h := NewHandler(Config{AppID: testAppID, HeapAPIURL: "http://heap.test"}, Deps{Client: client, Now: func() time.Time { return testNow }, Sleep: func(time.Duration) {}})
 	heap.Redirect("/_events", 301)
-	if rec := serve(&rig{h: h}, newRequest(batch(ev("a")))); rec.Code != 503 {
-		t.Errorf("status %d, want 503; %s", rec.Code, rec.Body)
+	if rec := serve(&rig{h: h}, newRequest(batch(ev("a")))); rec.Code != 200 || len(heap.Snapshot().Events) != 0 {
+		t.Errorf("status %d, Heap stored %d; want 200 with the event queued; %s", rec.Code, len(heap.Snapshot().Events), rec.Body)
 	}
 	if client.CheckRedirect != nil {
 		t.Errorf("the caller's client was changed")

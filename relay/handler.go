@@ -28,6 +28,15 @@ type Deps struct {
 	Store  Store
 	Now    func() time.Time
 	Sleep  func(time.Duration)
+	// Queue keeps and delivers accepted events; nil: this process's memory (localQueue).
+	Queue Queue
+	// Segments keeps and runs the segment jobs; nil: this process's memory (localSegments).
+	Segments SegmentQueueClient
+	// Log receives one JSON line per request and per delivery attempt; nil: none.
+	Log func(line []byte)
+	// After runs f after d, for the in-memory queue's deliveries; nil: they run only before a
+	// request's own (what a Worker without Durable Objects does, having no timers of its own).
+	After func(d time.Duration, f func())
 }
 
 // handler is the relay behind NewHandler.
@@ -37,6 +46,8 @@ type handler struct {
 	limits   limiter
 	forward  forwarder
 	segments segmenter
+	queue    Queue
+	log      func([]byte)
 }
 
 // NewHandler returns the relay's HTTP handler (docs/contract.md §6). Zero tunables in cfg get their
@@ -59,12 +70,20 @@ func NewHandler(cfg Config, deps Deps) http.Handler {
 	if deps.Sleep == nil {
 		deps.Sleep = time.Sleep
 	}
+	if deps.Log == nil {
+		deps.Log = func([]byte) {}
+	}
 	h := &handler{
 		cfg:      cfg,
 		now:      deps.Now,
 		limits:   limiter{store: deps.Store, now: deps.Now},
 		forward:  newForwarder(cfg, deps),
 		segments: newSegmenter(cfg, deps),
+		queue:    deps.Queue,
+		log:      deps.Log,
+	}
+	if h.queue == nil {
+		h.queue = newLocalQueue(cfg, deps, h.forward.api)
 	}
 	return recoverPanics(h)
 }
@@ -95,13 +114,38 @@ func withDefaults(cfg Config) Config {
 	if cfg.SegmentsMaxBodyBytes <= 0 {
 		cfg.SegmentsMaxBodyBytes = DefaultSegmentsMaxBodyBytes
 	}
+	if cfg.HeapEventsPerMinute <= 0 {
+		cfg.HeapEventsPerMinute = DefaultHeapEventsPerMinute
+	}
+	if cfg.HeapIdentityEventsPerMinute <= 0 {
+		cfg.HeapIdentityEventsPerMinute = DefaultIdentityEventsPerMinute
+	}
+	if cfg.UserpilotRowsPerMinute <= 0 {
+		cfg.UserpilotRowsPerMinute = DefaultUserpilotRowsPerMinute
+	}
+	if cfg.DeliveryMaxAge <= 0 {
+		cfg.DeliveryMaxAge = DefaultDeliveryMaxHours * time.Hour
+	}
 	return cfg
 }
 
-// ConfigErrorHandler answers every request with 500 naming err, for when ConfigFromEnv fails.
+// ConfigErrorHandler answers every request with 500 naming err, for when ConfigFromEnv fails;
+// GET /v1/health answers {"ok": false, "error"}.
 func ConfigErrorHandler(err error) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		writeError(w, http.StatusInternalServerError, "relay is misconfigured: "+err.Error())
+		why := "relay is misconfigured: " + err.Error()
+		if routePath(r.URL.Path) == healthPath {
+			j := jsontext.NewWriter(64 + len(why))
+			j.BeginObject()
+			j.Key("ok")
+			j.Bool(false)
+			j.Key("error")
+			j.String(why)
+			j.EndObject()
+			writeJSON(w, http.StatusInternalServerError, j)
+			return
+		}
+		writeError(w, http.StatusInternalServerError, why)
 	})
 }
 
@@ -140,12 +184,7 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			writeError(w, http.StatusMethodNotAllowed, "method "+r.Method+" is not allowed on "+healthPath+"; use GET")
 			return
 		}
-		j := jsontext.NewWriter(16)
-		j.BeginObject()
-		j.Key("ok")
-		j.Bool(true)
-		j.EndObject()
-		writeJSON(w, http.StatusOK, j)
+		h.health(w, r)
 		return
 	case segmentsPath:
 		if r.Method != http.MethodPost {
@@ -210,24 +249,86 @@ func (h *handler) events(w http.ResponseWriter, r *http.Request) {
 	}
 	answer := Answer{Accepted: []string{}, Refused: refused}
 	if len(ok) > 0 {
-		out := h.forward.forward(r.Context(), start, ok)
-		switch {
-		case out.failure != "":
-			w.Header().Set("Retry-After", seconds(out.retryAfter))
-			writeError(w, http.StatusServiceUnavailable, "Heap's API did not accept the events: "+out.failure)
+		queued, err := queuedOf(ok)
+		var rejected []Refusal
+		if err == nil {
+			rejected, err = h.queue.Accept(r.Context(), start, queued)
+		}
+		if err != nil {
+			h.logRequest(start, http.StatusServiceUnavailable, len(events), 0, err.Error())
+			w.Header().Set("Retry-After", "5")
+			writeError(w, http.StatusServiceUnavailable, "the relay could neither deliver nor store the events: "+err.Error())
 			return
-		case out.rejected != 0:
-			for _, e := range ok {
-				answer.Refused = append(answer.Refused, Refusal{ID: e.id, Reason: CodeHeapRejected + ": Heap's API refused the batch with HTTP " + strconv.Itoa(out.rejected)})
-			}
-		default:
-			for _, e := range ok {
+		}
+		no := map[string]bool{}
+		for _, x := range rejected {
+			no[x.ID] = true
+		}
+		answer.Refused = append(answer.Refused, rejected...)
+		for _, e := range ok {
+			if !no[e.id] {
 				answer.Accepted = append(answer.Accepted, e.id)
 			}
 		}
 	}
+	h.logRequest(start, http.StatusOK, len(events), len(answer.Accepted), "")
 	j := jsontext.NewWriter(64 + 64*len(events))
 	answer.appendJSON(j)
+	writeJSON(w, http.StatusOK, j)
+}
+
+// logRequest writes the JSON log line of a POST /v1/events.
+func (h *handler) logRequest(start time.Time, status, events, accepted int, cause string) {
+	j := jsontext.NewWriter(160)
+	j.BeginObject()
+	j.Key("what")
+	j.String("POST " + eventsPath)
+	j.Key("status")
+	j.Int(status)
+	j.Key("events")
+	j.Int(events)
+	j.Key("accepted")
+	j.Int(accepted)
+	j.Key("ms")
+	j.Int(int(h.now().Sub(start).Milliseconds()))
+	if cause != "" {
+		j.Key("cause")
+		j.String(cause)
+	}
+	j.EndObject()
+	h.log(j.Bytes())
+}
+
+// health answers GET /v1/health: {"ok": true, "events": the queue's figures}, or ok false with
+// 500 when the queue cannot be read.
+func (h *handler) health(w http.ResponseWriter, r *http.Request) {
+	q, err := h.queue.Health(r.Context(), h.now())
+	j := jsontext.NewWriter(512)
+	j.BeginObject()
+	j.Key("ok")
+	j.Bool(err == nil)
+	if err != nil {
+		j.Key("error")
+		j.String("the event queue does not answer: " + err.Error())
+		j.EndObject()
+		writeJSON(w, http.StatusInternalServerError, j)
+		return
+	}
+	j.Key("events")
+	q.write(j)
+	if h.segments.queue != nil {
+		sh, err := h.segments.queue.Health(r.Context(), h.now())
+		j.Key("segments")
+		if err != nil {
+			j.BeginObject()
+			j.Key("error")
+			j.String("the segment queue does not answer: " + err.Error())
+			j.EndObject()
+		} else {
+			sh.write(j)
+		}
+	}
+	j.EndObject()
 	writeJSON(w, http.StatusOK, j)
 }
 

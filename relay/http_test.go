@@ -20,7 +20,8 @@ func TestOverRealHTTP(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	relay := httptest.NewServer(NewHandler(cfg, Deps{Client: heap.Client(), Now: func() time.Time { return testNow }, Sleep: func(time.Duration) {}}))
+	clock := testNow
+	relay := httptest.NewServer(NewHandler(cfg, Deps{Client: heap.Client(), Now: func() time.Time { return clock }, Sleep: func(time.Duration) {}}))
 	defer relay.Close()
 
 	mustPost(t, heap.URL+"/_fail", "application/json", `{"statuses":[503],"retryAfter":"1"}`, http.StatusNoContent)
@@ -40,10 +41,18 @@ func TestOverRealHTTP(t *testing.T) {
 		t.Errorf("no CORS header over HTTP")
 	}
 
+	// Heap's 503 queued both; the next request, a second later, delivers them first.
+	clock = clock.Add(time.Second)
+	req, _ = http.NewRequest("POST", relay.URL+"/v1/events", strings.NewReader(batch(ev("c"))))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Origin", testOrigin)
+	if resp, err := relay.Client().Do(req); err != nil || resp.StatusCode != 200 {
+		t.Fatalf("second post: %v", err)
+	}
 	var snap fakeheap.Snapshot
 	getJSON(t, heap.URL+"/_events", &snap)
-	if snap.Requests != 2 || len(snap.Events) != 2 || snap.Events[1].IdempotencyKey != "b" {
-		t.Errorf("Heap %+v, want 2 requests (one 503) and 2 events", snap)
+	if snap.Requests != 3 || len(snap.Events) != 3 || snap.Events[1].IdempotencyKey != "b" {
+		t.Errorf("Heap %+v, want 3 requests (one 503) and 3 events", snap)
 	}
 	mustPost(t, heap.URL+"/_reset", "", "", http.StatusNoContent)
 	getJSON(t, heap.URL+"/_events", &snap)

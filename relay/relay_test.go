@@ -29,7 +29,7 @@ func TestHappyPath(t *testing.T) {
 		t.Errorf("refused must be an empty array, not null: %s", rec.Body)
 	}
 	snap := rg.heap.Snapshot()
-	if snap.Requests != 1 || len(snap.Events) != 2 {
+	if snap.Requests != 2 || len(snap.Events) != 2 { // one request per shard: user-42 and user-7 fall in two
 		t.Fatalf("Heap got %+v", snap)
 	}
 	got, _ := json.Marshal(snap.Events)
@@ -387,7 +387,9 @@ func TestCORS(t *testing.T) {
 // TestHealth tests GET /v1/health.
 func TestHealth(t *testing.T) {
 	rec := newRig(t, nil).do("GET", "/v1/health", "")
-	if rec.Code != 200 || strings.TrimSpace(rec.Body.String()) != `{"ok":true}` || rec.Header().Get("Content-Type") != "application/json" {
+	want := `{"ok":true,"events":{"queued":0,"oldestAgeMs":0,"delivered":0,"retried":0,"refused":{},"lastHeapError":null},` +
+		`"segments":{"jobsQueued":0,"oldestAgeMs":0,"pages":0,"duplicatePages":0,"jobsDelivered":0,"jobsRetried":0,"jobsRefused":0,"lastUserpilotError":null}}`
+	if rec.Code != 200 || strings.TrimSpace(rec.Body.String()) != want || rec.Header().Get("Content-Type") != "application/json" {
 		t.Errorf("health: %d %s %v", rec.Code, rec.Body, rec.Header())
 	}
 }

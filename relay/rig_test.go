@@ -36,7 +36,19 @@ type rig struct {
 	sent      [][]byte        // bodies the relay posted to Heap
 	upSent    []*http.Request // requests the relay sent Userpilot, bodies read into upBodies
 	upBodies  [][]byte
-	upErrs    int // transport errors to give Userpilot's next requests
+	upErrs    int      // transport errors to give Userpilot's next requests
+	timers    []func() // the queue's pending deliveries (Deps.After)
+	logs      []string // the relay's JSON log lines
+}
+
+// pump moves the clock on by d and runs the queue's pending deliveries.
+func (rg *rig) pump(d time.Duration) {
+	rg.clock = rg.clock.Add(d)
+	timers := rg.timers
+	rg.timers = nil
+	for _, f := range timers {
+		f()
+	}
 }
 
 // newRig builds a rig; edit adjusts the configuration first.
@@ -56,6 +68,8 @@ func newRig(t testing.TB, edit func(*Config)) *rig {
 		Store:  NewMemoryStore(),
 		Now:    func() time.Time { return rg.clock },
 		Sleep:  func(d time.Duration) { rg.sleeps = append(rg.sleeps, d) }, // the clock stays put
+		After:  func(_ time.Duration, f func()) { rg.timers = append(rg.timers, f) },
+		Log:    func(line []byte) { rg.logs = append(rg.logs, string(line)) },
 	})
 	return rg
 }

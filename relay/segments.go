@@ -1,7 +1,6 @@
 package relay
 
 import (
-	"fmt"
 	"maps"
 	"net/http"
 	"slices"
@@ -43,6 +42,7 @@ type segmenter struct {
 	maxBody int64
 	now     func() time.Time
 	api     upstream
+	queue   SegmentQueueClient // nil while off
 }
 
 // newSegmenter returns the segments endpoint for cfg (after withDefaults).
@@ -59,7 +59,7 @@ func newSegmenter(cfg Config, deps Deps) segmenter {
 		off = "POST " + segmentsPath + " is not configured: set " + strings.Join(missing, " and ") +
 			" (Worker secrets) to take Heap's segment webhook; POST " + eventsPath + " works without them"
 	}
-	return segmenter{
+	s := segmenter{
 		secret: cfg.WebhookSecret, off: off, maxBody: cfg.SegmentsMaxBodyBytes, now: deps.Now,
 		api: upstream{
 			service: "Userpilot", payload: "the users", urlVar: "USERPILOT_API_URL",
@@ -68,11 +68,18 @@ func newSegmenter(cfg Config, deps Deps) segmenter {
 			deadline: cfg.UserpilotDeadline, client: deps.Client, now: deps.Now, sleep: deps.Sleep,
 		},
 	}
+	if off == "" {
+		s.queue = deps.Segments
+		if s.queue == nil {
+			s.queue = newLocalSegments(cfg, deps, s.api)
+		}
+	}
+	return s
 }
 
-// serve checks in order: configured, size, signature, shape; then sends the users to Userpilot
-// in requests of at most MaxBulkIdentifyUsers, one after the other, and answers 200 only once
-// Userpilot took every request.
+// serve checks in order: configured, size, signature, shape; then hands the page to the API
+// key's job queue (segqueue.go) and answers 200 once it is stored: {"users": n, "skipped"}, with
+// "duplicate": true for a page the queue had applied already.
 func (s *segmenter) serve(w http.ResponseWriter, r *http.Request) {
 	start := s.now()
 	if s.off != "" {
@@ -92,33 +99,37 @@ func (s *segmenter) serve(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
 	}
-	users, skipped := membership(sync)
-	b := &budget{start: start}
-	for from := 0; from < len(users); from += MaxBulkIdentifyUsers {
-		chunk := users[from:min(from+MaxBulkIdentifyUsers, len(users))]
-		payload := bulkIdentify{Users: chunk}.json()
-		which := fmt.Sprintf("users %d to %d of %d", from+1, from+len(chunk), len(users))
-		if from > 0 {
-			which += fmt.Sprintf(" (Userpilot took the %d before them; a retry sets the same values again)", from)
+	page := SegmentPage{Segment: sync.SegmentID, Drain: sync.Action == DrainAction}
+	if sync.TaskID != "" || sync.Page >= 0 {
+		page.Key = strconv.FormatInt(sync.SegmentID, 10) + ":" + sync.TaskID + ":" + strconv.FormatInt(sync.Page, 10)
+	}
+	skipped := []Refusal{}
+	if !page.Drain {
+		var users []bulkUser
+		users, skipped = membership(sync)
+		for _, u := range users {
+			for _, v := range u.Metadata {
+				page.Users = append(page.Users, u.UserID)
+				page.Values = append(page.Values, v)
+			}
 		}
-		out := s.api.send(r.Context(), b, payload)
-		switch {
-		case out.failure != "":
-			w.Header().Set("Retry-After", seconds(out.retryAfter))
-			writeError(w, http.StatusServiceUnavailable, "Userpilot's API did not take the Bulk Identify of "+which+": "+out.failure)
-			return
-		case out.rejected != 0:
-			writeError(w, http.StatusBadGateway, "Userpilot's API refused the Bulk Identify of "+which+": HTTP "+
-				strconv.Itoa(out.rejected)+answerDetail(out.detail))
-			return
-		}
+	}
+	users, duplicate, err := s.queue.Page(r.Context(), start, page)
+	if err != nil {
+		w.Header().Set("Retry-After", "5")
+		writeError(w, http.StatusServiceUnavailable, "the relay could not store the page: "+err.Error())
+		return
 	}
 	j := jsontext.NewWriter(32 + 64*len(skipped))
 	j.BeginObject()
 	j.Key("users")
-	j.Int(len(users))
+	j.Int(users)
 	j.Key("skipped")
 	appendRefusals(j, skipped)
+	if duplicate {
+		j.Key("duplicate")
+		j.Bool(true)
+	}
 	j.EndObject()
 	writeJSON(w, http.StatusOK, j)
 }

@@ -4,19 +4,26 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 
 	"github.com/userpilot-heap-bridge/userpilot-heap-bridge/bridge"
 	"github.com/userpilot-heap-bridge/userpilot-heap-bridge/relay/internal/jsontext"
 )
 
-// SegmentsAction is the only action_type POST /v1/heap/segments takes.
-const SegmentsAction = "segment.users.sync"
+// The action_types POST /v1/heap/segments takes: a page of a sync, and a segment that is gone.
+const (
+	SegmentsAction = "segment.users.sync"
+	DrainAction    = "segment.users.drain"
+)
 
-// SegmentSync is what the relay takes from one segment.users.sync webhook: one page of a sync.
+// SegmentSync is what the relay takes from one webhook: one page of a sync, or a drain.
 type SegmentSync struct {
+	Action      string // SegmentsAction or DrainAction
 	SegmentID   int64
 	SegmentName string
 	Add, Remove []string // user ids, in the body's order
+	TaskID      string   // sync_info.sync_task_id, "" when not given
+	Page        int64    // sync_info.page_number, -1 when not given
 }
 
 // syncBody is what reading the webhook body finds, before its values are checked; numbers the
@@ -28,14 +35,15 @@ type syncBody struct {
 	segmentID         string
 	segmentName       string
 	pageNumber, total string
+	taskID            string
 	add, remove       []string
 }
 
-// DecodeSegmentSync strictly decodes a segment.users.sync body (docs/contract.md §8), in one pass:
-// one JSON object of the contract's shape, every key spelled exactly and none twice in one object,
-// action_type segment.users.sync, a segment id that is a whole number above 0, and add and remove
-// (each optional) lists of {"id": "<string>"}. customer_config, id_token and sync_info are checked
-// for type only.
+// DecodeSegmentSync decodes a segment.users.sync or segment.users.drain body (docs/contract.md §8,
+// §10), in one pass: one JSON object, no key twice in one object, action_type one of the two, a
+// segment id that is a whole number above 0, and add and remove (each optional) lists of
+// {"id": "<string>"}. customer_config, id_token and sync_info are checked for type only. A key the
+// contract does not name is skipped: Heap may add fields, and one refusal would stall every sync.
 func DecodeSegmentSync(body []byte) (SegmentSync, error) {
 	b, err := readSync(body)
 	if err != nil {
@@ -44,8 +52,8 @@ func DecodeSegmentSync(body []byte) (SegmentSync, error) {
 	switch {
 	case b.actionType == nil:
 		return SegmentSync{}, errors.New(`body: "action_type" is required, "` + SegmentsAction + `"`)
-	case *b.actionType != SegmentsAction:
-		return SegmentSync{}, fmt.Errorf(`body: "action_type" is %s; the relay takes only %q`, label(*b.actionType), SegmentsAction)
+	case *b.actionType != SegmentsAction && *b.actionType != DrainAction:
+		return SegmentSync{}, fmt.Errorf(`body: "action_type" is %s; the relay takes %q and %q`, label(*b.actionType), SegmentsAction, DrainAction)
 	case b.customerConfig != jsontext.None && b.customerConfig != jsontext.Object && b.customerConfig != jsontext.Null:
 		return SegmentSync{}, fmt.Errorf(`body: "customer_config" is %s, not an object`, b.customerConfig)
 	case !b.data:
@@ -64,7 +72,11 @@ func DecodeSegmentSync(body []byte) (SegmentSync, error) {
 			return SegmentSync{}, fmt.Errorf(`data.sync_info: %q is %s, not a whole number`, f.name, rawLabel(f.raw))
 		}
 	}
-	return SegmentSync{SegmentID: id, SegmentName: b.segmentName, Add: b.add, Remove: b.remove}, nil
+	page := int64(-1)
+	if v, ok := wholeNumber(b.pageNumber); ok {
+		page = v
+	}
+	return SegmentSync{Action: *b.actionType, SegmentID: id, SegmentName: b.segmentName, Add: b.add, Remove: b.remove, TaskID: b.taskID, Page: page}, nil
 }
 
 // readSync reads the body's shape: its keys, and the kind of each value the relay takes.
@@ -95,12 +107,23 @@ func readSync(body []byte) (b syncBody, err error) {
 			b.data = true
 			return readSyncData(r, &b)
 		}
-		return r.UnknownField(key, "id_token", "action_type", "customer_config", "data")
+		return skipUnknown(r, key, "id_token", "action_type", "customer_config", "data")
 	})
 	if err == nil {
 		err = r.End()
 	}
 	return b, err
+}
+
+// skipUnknown skips the value of a key the contract does not name, since Heap may add fields;
+// a key that is one of fields in another case is an error, since it is a known field misspelt.
+func skipUnknown(r *jsontext.Reader, key string, fields ...string) error {
+	for _, f := range fields {
+		if strings.EqualFold(key, f) {
+			return r.UnknownField(key, fields...)
+		}
+	}
+	return r.Skip()
 }
 
 // readSyncData reads the body's data object into b.
@@ -119,7 +142,7 @@ func readSyncData(r *jsontext.Reader, b *syncBody) error {
 				case "name":
 					b.segmentName, err = r.StringOrNull()
 				default:
-					err = r.UnknownField(key, "id", "name")
+					err = skipUnknown(r, key, "id", "name")
 				}
 				return err
 			})
@@ -134,9 +157,9 @@ func readSyncData(r *jsontext.Reader, b *syncBody) error {
 				case "total_pages":
 					b.total, err = r.Raw()
 				case "sync_task_id":
-					_, err = r.StringOrNull()
+					b.taskID, err = r.StringOrNull()
 				default:
-					err = r.UnknownField(key, "page_number", "total_pages", "sync_task_id")
+					err = skipUnknown(r, key, "page_number", "total_pages", "sync_task_id")
 				}
 				return err
 			})
@@ -145,7 +168,7 @@ func readSyncData(r *jsontext.Reader, b *syncBody) error {
 		case "remove":
 			b.remove, err = syncUsers(r)
 		default:
-			err = r.UnknownField(key, "segment", "sync_info", "add", "remove")
+			err = skipUnknown(r, key, "segment", "sync_info", "add", "remove")
 		}
 		return err
 	})
@@ -186,7 +209,7 @@ func syncUsers(r *jsontext.Reader) ([]string, error) {
 		var id *string
 		err := r.Object(func(key string) error {
 			if key != "id" {
-				return r.UnknownField(key, "id")
+				return skipUnknown(r, key, "id")
 			}
 			if r.Null() {
 				return nil

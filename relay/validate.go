@@ -22,6 +22,7 @@ const (
 	CodeInvalidIdentity   = "invalid_identity"
 	CodeInvalidTimestamp  = "invalid_timestamp"
 	CodeHeapRejected      = "heap_rejected"
+	CodeExpired           = "expired" // queued longer than DELIVERY_MAX_HOURS; counted, never answered
 )
 
 // Event limits of the relay's own.

@@ -11,7 +11,8 @@
 // isolate, and an isolate is per Cloudflare location (like Cloudflare's own rate-limiting binding):
 // best effort, not a global count. `make relay-build` copies this file and serve.mjs next to the
 // generated assets in build/relay/. workerd takes every named export of the main module for an
-// entrypoint, so this module exports nothing but the default handler.
+// entrypoint or a Durable Object class, so this module exports only the default handler and
+// the two queue classes.
 import { createServer } from './serve.mjs';
 
 const MAX_KEYS = 10000;
@@ -86,3 +87,79 @@ export default {
     return server.fetch(request, withLimits(env), ctx);
   }
 };
+
+const POST_TIMEOUT_MS = 8000;
+const DETAIL_BYTES = 200;
+
+// queueObject makes the class of a Durable Object that holds one of the relay's queues with SQLite
+// storage: EventsShard (events-<n>, Go's binding.events) and SegmentsQueue (segments-<key hash>,
+// binding.segments), docs/contract.md §10. What it decides is Go's (relay/worker/durable.go); the
+// glue only carries: the Worker's POST (offer or page) and GET /health, the posts Go asks for,
+// and the alarm Go asks for. A step is {attempt, url, body, auth, answer, alarm}.
+function queueObject(kind, post) {
+  return class {
+    constructor(ctx, env) {
+      this.ctx = ctx;
+      this.env = env;
+      this.key = ctx.id.toString();
+    }
+
+    async fetch(request) {
+      const go = (await server.binding(this.env))[kind];
+      const sql = this.ctx.storage.sql;
+      const path = new URL(request.url).pathname;
+      if (path === '/health') return json(go.health(this.env, this.key, sql, Date.now()));
+      if (path !== `/${post}`) return json('{"error":"no such path"}', 404);
+      const body = new Uint8Array(await request.arrayBuffer());
+      let step = go[post](this.env, this.key, sql, body, Date.now());
+      while (step.attempt > 0) step = await send(go, step); // the binding that started it settles it
+      if (step.alarm > 0) await this.wake(step.alarm);
+      return json(step.answer);
+    }
+
+    // alarm sends what is due, one post after another, until Go says when to look again.
+    async alarm() {
+      for (;;) {
+        const go = (await server.binding(this.env))[kind];
+        let step = go.due(this.env, this.key, this.ctx.storage.sql, Date.now());
+        if (step.attempt === 0) {
+          if (step.alarm > 0) await this.ctx.storage.setAlarm(step.alarm);
+          return;
+        }
+        while (step.attempt > 0) step = await send(go, step);
+        if (step.alarm > Date.now()) {
+          await this.ctx.storage.setAlarm(step.alarm);
+          return;
+        }
+      }
+    }
+
+    // wake sets the alarm at ms unless it is set earlier.
+    async wake(ms) {
+      const set = await this.ctx.storage.getAlarm();
+      if (set === null || set > ms) await this.ctx.storage.setAlarm(ms);
+    }
+  };
+}
+
+export const EventsShard = queueObject('events', 'offer');
+export const SegmentsQueue = queueObject('segments', 'page');
+
+// send makes a step's post and hands Go the reply; Go answers with the next step (a redirect it
+// follows is another attempt).
+async function send(go, step) {
+  let reply;
+  try {
+    const headers = { 'content-type': 'application/json' };
+    if (step.auth) headers.authorization = step.auth;
+    const res = await fetch(step.url, { method: 'POST', headers, body: step.body, redirect: 'manual', signal: AbortSignal.timeout(POST_TIMEOUT_MS) });
+    const text = (await res.text()).slice(0, DETAIL_BYTES);
+    const ra = Number(res.headers.get('retry-after'));
+    reply = { status: res.status, retryAfterMs: Number.isFinite(ra) && ra > 0 ? ra * 1000 : 0, cause: text, location: res.headers.get('location') ?? '' };
+  } catch (err) {
+    reply = { status: 0, retryAfterMs: 0, cause: String((err && err.message) || err), location: '' };
+  }
+  return go.settle(step.attempt, reply.status, reply.retryAfterMs, reply.cause, Date.now(), reply.location);
+}
+
+const json = (text, status = 200) => new Response(text, { status, headers: { 'content-type': 'application/json' } });

@@ -25,7 +25,9 @@ const maxAnswerBytes = 64 << 10
 
 func main() {
 	// syumai's wasm_exec.js hands Go the runtime context as the global "context".
-	serve.Serve(js.Global().Get("context").Get("binding"), newHandler)
+	binding := js.Global().Get("context").Get("binding")
+	installDurable(binding)
+	serve.Serve(binding, newHandler)
 	select {}
 }
 
@@ -37,11 +39,16 @@ func newHandler(env js.Value) http.Handler {
 		return withInstanceHealth(relay.ConfigErrorHandler(err))
 	}
 	cfg.TrustCFConnectingIP = true // on Cloudflare it is the address that connected to Cloudflare
-	return withInstanceHealth(relay.NewHandler(cfg, relay.Deps{
-		// Manual: Heap's and Userpilot's answers come back as they are; the relay does not follow redirects.
-		Client: serve.Fetch{Redirect: serve.RedirectManual, MaxResponseBytes: maxAnswerBytes},
-		Store:  storeFrom(env.Get("RELAY_LIMITS")),
-	}))
+	// Manual: Heap's and Userpilot's answers come back as they are; the relay does not follow redirects.
+	client := serve.Fetch{Redirect: serve.RedirectManual, MaxResponseBytes: maxAnswerBytes}
+	deps := relay.Deps{Client: client, Store: storeFrom(env.Get("RELAY_LIMITS")), Log: logLine}
+	if ns := env.Get("EVENTS"); ns.Type() == js.TypeObject {
+		deps.Queue = relay.NewRemoteQueue(client) // the shards' Durable Objects; else this instance's memory
+	}
+	if ns := env.Get("SEGMENTS"); ns.Type() == js.TypeObject && cfg.UserpilotAPIKey != "" {
+		deps.Segments = relay.NewRemoteSegments(client, cfg.UserpilotAPIKey) // the key's Durable Object
+	}
+	return withInstanceHealth(relay.NewHandler(cfg, deps))
 }
 
 // getenv reads a Worker variable (a text binding) from env; anything else reads as unset.

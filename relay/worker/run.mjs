@@ -23,7 +23,10 @@ export const BASELINE_WORKER = path.join(ROOT, 'bench/relay-baseline/worker.mjs'
 export const DEFAULT_ADDR = '127.0.0.1:8787';
 export const VARS = ['HEAP_APP_ID', 'HEAP_API_URL', 'ALLOWED_ORIGINS', 'IDENTITY_SECRET', 'MAX_BODY_BYTES',
   'RATE_CLIENT_PER_MINUTE', 'RATE_IDENTITY_EVENTS_PER_MINUTE', 'INSTANCE_MAX_REQUESTS', 'INSTANCE_MAX_MEMORY_BYTES',
-  'HEAP_WEBHOOK_SECRET', 'USERPILOT_API_KEY', 'USERPILOT_API_URL'];
+  'HEAP_WEBHOOK_SECRET', 'USERPILOT_API_KEY', 'USERPILOT_API_URL',
+  'HEAP_EVENTS_PER_MINUTE', 'HEAP_IDENTITY_EVENTS_PER_MINUTE', 'DELIVERY_MAX_HOURS', 'USERPILOT_ROWS_PER_MINUTE'];
+// Where `make relay` keeps the Durable Objects' SQLite files (RELAY_STATE_DIR overrides it).
+export const DEFAULT_STATE_DIR = path.join(ROOT, 'build/relay-state');
 // The same date as examples/edge-relay/wrangler.toml; workerd refuses dates after its own.
 export const COMPATIBILITY_DATE = '2026-11-01';
 // The Go Worker's modules, in build/relay/ after `make relay-build`; entry.mjs is the main module.
@@ -86,17 +89,31 @@ export function resolveVars(vars = {}, env = process.env) {
 // written relative to configDir, where the config file goes. The outbound network service allows
 // loopback and private addresses too: workerd's default one refuses them, and a local fake
 // Heap API listens on 127.0.0.1.
-export function workerdConfig({ modules, vars, addr, configDir }) {
+export function workerdConfig({ modules, vars, addr, configDir, stateDir }) {
   const mods = modules.map(([file, kind]) =>
     `    (name = ${capnpString(path.basename(file))}, ${kind} = embed ${capnpString(path.relative(configDir, file).split(path.sep).join('/'))}),`);
   const bindings = Object.entries(vars).map(([k, v]) => `    (name = ${capnpString(k)}, text = ${capnpString(v)}),`);
+  // The event queue's shards and the segment job queues: Durable Objects with SQLite storage,
+  // kept on disk in stateDir.
+  if (stateDir) {
+    bindings.push('    (name = "EVENTS", durableObjectNamespace = "EventsShard"),');
+    bindings.push('    (name = "SEGMENTS", durableObjectNamespace = "SegmentsQueue"),');
+  }
+  const durable = stateDir ? `
+  durableObjectNamespaces = [
+    (className = "EventsShard", uniqueKey = "userpilot-heap-relay-events", enableSql = true),
+    (className = "SegmentsQueue", uniqueKey = "userpilot-heap-relay-segments", enableSql = true),
+  ],
+  durableObjectStorage = (localDisk = "state"),` : '';
+  const stateService = stateDir ? `
+    (name = "state", disk = (path = ${capnpString(path.resolve(stateDir))}, writable = true)),` : '';
   return `# Written by relay/worker/run.mjs.
 using Workerd = import "/workerd/workerd.capnp";
 
 const config :Workerd.Config = (
   services = [
     (name = "relay", worker = .relayWorker),
-    (name = "outbound", network = (allow = ["public", "private", "local"])),
+    (name = "outbound", network = (allow = ["public", "private", "local"])),${stateService}
   ],
   sockets = [
     (name = "http", address = ${capnpString(addr)}, http = (), service = "relay"),
@@ -110,7 +127,7 @@ ${mods.join('\n')}
   compatibilityDate = ${capnpString(COMPATIBILITY_DATE)},
   bindings = [
 ${bindings.join('\n')}
-  ],
+  ],${durable}
   globalOutbound = "outbound",
 );
 `;
@@ -128,12 +145,13 @@ function modulesFor({ dir, baseline }) {
 }
 
 // startRelay starts workerd serving the Go relay (or, with baseline, bench/relay-baseline/worker.mjs)
-// and resolves once GET /v1/health answers at all (a misconfigured relay answers 500, and that
+// and resolves once GET /v1/health answers at all. The Go relay keeps its Durable Objects in
+// stateDir; without one, in a fresh temporary folder removed when workerd exits. (a misconfigured relay answers 500, and that
 // still counts as started). It resolves to {url, port, status, stop(), logs(), exited, pid}.
 // With probe false it resolves as soon as workerd listens, having sent no request (status is
 // then undefined): the next request is the isolate's first.
 export async function startRelay({ addr = process.env.RELAY_ADDR || DEFAULT_ADDR, vars = {}, dir = BUILD_DIR,
-  baseline = false, env = process.env, inherit = false, timeout = START_TIMEOUT, probe = true } = {}) {
+  baseline = false, env = process.env, inherit = false, timeout = START_TIMEOUT, probe = true, stateDir } = {}) {
   if (COMPATIBILITY_DATE > workerd.compatibilityDate) {
     throw new Error(`workerd ${workerd.version} supports compatibility dates up to ${workerd.compatibilityDate}, not ${COMPATIBILITY_DATE}: update the workerd package`);
   }
@@ -141,7 +159,9 @@ export async function startRelay({ addr = process.env.RELAY_ADDR || DEFAULT_ADDR
   const modules = modulesFor({ dir: path.resolve(dir), baseline });
   const configDir = fs.mkdtempSync(path.join(os.tmpdir(), 'relay-workerd-'));
   const configFile = path.join(configDir, 'relay.capnp');
-  fs.writeFileSync(configFile, workerdConfig({ modules, vars: resolveVars(vars, env), addr, configDir }));
+  const state = baseline ? undefined : (stateDir ?? path.join(configDir, 'state'));
+  if (state) fs.mkdirSync(state, { recursive: true });
+  fs.writeFileSync(configFile, workerdConfig({ modules, vars: resolveVars(vars, env), addr, configDir, stateDir: state }));
 
   // fd 3 is workerd's control descriptor: it writes {"event":"listen","socket":"http","port":N}.
   const child = spawn(workerd.default, ['serve', configFile, '--verbose', '--control-fd=3'], {
@@ -234,7 +254,7 @@ async function main(argv) {
   }
   let relay;
   try {
-    relay = await startRelay({ baseline, inherit: true });
+    relay = await startRelay({ baseline, inherit: true, stateDir: process.env.RELAY_STATE_DIR || DEFAULT_STATE_DIR });
   } catch (err) {
     console.error(`relay/worker/run.mjs: ${err.message}`);
     return 1;

@@ -119,9 +119,10 @@ function instanceLimits(env) {
 // Req is one request on an instance, from its arrival until Go is done with it. Go holds it as the
 // request's port: its port methods only queue, and the pump does the work in this request's context.
 class Req {
-  constructor(inst, request) {
+  constructor(inst, request, env) {
     this.inst = inst;
     this.request = request;
+    this.env = env;
     this.id = -1;
     this.queue = [];
     this.wake = null;
@@ -191,7 +192,8 @@ class Req {
     this.fetches.set(call, ctl);
     try {
       const pairs = head.split('\n');
-      const res = await fetch(pairs[1], { method: pairs[0], headers: headersOf(pairs, 2), body: body ?? undefined, redirect, signal: ctl.signal });
+      const init = { method: pairs[0], headers: headersOf(pairs, 2), body: body ?? undefined, redirect, signal: ctl.signal };
+      const res = pairs[1].startsWith('do://') ? await this.durable(pairs[1], init) : await fetch(pairs[1], init);
       const got = await readBody(res, max);
       if (got.reader) got.reader.cancel().catch(() => {});
       this.deliver(call, res.status, headOf('', res.headers), got.bytes, '', got.more);
@@ -200,6 +202,15 @@ class Req {
     } finally {
       this.fetches.delete(call);
     }
+  }
+
+  // durable sends a request for do://<binding>/<name>/<path> to the Durable Object <name> of the
+  // namespace env[<binding>].
+  durable(url, init) {
+    const [, ns, name, ...rest] = url.slice('do://'.length - 1).split('/');
+    const namespace = this.env?.[ns];
+    if (!namespace) throw new Error(`the Worker has no Durable Object binding ${ns}`);
+    return namespace.get(namespace.idFromName(name)).fetch(`https://${name}/${rest.join('/')}`, { method: init.method, headers: init.headers, body: init.body });
   }
 
   async readBody(call) {
@@ -320,7 +331,7 @@ class Instance {
 
   async serve(request, env, ctx) {
     this.sweep();
-    const req = new Req(this, request);
+    const req = new Req(this, request, env);
     this.live.add(req);
     this.served++;
     // The runtime keeps this request alive until Go is done with it, its WaitUntil work included.
@@ -460,7 +471,43 @@ export function createServer() {
     }));
   };
 
+  // current returns the instance to use for env, replacing a failed or spent one.
+  const current = async (env) => {
+    if (env !== settingsEnv || settings === null) {
+      settingsEnv = env;
+      try {
+        settings = { limits: instanceLimits(env) };
+      } catch (err) {
+        settings = { error: err };
+      }
+    }
+    if (settings.error) throw settings.error;
+    const { limits } = settings;
+    if (instance) {
+      const inst = await instance;
+      let why = null;
+      if (inst.failure) why = 'failure';
+      else if (inst.served >= limits.maxRequests) why = 'requests';
+      else if (inst.memoryBytes() >= limits.maxMemoryBytes) why = 'memory';
+      if (why) {
+        replaced[why]++;
+        instance = null;
+      }
+    }
+    instance ??= startNew(limits);
+    return instance;
+  };
+
   return {
+    // binding returns the running Go instance's binding, starting one, for a Durable Object's glue
+    // to call synchronously.
+    async binding(env) {
+      const inst = await current(env);
+      if (!inst.go) inst.start(null);
+      if (inst.failure) throw inst.failure;
+      return inst.binding;
+    },
+
     async fetch(request, env, ctx) {
       if (env !== settingsEnv || settings === null) {
         settingsEnv = env;

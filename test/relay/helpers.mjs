@@ -8,7 +8,19 @@ import { startRelay } from '../../relay/worker/run.mjs';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 // The fake Heap and Userpilot APIs are shared with bench/relay.mjs: internal/testkit/fakes.mjs.
-export { APP_ID, USERPILOT_KEY, buildFakeHeap, startFakeHeap, startFakeUserpilot } from '../../internal/testkit/fakes.mjs';
+import { startFakeUserpilot as startTestkitUserpilot } from '../../internal/testkit/fakes.mjs';
+export { APP_ID, USERPILOT_KEY, buildFakeHeap, startFakeHeap } from '../../internal/testkit/fakes.mjs';
+
+// startFakeUserpilot is the testkit's fake Userpilot, plus jobs(rowsPerMinute): the fake then runs
+// one bulk job at a time at that pace, answering 429 with Retry-After meanwhile (0: off).
+export async function startFakeUserpilot(...args) {
+  const fake = await startTestkitUserpilot(...args);
+  fake.jobs = async (rowsPerMinute) => {
+    const res = await fetch(`${fake.url}/_jobs`, { method: 'POST', body: JSON.stringify({ rowsPerMinute }) });
+    if (res.status !== 204) throw new Error(`fakeuserpilot POST /_jobs: ${res.status} ${await res.text()}`);
+  };
+  return fake;
+}
 
 // heapHash is the Heap-Hash header Heap sends for body at ts (unix seconds, as a string).
 export const heapHash = (secret, ts, body) => `ts:${ts},hmac:${createHmac('sha256', secret).update(ts + body).digest('hex')}`;
@@ -18,7 +30,8 @@ export function relayWith(vars, options = {}) {
   return startRelay({ addr: '127.0.0.1:0', vars: { IDENTITY_SECRET: null, ALLOWED_ORIGINS: null, MAX_BODY_BYTES: null,
     RATE_CLIENT_PER_MINUTE: null, RATE_IDENTITY_EVENTS_PER_MINUTE: null, HEAP_API_URL: null, HEAP_APP_ID: null,
     INSTANCE_MAX_REQUESTS: null, INSTANCE_MAX_MEMORY_BYTES: null, HEAP_WEBHOOK_SECRET: null, USERPILOT_API_KEY: null,
-    USERPILOT_API_URL: null, ...vars }, ...options });
+    USERPILOT_API_URL: null, HEAP_EVENTS_PER_MINUTE: null, HEAP_IDENTITY_EVENTS_PER_MINUTE: null, DELIVERY_MAX_HOURS: null,
+    USERPILOT_ROWS_PER_MINUTE: null, ...vars }, ...options });
 }
 
 // sign is the X-Bridge-Signature for identity under secret.
@@ -60,4 +73,12 @@ export async function waitFor(fn, ms = 10_000, what = 'condition') {
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+// shardOf is relay.ShardOf: fnv32a of the identity's UTF-8 bytes, modulo the 16 shards of the event
+// queue. The Go relay sends a request's events to Heap in one request per shard they fall in.
+export function shardOf(identity) {
+  let h = 0x811c9dc5;
+  for (const b of new TextEncoder().encode(identity)) h = Math.imul(h ^ b, 0x01000193) >>> 0;
+  return h % 16;
 }

@@ -6,7 +6,8 @@
 // Go's live heap (after a collection, GET /v1/health?gc) grow by at most 10%. The process's RSS is measured too, but workerd's RSS grows
 // for any Worker run locally, the JavaScript baseline and an empty Worker included (objects of
 // finished requests wait for a lazy garbage collection), so the Go relay's RSS growth is held to
-// the baseline's growth over the same requests plus 10% of its own size.
+// the baseline's growth over the same requests plus 20% of its own size (10% before each request
+// also called a Durable Object).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -21,7 +22,8 @@ const relays = {};
 
 before(async () => {
   heap = await startFakeHeap();
-  const vars = { HEAP_APP_ID: APP_ID, HEAP_API_URL: heap.url, RATE_CLIENT_PER_MINUTE: '2000000000', RATE_IDENTITY_EVENTS_PER_MINUTE: '2000000000' };
+  const vars = { HEAP_APP_ID: APP_ID, HEAP_API_URL: heap.url, RATE_CLIENT_PER_MINUTE: '2000000000', RATE_IDENTITY_EVENTS_PER_MINUTE: '2000000000',
+    HEAP_EVENTS_PER_MINUTE: '2000000000', HEAP_IDENTITY_EVENTS_PER_MINUTE: '2000000000' };
   relays.go = await relayWith(vars);
   relays.js = await relayWith(vars, { baseline: true });
 });
@@ -73,6 +75,8 @@ test(`Go memory is flat over ${TOTAL.toLocaleString('en-US')} requests through o
   assert.equal(goEnd.replacements.afterRequests + goEnd.replacements.afterMemory + goEnd.replacements.afterFailure, 0, 'no instance was replaced');
   assert.ok(goEnd.memoryBytes <= goWarm.memoryBytes * 1.1, `Go linear memory grew from ${goWarm.memoryBytes} to ${goEnd.memoryBytes} bytes`);
   assert.ok(goEnd.goHeapLiveBytes <= goWarm.goHeapLiveBytes * 1.1, `Go's live heap grew from ${goWarm.goHeapLiveBytes} to ${goEnd.goHeapLiveBytes} bytes`);
-  assert.ok(rssEnd.go - rssWarm.go <= rssEnd.js - rssWarm.js + 0.1 * rssWarm.go,
+  // The Go relay also calls a Durable Object for each request (docs/contract.md §10), which leaves
+  // workerd a second request's objects to collect lazily: its slack is 20% of its size, not 10%.
+  assert.ok(rssEnd.go - rssWarm.go <= rssEnd.js - rssWarm.js + 0.2 * rssWarm.go,
     `the Go relay's RSS grew ${mb(rssEnd.go - rssWarm.go)} MiB, the baseline's ${mb(rssEnd.js - rssWarm.js)} MiB`);
 });

@@ -28,7 +28,7 @@ test('variables come from the options first, then the environment; null unsets',
   assert.deepEqual(resolveVars({ HEAP_APP_ID: 'from-options', IDENTITY_SECRET: null, MAX_BODY_BYTES: 100 }, env),
     { HEAP_APP_ID: 'from-options', HEAP_API_URL: 'http://127.0.0.1:1', MAX_BODY_BYTES: '100' });
   assert.throws(() => resolveVars({ HEAP_APPID: '1' }, env), /unknown relay variable HEAP_APPID/);
-  assert.equal(VARS.length, 12);
+  assert.equal(VARS.length, 16);
 });
 
 test('addresses are host:port', () => {

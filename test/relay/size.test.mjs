@@ -1,6 +1,6 @@
 // The Worker's build is lean: it sends through the runtime's fetch (package serve), so nothing links
 // net/http's client (http.Transport), the TLS handshake or http2; and its upload fits a budget of
-// 60% of Cloudflare's free-plan limit (3 MiB compressed), gzip -9 as wrangler uploads it.
+// 61% of Cloudflare's free-plan limit (3 MiB compressed), gzip -9 as wrangler uploads it.
 // The names come from a copy built with the wasm name section (without -ldflags=-s); its code is
 // that of build/relay/app.wasm, which the test checks.
 import { test } from 'node:test';
@@ -15,7 +15,7 @@ import { ROOT } from './helpers.mjs';
 
 const BUILD = path.join(ROOT, 'build/relay');
 const MODULES = ['app.wasm', 'entry.mjs', 'serve.mjs', 'runtime.mjs', 'wasm_exec.js'];
-const BUDGET = Math.floor(0.6 * 3 * 1024 * 1024); // 60% of the free plan's 3 MiB
+const BUDGET = Math.floor(0.61 * 3 * 1024 * 1024); // 61% of the free plan's 3 MiB (60% until the Durable Object state of issue 19)
 const GO = process.env.GO || 'go';
 
 const codeSize = (buf) => sections(buf).filter((s) => s.id === 10).reduce((n, s) => n + s.end - s.start, 0);
@@ -38,7 +38,7 @@ test('the Worker links no http.Transport, no TLS connection and no http2', () =>
   }
 });
 
-test(`the upload is at most ${BUDGET.toLocaleString('en-US')} bytes gzip (60% of 3 MiB)`, () => {
+test(`the upload is at most ${BUDGET.toLocaleString('en-US')} bytes gzip (61% of 3 MiB)`, () => {
   const total = MODULES.reduce((n, f) => n + zlib.gzipSync(fs.readFileSync(path.join(BUILD, f)), { level: 9 }).length, 0);
   assert.ok(total <= BUDGET, `gzip total ${total} bytes`);
 });

@@ -4,7 +4,7 @@
 // baseline.test.mjs on bench/relay-baseline/worker.mjs, so the benchmark compares relays doing one job.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startFakeHeap, relayWith, post, event as anyEvent, sign, APP_ID } from './helpers.mjs';
+import { startFakeHeap, relayWith, post, event as anyEvent, sign, waitFor, shardOf, APP_ID } from './helpers.mjs';
 
 const ORIGIN = 'https://app.example.com';
 const SECRET = 'relay-test-secret';
@@ -69,7 +69,10 @@ export function relaySuite({ baseline = false, underLoad = false } = {}) {
     assert.equal(res.headers.get('access-control-allow-origin'), ORIGIN);
     assert.match(res.headers.get('content-type'), /^application\/json/);
     const got = await heap.events();
-    assert.equal(got.requests, 1, 'one bulk request for the batch');
+    const requests = baseline ? 1 : new Set([shardOf(a.identity), shardOf('bob')]).size;
+    assert.equal(got.requests, requests, baseline ? 'one bulk request for the batch' : 'one bulk request per shard of the batch');
+    // The Go relay's requests to the two shards run at once, so Heap may get bob's first.
+    if (!baseline) got.events.sort((x, y) => (x.idempotency_key === a.id ? -1 : y.idempotency_key === a.id ? 1 : 0));
     assert.deepEqual(got.events, [
       { identity: a.identity, event: a.name, properties: { flow_id: 7, ratio: 0.5, label: 'intro', done: 'true' }, timestamp: a.timestamp, idempotency_key: a.id },
       { identity: 'bob', event: b.name, timestamp: b.timestamp, idempotency_key: b.id }
@@ -235,35 +238,50 @@ export function relaySuite({ baseline = false, underLoad = false } = {}) {
     assert.equal((await heap.events()).events.length, 8);
   }]);
 
-  cases.push(['Heap answering 503 twice: the relay retries and the events are accepted once', async ({ heap, event }) => {
+  // The Go relay keeps what Heap did not take (docs/contract.md §10) and delivers it later; the
+  // JavaScript baseline retries within the request, as the relay did before it kept state. Kept
+  // events are sent again in batches that may hold several cases' events, while the fake Heap
+  // fails whole requests: so for the Go relay these three cases run only on their own, not at once.
+  const failing = !baseline && underLoad ? () => {} : (c) => cases.push(c);
+  failing(['Heap answering 503 twice: the relay retries and the events are accepted once', async ({ heap, event }) => {
     await heap.fail([503, 503]);
     const e = event();
     const res = await post(relays.main.url, { events: [e] });
     assert.equal(res.status, 200, res.text);
     assert.deepEqual(res.json.accepted, [e.id]);
-    const got = await heap.events();
+    const got = baseline ? await heap.events() : await waitFor(async () => { const g = await heap.events(); return g.events.length && g; }, 20_000, 'the event at Heap');
     assert.equal(got.requests, 3, 'two failed requests and the one that went through');
     assert.deepEqual(got.events.map((x) => x.idempotency_key), [e.id]);
   }]);
 
-  cases.push(['Heap answering 429 with Retry-After: the relay waits and retries', async ({ heap, event }) => {
+  failing(['Heap answering 429 with Retry-After: the relay waits and retries', async ({ heap, event }) => {
     await heap.fail([429], '1');
     const e = event();
     const res = await post(relays.main.url, { events: [e] });
     assert.equal(res.status, 200, res.text);
     assert.deepEqual(res.json.accepted, [e.id]);
-    assert.equal((await heap.events()).requests, 2);
+    const got = baseline ? await heap.events() : await waitFor(async () => { const g = await heap.events(); return g.events.length && g; }, 20_000, 'the event at Heap');
+    assert.equal(got.requests, 2);
   }]);
 
-  cases.push(['Heap failing on every retry: 503 with Retry-After, nothing stored', async ({ heap, event }) => {
+  failing([baseline ? 'Heap failing on every retry: 503 with Retry-After, nothing stored' : 'Heap failing: the events are accepted and kept, and health names the cause', async ({ heap, event }) => {
     await heap.fail(Array(30).fill(503));
-    const res = await post(relays.main.url, { events: [event()] });
-    assert.equal(res.status, 503, res.text);
-    assert.match(res.json.error, /Heap's API did not accept the events: HTTP 503/);
-    assert.ok(Number(res.headers.get('retry-after')) >= 1, `Retry-After ${res.headers.get('retry-after')}`);
-    const got = await heap.events();
-    assert.ok(got.requests >= 3, `retried: ${got.requests} requests`);
-    assert.deepEqual(got.events, []);
+    const e = event();
+    const res = await post(relays.main.url, { events: [e] });
+    if (baseline) {
+      assert.equal(res.status, 503, res.text);
+      assert.match(res.json.error, /Heap's API did not accept the events: HTTP 503/);
+      assert.ok(Number(res.headers.get('retry-after')) >= 1, `Retry-After ${res.headers.get('retry-after')}`);
+      const got = await heap.events();
+      assert.ok(got.requests >= 3, `retried: ${got.requests} requests`);
+    } else {
+      assert.equal(res.status, 200, res.text);
+      assert.deepEqual(res.json.accepted, [e.id]);
+      const health = await (await fetch(`${relays.main.url}/v1/health`)).json();
+      assert.ok(health.events.queued >= 1, JSON.stringify(health.events));
+      assert.match(health.events.lastHeapError.cause, /HTTP 503/);
+    }
+    assert.deepEqual((await heap.events()).events, []);
   }]);
 
   cases.push(['the same batch posted twice is stored once (idempotency key = id)', async ({ heap, event }) => {
@@ -324,8 +342,15 @@ export function relaySuite({ baseline = false, underLoad = false } = {}) {
     t.diagnostic(`load: ${posts} requests of 5 events, ${failures} Heap failures retried; the cases ran beside them`);
     assert.ok(posts >= LOAD_LANES && failures > 0, `load: ${posts} requests, ${failures} Heap failures`);
     assert.equal(got.duplicates, 0);
-    assert.equal(got.requests, posts + failures, 'every Heap failure was retried, nothing else was');
-    assert.deepEqual(got.events.map((e) => e.idempotency_key).sort(), accepted.sort(), 'every accepted event stored once');
+    if (baseline) {
+      assert.equal(got.requests, posts + failures, 'every Heap failure was retried, nothing else was');
+      assert.deepEqual(got.events.map((e) => e.idempotency_key).sort(), accepted.sort(), 'every accepted event stored once');
+    } else {
+      // A request's events go to Heap by shard, and what a failure left queued goes later, in batches.
+      const all = await waitFor(async () => { const g = await heap.events('load'); return g.events.length >= accepted.length && g; }, 30_000, 'every accepted load event at Heap');
+      assert.equal(all.duplicates, 0);
+      assert.deepEqual(all.events.map((e) => e.idempotency_key).sort(), accepted.sort(), 'every accepted event stored once');
+    }
     if (!baseline) {
       const h = (await (await fetch(`${relays.main.url}/v1/health`)).json()).instance;
       assert.equal(h.generation, healthBefore.generation, 'one Go instance served it all');
@@ -358,7 +383,7 @@ function startLoad(url, heap) {
     accepted.push(...res.json.accepted);
   };
   const lane = async () => {
-    for (let n = 1; !stopping; n++) {
+    for (let n = 1; !stopping || n <= FAIL_EVERY; n++) { // each lane queues at least one failure
       if (n % FAIL_EVERY === 0) {
         failures++;
         await heap.fail([503], '', 'load');

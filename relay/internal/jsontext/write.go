@@ -70,3 +70,6 @@ func (w *Writer) Strings(list []string) {
 	}
 	w.EndArray()
 }
+
+// Null writes null.
+func (w *Writer) Null() { w.next(); w.b = append(w.b, "null"...) }

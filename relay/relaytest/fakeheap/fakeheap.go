@@ -38,9 +38,9 @@ type Failure = fakeserve.Failure
 // Server is the fake Heap API; it is safe for concurrent use.
 //
 // It keeps one record per scope, so that tests running at once against one fake Heap each see
-// only their own traffic: a track request belongs to the scope named by its first event's
-// idempotency key when that key reads ScopePrefix + scope + ":" + rest, else to the default
-// scope "". The methods without a scope argument work on the default scope, except Reset.
+// only their own traffic: a track request (its count, the failure it takes) belongs to the scope
+// named by its first event's idempotency key when that key reads ScopePrefix + scope + ":" +
+// rest, else to the default scope "", and each event to the scope of its own key. The methods without a scope argument work on the default scope, except Reset.
 type Server struct {
 	appID                     string
 	*fakeserve.Scopes[record] // FailIn, RedirectIn, Reset
@@ -120,16 +120,39 @@ func (s *Server) controls() fakeserve.Controls {
 // track answers a track request: a queued failure, 400 "Bad request", or 200 with an empty body.
 func (s *Server) track(w http.ResponseWriter, r *http.Request) {
 	raw, err := io.ReadAll(r.Body)
-	s.In(scopeOf(raw), func(sc *fakeserve.Scope[record]) { s.store(w, r, sc, raw, err) })
+	var events []Event
+	ok := false
+	s.In(scopeOf(raw), func(sc *fakeserve.Scope[record]) { events, ok = s.take(w, r, sc, raw, err) })
+	if !ok {
+		return
+	}
+	for _, e := range events {
+		// Each event counts in the scope of its own key: a relay that keeps events may send
+		// several scopes' events in one request.
+		s.In(fakeserve.ScopeOf(e.IdempotencyKey), func(sc *fakeserve.Scope[record]) {
+			in := &sc.Record
+			in.snap.Received++
+			if e.IdempotencyKey != "" && in.keys[e.IdempotencyKey] {
+				in.snap.Duplicates++ // "subsequent calls with the same idempotency key will not update data"
+				return
+			}
+			if e.IdempotencyKey != "" {
+				in.keys[e.IdempotencyKey] = true
+			}
+			in.snap.Events = append(in.snap.Events, e)
+		})
+	}
+	w.WriteHeader(http.StatusOK)
 }
 
-// store answers a track request of one scope, holding its lock.
-func (s *Server) store(w http.ResponseWriter, r *http.Request, sc *fakeserve.Scope[record], raw []byte, err error) {
+// take counts a track request in its scope (that of its first key), holding the scope's lock,
+// and answers a queued failure or a bad request; otherwise it returns the events and true.
+func (s *Server) take(w http.ResponseWriter, r *http.Request, sc *fakeserve.Scope[record], raw []byte, err error) ([]Event, bool) {
 	rec := &sc.Record
 	rec.snap.Requests++
 	if status := sc.Fail.Next(w.Header()); status != 0 {
 		http.Error(w, http.StatusText(status), status)
-		return
+		return nil, false
 	}
 	var events []Event
 	if err == nil {
@@ -138,20 +161,9 @@ func (s *Server) store(w http.ResponseWriter, r *http.Request, sc *fakeserve.Sco
 	if err != nil {
 		w.Header().Set("X-Fake-Heap-Reason", err.Error()) // Heap says only "Bad request"; tests want why
 		http.Error(w, "Bad request", http.StatusBadRequest)
-		return
+		return nil, false
 	}
-	for _, e := range events {
-		rec.snap.Received++
-		if e.IdempotencyKey != "" && rec.keys[e.IdempotencyKey] {
-			rec.snap.Duplicates++ // "subsequent calls with the same idempotency key will not update data"
-			continue
-		}
-		if e.IdempotencyKey != "" {
-			rec.keys[e.IdempotencyKey] = true
-		}
-		rec.snap.Events = append(rec.snap.Events, e)
-	}
-	w.WriteHeader(http.StatusOK)
+	return events, true
 }
 
 // trackBody is the union of the single and bulk track forms.

@@ -8,17 +8,21 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"mime"
 	"net/http"
+	"strconv"
+	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/userpilot-heap-bridge/userpilot-heap-bridge/relay/relaytest/fakeserve"
 )
 
-// Bulk Identify's path and its cap on users per request.
+// Bulk Identify's path and its cap on users per request (docs/sdk-facts.md#up-bulk-identify).
 const (
 	BulkIdentifyPath = "/v1/users/bulk_identify"
-	MaxBulkUsers     = 1000
+	MaxBulkUsers     = 10000
 )
 
 // ScopePrefix starts a user id that names a scope ("sc_<scope>:<rest>"), as in package fakeheap.
@@ -60,6 +64,38 @@ type Server struct {
 	apiKey                    string
 	*fakeserve.Scopes[record] // FailIn, RedirectIn, Reset
 	jobs                      atomic.Int64
+
+	// Userpilot runs one bulk job at a time, working through rowsPerMinute rows a minute: while a
+	// job runs (until busyUntil), another request is answered 429 with the seconds left as
+	// Retry-After, whatever its scope. 0 (the default) turns this off.
+	jobMu         sync.Mutex
+	rowsPerMinute float64
+	busyUntil     time.Time
+	// Now is the fake's clock; tests with a clock of their own set it.
+	Now func() time.Time
+}
+
+// SetRowsPerMinute makes the fake run one job at a time at n rows a minute (0: off).
+func (s *Server) SetRowsPerMinute(n float64) {
+	s.jobMu.Lock()
+	defer s.jobMu.Unlock()
+	s.rowsPerMinute = n
+	s.busyUntil = time.Time{}
+}
+
+// busy returns how long a job still runs, or 0 and starts a job of rows now.
+func (s *Server) busy(rows int) time.Duration {
+	s.jobMu.Lock()
+	defer s.jobMu.Unlock()
+	if s.rowsPerMinute <= 0 {
+		return 0
+	}
+	now := s.Now()
+	if now.Before(s.busyUntil) {
+		return s.busyUntil.Sub(now)
+	}
+	s.busyUntil = now.Add(time.Duration(float64(rows) / s.rowsPerMinute * float64(time.Minute)))
+	return 0
 }
 
 // record is one scope's requests.
@@ -69,7 +105,7 @@ type record struct {
 
 // New returns a fake Userpilot API that accepts only "Authorization: Token <apiKey>".
 func New(apiKey string) *Server {
-	return &Server{apiKey: apiKey, Scopes: fakeserve.NewScopes(func() record {
+	return &Server{apiKey: apiKey, Now: time.Now, Scopes: fakeserve.NewScopes(func() record {
 		return record{snap: Snapshot{Requests: []Request{}, Users: []User{}}}
 	})}
 }
@@ -90,11 +126,21 @@ func (s *Server) SnapshotOf(scope string) (out Snapshot) {
 }
 
 // ServeHTTP serves POST /v1/users/bulk_identify and the control endpoints (fakeserve.Controls)
-// /_fail, /_requests and /_reset.
+// /_fail, /_requests and /_reset, and POST /_jobs {"rowsPerMinute": n} (SetRowsPerMinute).
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case r.URL.Path == BulkIdentifyPath && r.Method == http.MethodPost:
 		s.bulkIdentify(w, r)
+	case r.URL.Path == "/_jobs" && r.Method == http.MethodPost:
+		var body struct {
+			RowsPerMinute float64 `json:"rowsPerMinute"`
+		}
+		if err := json.NewDecoder(r.Body).Decode(&body); err != nil || body.RowsPerMinute < 0 {
+			answer(w, http.StatusBadRequest, map[string]string{"error": `want {"rowsPerMinute": n >= 0}`})
+			return
+		}
+		s.SetRowsPerMinute(body.RowsPerMinute)
+		w.WriteHeader(http.StatusNoContent)
 	case s.controls().Serve(w, r):
 	case r.URL.Path == BulkIdentifyPath:
 		answer(w, http.StatusMethodNotAllowed, map[string]string{"error": "method not allowed"})
@@ -136,6 +182,12 @@ func (s *Server) take(w http.ResponseWriter, r *http.Request, sc *fakeserve.Scop
 	if err != nil {
 		req.Status, req.Reason = http.StatusBadRequest, err.Error()
 		answer(w, req.Status, map[string]string{"error": err.Error()})
+		return
+	}
+	if wait := s.busy(len(users)); wait > 0 {
+		req.Status, req.Reason = http.StatusTooManyRequests, "a bulk job is still running"
+		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
+		answer(w, req.Status, map[string]string{"error": "a bulk job is already running; try again later"})
 		return
 	}
 	req.Status = http.StatusAccepted
