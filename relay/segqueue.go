@@ -4,7 +4,6 @@ import (
 	"errors"
 	"hash/fnv"
 	"strconv"
-	"strings"
 
 	"github.com/userpilot-heap-bridge/userpilot-heap-bridge/relay/internal/jsontext"
 )
@@ -64,11 +63,7 @@ type SegmentPage struct {
 // encode writes the page in length-prefixed fields.
 func (p SegmentPage) encode() []byte {
 	var b []byte
-	field := func(s string) {
-		b = strconv.AppendInt(b, int64(len(s)), 10)
-		b = append(b, ':')
-		b = append(b, s...)
-	}
+	field := func(s string) { b = appendField(b, s) }
 	field(strconv.FormatInt(p.Segment, 10))
 	field(strconv.FormatBool(p.Drain))
 	field(p.Key)
@@ -81,20 +76,8 @@ func (p SegmentPage) encode() []byte {
 
 // decodeSegmentPage reads what encode wrote.
 func decodeSegmentPage(b []byte) (p SegmentPage, err error) {
-	s := string(b)
-	field := func() (string, error) {
-		i := strings.IndexByte(s, ':')
-		if i <= 0 || i > 9 {
-			return "", errors.New("no length")
-		}
-		n, err := strconv.Atoi(s[:i])
-		if err != nil || n < 0 || i+1+n > len(s) {
-			return "", errors.New("bad length")
-		}
-		f := s[i+1 : i+1+n]
-		s = s[i+1+n:]
-		return f, nil
-	}
+	r := fieldReader{rest: string(b)}
+	field := r.next
 	var seg, drain string
 	if seg, err = field(); err == nil {
 		if drain, err = field(); err == nil {
@@ -108,7 +91,7 @@ func decodeSegmentPage(b []byte) (p SegmentPage, err error) {
 		return p, err
 	}
 	p.Drain = drain == "true"
-	for s != "" {
+	for r.rest != "" {
 		u, err := field()
 		if err != nil {
 			return p, err

@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/userpilot-heap-bridge/userpilot-heap-bridge/relay/internal/jsontext"
@@ -330,9 +329,7 @@ func EncodeQueued(events []Queued) []byte {
 	b := make([]byte, 0, n)
 	for _, e := range events {
 		for _, f := range [...]string{e.ID, e.Identity, e.Body} {
-			b = strconv.AppendInt(b, int64(len(f)), 10)
-			b = append(b, ':')
-			b = append(b, f...)
+			b = appendField(b, f)
 		}
 	}
 	return b
@@ -341,21 +338,9 @@ func EncodeQueued(events []Queued) []byte {
 // DecodeQueued reads what EncodeQueued wrote.
 func DecodeQueued(b []byte) ([]Queued, error) {
 	var out []Queued
-	s := string(b)
-	field := func() (string, error) {
-		i := strings.IndexByte(s, ':')
-		if i <= 0 || i > 9 {
-			return "", errors.New("no length")
-		}
-		n, err := strconv.Atoi(s[:i])
-		if err != nil || n < 0 || i+1+n > len(s) {
-			return "", errors.New("bad length")
-		}
-		f := s[i+1 : i+1+n]
-		s = s[i+1+n:]
-		return f, nil
-	}
-	for s != "" {
+	r := fieldReader{rest: string(b)}
+	field := r.next
+	for r.rest != "" {
 		var e Queued
 		var err error
 		if e.ID, err = field(); err == nil {
