@@ -169,6 +169,19 @@ func (b *Bridge) receiveInterface(in Input) {
 	}
 }
 
+// refusedBySettings drops an event the events setting excludes or that consent refuses, and says so.
+func (b *Bridge) refusedBySettings(name string) bool {
+	if !b.settings.Allowed(name) {
+		b.drop(DropFiltered, label(name)+" is excluded by the events setting", 1)
+		return true
+	}
+	if b.consent == "denied" {
+		b.drop(DropConsentDenied, "consent is denied", 1)
+		return true
+	}
+	return false
+}
+
 // forward dedupes a normalised event, adds the user id and queues its track call.
 func (b *Bridge) forward(in Input, ev Event, reason, why, road string) {
 	if reason != "" {
@@ -182,12 +195,7 @@ func (b *Bridge) forward(in Input, ev Event, reason, why, road string) {
 		}
 		return
 	}
-	if !b.settings.Allowed(ev.Name) {
-		b.drop(DropFiltered, label(ev.Name)+" is excluded by the events setting", 1)
-		return
-	}
-	if b.consent == "denied" {
-		b.drop(DropConsentDenied, "consent is denied", 1)
+	if b.refusedBySettings(ev.Name) {
 		return
 	}
 	name := ev.Name

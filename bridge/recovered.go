@@ -209,12 +209,7 @@ func (b *Bridge) deliverRecovered(r recoveredEvent) {
 		b.stats.Duplicates++
 		return
 	}
-	if !b.settings.Allowed(ev.Name) {
-		b.drop(DropFiltered, label(ev.Name)+" is excluded by the events setting", 1)
-		return
-	}
-	if b.consent == "denied" {
-		b.drop(DropConsentDenied, "consent is denied", 1)
+	if b.refusedBySettings(ev.Name) {
 		return
 	}
 	user, here := b.identity.User()
