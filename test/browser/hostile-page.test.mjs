@@ -1,4 +1,4 @@
-// Hardening (issue 10, the page): a window.heap whose reads throw, counters that stay true when the
+// A hostile page: a window.heap whose reads throw, counters that stay true when the
 // module stops, names that live on Object.prototype, and host handlers that run exactly once
 // however Userpilot's SDK takes over its stub.
 import assert from 'node:assert/strict';
