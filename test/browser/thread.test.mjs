@@ -179,7 +179,9 @@ async function flowReady(s) {
 // end forwarded or counted. The test counts how many were still unanswered at the hide.
 for (const thread of ['worker', 'main']) {
   test(`a page hidden right after each event (${thread}): every event is forwarded or counted`, async (t) => {
-    const s = await openWith(h, hostPage({ thread }));
+    // persist off: a hide the page survives is not a leave, and storage is leaving.test.mjs's subject;
+    // with it on, another open page of the origin may rightly claim what this page stored.
+    const s = await openWith(h, hostPage({ thread, persist: false }));
     await waitForBridge(s.page);
     await waitForUserpilot(s.page);
     await waitForHeap(s.page);
