@@ -97,6 +97,23 @@ type LastError struct {
 	At    string `json:"at"`
 }
 
+// readLastError reads a LastError object as its health answer writes it; other members are skipped.
+func readLastError(r *jsontext.Reader) (*LastError, error) {
+	le := &LastError{}
+	err := r.Object(func(k string) (e error) {
+		switch k {
+		case "cause":
+			le.Cause, e = r.String()
+		case "at":
+			le.At, e = r.String()
+		default:
+			e = r.Skip()
+		}
+		return e
+	})
+	return le, err
+}
+
 // OpenShard returns the shard over store; its limit windows start empty.
 func OpenShard(name string, store ShardStore, limits ShardLimits) *Shard {
 	count, _, _ := store.Stats()

@@ -333,19 +333,9 @@ func readSegmentHealth(text []byte) (sh SegmentHealth, err error) {
 			if r.Null() {
 				return nil
 			}
-			le := &LastError{}
+			le, e := readLastError(r)
 			sh.LastUserpilotError = le
-			return r.Object(func(k string) (e error) {
-				switch k {
-				case "cause":
-					le.Cause, e = r.String()
-				case "at":
-					le.At, e = r.String()
-				default:
-					e = r.Skip()
-				}
-				return e
-			})
+			return e
 		}
 		return r.Skip()
 	})

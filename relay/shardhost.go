@@ -297,20 +297,7 @@ func readShardHealth(text []byte) (sh ShardHealth, err error) {
 			if r.Null() {
 				return nil
 			}
-			le := &LastError{}
-			e = r.Object(func(k string) error {
-				var e error
-				switch k {
-				case "cause":
-					le.Cause, e = r.String()
-				case "at":
-					le.At, e = r.String()
-				default:
-					e = r.Skip()
-				}
-				return e
-			})
-			sh.LastHeapError = le
+			sh.LastHeapError, e = readLastError(r)
 		default:
 			e = r.Skip()
 		}
