@@ -27,19 +27,24 @@ function fileError(message) {
 
 // load fetches the module once and instantiates it. Its sha384 is checked here with WebCrypto, not
 // by fetch's integrity option, which reports a plain 404 as an integrity failure; where there is
-// no WebCrypto (a page not served over https) fetch checks it.
+// no WebCrypto (a page not served over https) fetch checks it. The module compiles as it streams
+// in while a copy of the bytes is hashed; it is instantiated only once the hash matches.
 function load(url, integrity, imports) {
   var subtle = self.crypto && crypto.subtle;
   return fetch(url, { credentials: 'same-origin', integrity: subtle ? '' : integrity }).then(function (resp) {
     if (!resp.ok) throw fileError('HTTP ' + resp.status + ' ' + resp.statusText);
     if (notModule(resp)) throw fileError(notModule(resp));
-    return resp.arrayBuffer();
-  }).then(function (bytes) {
-    return (subtle && integrity ? subtle.digest('SHA-384', bytes) : Promise.resolve()).then(function (hash) {
+    var checked = subtle && integrity ? resp.clone().arrayBuffer().then(function (bytes) { return subtle.digest('SHA-384', bytes); }) : null;
+    var compiled = WebAssembly.compileStreaming && /^application\/wasm\b/i.test(resp.headers.get('Content-Type'))
+      ? WebAssembly.compileStreaming(resp) : resp.arrayBuffer().then(WebAssembly.compile);
+    // A compile error of bytes that are not this build's is not the cause: the hash is told first.
+    return Promise.all([checked, compiled.catch(function (e) { return { e: e }; })]).then(function (done) {
+      var hash = done[0], module = done[1];
       if (hash && 'sha384-' + btoa(String.fromCharCode.apply(null, new Uint8Array(hash))) !== integrity) {
         throw fileError('its content does not match the sha384 integrity hash this loader was built with; serve the module from the same build as the loader');
       }
-      return WebAssembly.instantiate(bytes, imports);
+      if (module.e) throw module.e;
+      return WebAssembly.instantiate(module, imports);
     });
   });
 }
@@ -72,8 +77,8 @@ function run(scope, url, integrity, bootObject, exited) {
   scope[BOOT_GLOBAL] = bootObject;
   var Go = runtime(scope);
   var go = new Go();
-  return load(url, integrity, go.importObject).then(function (result) {
-    go.run(result.instance).then(exited, exited);
+  return load(url, integrity, go.importObject).then(function (instance) {
+    go.run(instance).then(exited, exited);
   }, function (err) { throw explain(url, err); });
 }
 
