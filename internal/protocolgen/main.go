@@ -76,8 +76,8 @@ func render() string {
 	b.WriteString("\n")
 	constant(&b, "EVENTS", list(bridge.SubscribedEvents()), "the Userpilot `on` events the loader listens to")
 	constant(&b, "WRAPPED_METHODS", list(bridge.MirroredMethods), "the methods of window.heap the loader wraps for toUserpilot")
-	constant(&b, "RECEIVED", list(entryKinds(bridge.ReceivedEntries)), "entries that are received events: a kind, or a kind and a name")
-	constant(&b, "MIRRORED", list(entryKinds(bridge.MirroredEntries)), "entries that are the page's Heap calls to mirror")
+	constant(&b, "RECEIVED", entryTable(bridge.ReceivedEntries), "entries that are received events: a kind (1), or a kind and a name")
+	constant(&b, "MIRRORED", entryTable(bridge.MirroredEntries), "entries that are the page's Heap calls to mirror")
 	constant(&b, "ZERO_STATS", quote(bridge.ZeroStats()), "stats() before the module's first answer")
 	return b.String()
 }
@@ -89,17 +89,30 @@ func constant(b *strings.Builder, name, value, why string) {
 	b.WriteString("export var " + name + " = " + value + ";\n")
 }
 
-// entryKinds writes each as its kind, or its kind, a space and its name.
-func entryKinds(kinds []bridge.EntryKind) []string {
-	var out []string
+// entryTable writes kinds as a lookup by kind, then by name, so the loader tells an entry
+// without building a string: {kind: 1} for every entry of a kind, {kind: {name: 1}} for some.
+func entryTable(kinds []bridge.EntryKind) string {
+	var order []string
+	names := map[string][]string{}
 	for _, k := range kinds {
-		if k.Name == "" {
-			out = append(out, k.Kind)
-		} else {
-			out = append(out, k.Kind+" "+k.Name)
+		if _, seen := names[k.Kind]; !seen {
+			order = append(order, k.Kind)
 		}
+		names[k.Kind] = append(names[k.Kind], k.Name)
 	}
-	return out
+	members := make([]string, len(order))
+	for i, kind := range order {
+		value := "1"
+		if ns := names[kind]; ns[0] != "" {
+			inner := make([]string, len(ns))
+			for j, n := range ns {
+				inner[j] = quote(n) + ": 1"
+			}
+			value = "{ " + strings.Join(inner, ", ") + " }"
+		}
+		members[i] = quote(kind) + ": " + value
+	}
+	return "{ " + strings.Join(members, ", ") + " }"
 }
 
 func list(items []string) string {

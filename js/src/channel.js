@@ -35,7 +35,7 @@ export function currentTask() {
 // (bridge/protocol.go): the loader counts them until the module answers.
 export function isEvent(e) { return isIn(RECEIVED, e); }
 export function isMirrored(e) { return isIn(MIRRORED, e); }
-function isIn(kinds, e) { return kinds.indexOf(e[0]) >= 0 || kinds.indexOf(e[0] + ' ' + e[1]) >= 0; }
+function isIn(table, e) { var k = table[e[0]]; return (k && k[e[1]] || k) === 1; }
 
 export function deliver(e) {
   if (failure) { if (isEvent(e)) lost++; return; }

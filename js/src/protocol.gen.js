@@ -60,9 +60,9 @@ export var UP_IDENTITY_CHANGED = 'identity_changed';
 export var EVENTS = ['started', 'step', 'completed', 'dismissed'];
 // WRAPPED_METHODS: the methods of window.heap the loader wraps for toUserpilot.
 export var WRAPPED_METHODS = ['track', 'addUserProperties', 'identify'];
-// RECEIVED: entries that are received events: a kind, or a kind and a name.
-export var RECEIVED = ['event', 'interface track', 'recovered'];
+// RECEIVED: entries that are received events: a kind (1), or a kind and a name.
+export var RECEIVED = { 'event': 1, 'interface': { 'track': 1 }, 'recovered': 1 };
 // MIRRORED: entries that are the page's Heap calls to mirror.
-export var MIRRORED = ['heapcall track', 'heapcall addUserProperties', 'stubcall track', 'stubcall addUserProperties'];
+export var MIRRORED = { 'heapcall': { 'track': 1, 'addUserProperties': 1 }, 'stubcall': { 'track': 1, 'addUserProperties': 1 } };
 // ZERO_STATS: stats() before the module's first answer.
 export var ZERO_STATS = '{"received":0,"forwarded":0,"dropped":0,"duplicates":0,"identifies":0,"resets":0,"pending":0,"relayed":0,"relaying":0,"identityRejected":0,"truncated":0,"persisted":0,"unpersisted":0,"recovered":0,"dropReasons":{},"propertyDrops":{},"events":{},"interfaceIgnored":{}}';
