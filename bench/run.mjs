@@ -3,7 +3,8 @@
 // thread, no bridge, an empty Go program), main-thread time per event in bursts of 100 (Worker, main
 // thread, hand-written JavaScript), event-to-heap.track latency, a burst of 10,000 events in one
 // task, and sizes against an empty Go program. It prints a plain-text report and writes the figures
-// to bench-out/bench.json. Timings on a shared machine are noisy: it reports medians and ratios and
+// to bench-out/bench.json. Timings on a shared machine are noisy: it reports medians and ratios,
+// the main thread's CPU time beside its task time (which also holds waits for a busy core), and
 // never fails on time.
 // Usage: make build && node bench/run.mjs   (BENCH_ROUNDS, BENCH_LOADS, BENCH_LATENCY override sizes)
 import http from 'node:http';
@@ -153,7 +154,7 @@ async function loadOnce(browser, url) {
     const ms = await page.evaluate(() => window.benchReadyAt - performance.getEntriesByName('bench-start')[0].startTime);
     const tasks = mainThreadTasks(await browser.stopTracing(), 'bench-start', 'bench-ready');
     if (errors.length) throw new Error(`page errors during start-up:\n${errors.join('\n')}`);
-    return { ms, longest: tasks.longestMs, total: tasks.totalMs };
+    return { ms, longest: tasks.longestMs, total: tasks.totalMs, cpu: tasks.cpuMs };
   } finally {
     await context.close();
   }
@@ -171,7 +172,8 @@ async function benchStartup(browser, server) {
   return Object.fromEntries(names.map((n) => [n, {
     readyMs: summary(runs[n].map((r) => r.ms)),
     longestTaskMs: summary(runs[n].map((r) => r.longest)),
-    mainThreadMs: summary(runs[n].map((r) => r.total))
+    mainThreadMs: summary(runs[n].map((r) => r.total)),
+    mainThreadCpuMs: summary(runs[n].map((r) => r.cpu))
   }]));
 }
 
@@ -218,9 +220,11 @@ function burst({ which, n, base }) {
   });
 }
 
+// taskSeconds reads the page's main-thread task time and that thread's CPU time, in seconds.
 async function taskSeconds(cdp) {
   const { metrics } = await cdp.send('Performance.getMetrics');
-  return metrics.find((m) => m.name === 'TaskDuration').value;
+  const value = (name) => metrics.find((m) => m.name === name).value;
+  return { task: value('TaskDuration'), cpu: value('ThreadTime') };
 }
 
 async function openEvents(browser, server, thread) {
@@ -255,7 +259,7 @@ async function benchPerEvent(browser, server) {
   try {
     const checks = { worker: await validate(pages.worker), main: await validate(pages.main) };
     const paths = [['worker', pages.worker, 'worker'], ['main', pages.main, 'main'], ['baseline', pages.worker, 'baseline']];
-    const samples = { worker: [], main: [], baseline: [] };
+    const samples = { worker: [], main: [], baseline: [] }, cpu = { worker: [], main: [], baseline: [] };
     let base = 1e6;
     for (let r = 0; r < CONFIG.warmup + CONFIG.rounds; r++) {
       for (const [name, p, which] of r % 2 === 0 ? paths : [...paths].reverse()) {
@@ -267,7 +271,10 @@ async function benchPerEvent(browser, server) {
         for (const [k, v] of Object.entries(expect)) {
           if (res[k] !== v) throw new Error(`${name} burst: ${k} grew by ${res[k]}, expected ${v}`);
         }
-        if (r >= CONFIG.warmup) samples[name].push(((after - before) * 1e6) / CONFIG.burst);
+        if (r >= CONFIG.warmup) {
+          samples[name].push(((after.task - before.task) * 1e6) / CONFIG.burst);
+          cpu[name].push(((after.cpu - before.cpu) * 1e6) / CONFIG.burst);
+        }
       }
     }
     for (const p of Object.values(pages)) if (p.errors.length) throw new Error(`page errors:\n${p.errors.join('\n')}`);
@@ -275,7 +282,12 @@ async function benchPerEvent(browser, server) {
       checks,
       worker: summary(samples.worker), main: summary(samples.main), baseline: summary(samples.baseline),
       workerRatio: median(samples.worker) / median(samples.baseline),
-      mainRatio: median(samples.main) / median(samples.baseline)
+      mainRatio: median(samples.main) / median(samples.baseline),
+      cpu: {
+        worker: summary(cpu.worker), main: summary(cpu.main), baseline: summary(cpu.baseline),
+        workerRatio: median(cpu.worker) / median(cpu.baseline),
+        mainRatio: median(cpu.main) / median(cpu.baseline)
+      }
     };
   } finally {
     for (const p of Object.values(pages)) await p.context.close();
@@ -323,7 +335,7 @@ async function benchBig(browser, server) {
     for (let tries = 1; !out[name]; tries++) {
       const tasks = await traceBurst(browser, server, name, thread, which);
       if (tasks.longestMs > 0) {
-        out[name] = { longestMs: tasks.longestMs, mainThreadMs: tasks.totalMs, untilAllMs: tasks.windowMs, tries };
+        out[name] = { longestMs: tasks.longestMs, mainThreadMs: tasks.totalMs, mainThreadCpuMs: tasks.cpuMs, untilAllMs: tasks.windowMs, tries };
       } else if (tries === BIG_TRIES) {
         throw new Error(`${name}: in ${tries} tries the trace held no task of the burst; the figure would be wrong`);
       }
@@ -375,10 +387,10 @@ function report(r) {
 
   L.push('', `1. Start-up: ${u.worker.readyMs.samples.length} fresh loads per variant; main-thread tasks from a Chrome trace,`);
   L.push('   overlapping the span from the tag to ready() (no bridge: to the load event). Work in a Worker is not counted.');
-  const w1 = [34, 18, 18, 16];
-  L.push(row(['   variant', 'longest task ms', 'main-thread ms', 'ready ms'], w1));
+  const w1 = [34, 18, 18, 10, 16];
+  L.push(row(['   variant', 'longest task ms', 'main-thread ms', 'CPU ms', 'ready ms'], w1));
   const startRow = (label, x) => row([`   ${label}`, `${fmt(x.longestTaskMs.median, 1)} (max ${fmt(x.longestTaskMs.max, 1)})`,
-    fmt(x.mainThreadMs.median, 1), fmt(x.readyMs.median, 1)], w1);
+    fmt(x.mainThreadMs.median, 1), fmt(x.mainThreadCpuMs.median, 1), fmt(x.readyMs.median, 1)], w1);
   L.push(startRow('bridge, module in a Worker', u.worker));
   L.push(startRow('bridge, module on main thread', u.main));
   L.push(startRow('page without the bridge', u.none));
@@ -387,11 +399,12 @@ function report(r) {
   L.push('', `2. Main-thread time per event, bursts of ${CONFIG.burst} in one task, ${e.worker.samples.length} timed bursts per path (after ${CONFIG.warmup} warm-up), interleaved`);
   L.push('   From CDP Performance.getMetrics TaskDuration (the page\'s main-thread task time): the emitting task, the');
   L.push('   tasks applying the module\'s answers, nothing in the Worker. The harness (a fake SDK emitting) is the same on every path.');
-  const w2 = [34, 12, 10, 10, 14];
-  L.push(row(['   path', 'median µs', 'min', 'max', 'vs hand JS'], w2));
-  L.push(row(['   bridge, module in a Worker', fmt(e.worker.median, 2), fmt(e.worker.min, 2), fmt(e.worker.max, 2), times(e.workerRatio)], w2));
-  L.push(row(['   bridge, module on main thread', fmt(e.main.median, 2), fmt(e.main.min, 2), fmt(e.main.max, 2), times(e.mainRatio)], w2));
-  L.push(row(['   hand-written JavaScript', fmt(e.baseline.median, 2), fmt(e.baseline.min, 2), fmt(e.baseline.max, 2), '1.00x'], w2));
+  L.push('   CPU: the main thread\'s CPU time (ThreadTime) over the same bursts; task time also holds waits for a busy core.');
+  const w2 = [34, 12, 10, 10, 14, 12, 14];
+  L.push(row(['   path', 'median µs', 'min', 'max', 'vs hand JS', 'CPU µs', 'CPU vs JS'], w2));
+  L.push(row(['   bridge, module in a Worker', fmt(e.worker.median, 2), fmt(e.worker.min, 2), fmt(e.worker.max, 2), times(e.workerRatio), fmt(e.cpu.worker.median, 2), times(e.cpu.workerRatio)], w2));
+  L.push(row(['   bridge, module on main thread', fmt(e.main.median, 2), fmt(e.main.min, 2), fmt(e.main.max, 2), times(e.mainRatio), fmt(e.cpu.main.median, 2), times(e.cpu.mainRatio)], w2));
+  L.push(row(['   hand-written JavaScript', fmt(e.baseline.median, 2), fmt(e.baseline.min, 2), fmt(e.baseline.max, 2), '1.00x', fmt(e.cpu.baseline.median, 2), '1.00x'], w2));
   L.push(`   Checks: ${e.checks.worker.cases} validation inputs gave identical Heap calls (${e.checks.worker.calls}) on the bridge (both threads) and the`);
   L.push('   baseline; every timed burst grew heap.track calls and stats().forwarded by exactly the events sent.');
 
@@ -404,10 +417,10 @@ function report(r) {
 
   const b = r.big;
   L.push('', `4. ${int(CONFIG.big)} events emitted in one task (Chrome trace, until Heap has them all)`);
-  const w4 = [34, 18, 18, 16];
-  L.push(row(['   path', 'longest task ms', 'main-thread ms', 'until all ms'], w4));
+  const w4 = [34, 18, 18, 10, 16];
+  L.push(row(['   path', 'longest task ms', 'main-thread ms', 'CPU ms', 'until all ms'], w4));
   for (const [label, k] of [['bridge, module in a Worker', 'worker'], ['bridge, module on main thread', 'main'], ['hand-written JavaScript', 'baseline']]) {
-    L.push(row([`   ${label}`, fmt(b[k].longestMs, 1), fmt(b[k].mainThreadMs, 1), fmt(b[k].untilAllMs, 1)], w4));
+    L.push(row([`   ${label}`, fmt(b[k].longestMs, 1), fmt(b[k].mainThreadMs, 1), fmt(b[k].mainThreadCpuMs, 1), fmt(b[k].untilAllMs, 1)], w4));
   }
   const retried = Object.entries(b).filter(([, v]) => v.tries > 1).map(([k, v]) => `${k} in ${v.tries} tries`);
   if (retried.length) L.push(`   Measured again on a fresh page when the trace lacked the emitting task: ${retried.join(', ')}.`);

@@ -1,5 +1,5 @@
 // Reads a Chrome trace (browser.startTracing) for the page's main thread: the longest task between
-// two marks, and the main thread's total task time there. Work in a Worker runs on another thread
+// two marks, and the main thread's total task time (wall and CPU) there. Work in a Worker runs on another thread
 // and other renderers (Chromium's own pages) in other processes; neither is counted.
 export const TRACE_CATEGORIES = ['disabled-by-default-devtools.timeline', 'devtools.timeline', 'blink.user_timing'];
 
@@ -21,6 +21,9 @@ export function mainThreadTasks(buffer, fromMark, toMark) {
   return {
     longestMs: outer.reduce((m, e) => Math.max(m, e.dur / 1000), 0),
     totalMs: outer.reduce((sum, e) => sum + e.dur / 1000, 0),
+    // The thread's CPU time in those tasks: on a shared machine a task's wall time also holds the
+    // time the thread waited for a core.
+    cpuMs: outer.reduce((sum, e) => sum + (e.tdur || 0) / 1000, 0),
     tasks: outer.length,
     windowMs: (end.ts - start.ts) / 1000,
   };
