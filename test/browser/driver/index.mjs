@@ -68,13 +68,14 @@ function bounded(browser) {
 export const consoleType = (t) => (t === 'warn' ? 'warning' : t);
 
 // poll calls check until it returns a truthy value, ignoring errors of a page between documents.
-// A check that never settles counts as one that failed at the deadline.
+// A check that has not settled after 15 s is given up and asked again, as one that failed: an
+// evaluation sent as a document was replaced can wait forever for a context that never comes.
 export async function poll(check, { timeout = 30_000, interval = 25, what = 'condition' } = {}) {
   const deadline = Date.now() + timeout;
   let lastError;
   for (;;) {
     try {
-      const v = await within(Promise.resolve().then(check), Math.max(deadline - Date.now(), 0) + 1_000, what);
+      const v = await within(Promise.resolve().then(check), Math.min(Math.max(deadline - Date.now(), 0) + 1_000, 15_000), what);
       if (v) return v;
       lastError = undefined;
     } catch (e) {
