@@ -5,8 +5,9 @@ WASM_EXEC := $(GOROOT)/lib/wasm
 DIST      := dist
 GOFLAGS_WASM := -trimpath -ldflags='-s -w'
 CHROMIUM  ?= /usr/bin/chromium
-# No test may hang a run: each has a ceiling, and the runner exits once its tests are done.
-NODE_TEST := node --test --test-force-exit --test-timeout=600000
+# No test may hang a run: the runner exits once its tests are done, and a suite still going after
+# 40 minutes is stopped, its children with it (node's --test-timeout would cap each file, not test).
+NODE_TEST := timeout --kill-after=30s 40m node --test --test-force-exit
 
 .PHONY: build pack test demo bench deps deps-node deps-wrangler deps-chromium deps-firefox deps-webkit test-loader test-leaving test-docs test-budgets test-package test-go test-wasm test-channel test-browser test-examples clean relay-build relay-probe-build relay test-relay bench-relay
 

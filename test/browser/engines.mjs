@@ -4,9 +4,10 @@
 // A run marked "one process" runs its files in one node process, so they share one browser (a
 // browser's start costs seconds in Firefox). A run whose name starts with "webkit" runs under
 // xvfb-run -a (WebKit needs a display). BRIDGE_ENGINES=firefox,webkit keeps only those engines' runs.
-// No run may hang CI: each test has a ceiling (--test-timeout), the runner exits when its tests are
+// No run may hang CI: each test has a ceiling (harness.mjs), the runner exits when its tests are
 // done (--test-force-exit), and a run still going after BROWSER_RUN_MINUTES (default 25) is killed,
-// its whole process group, and counted as failed.
+// its whole process group, and counted as failed. (--test-timeout would cap a whole file, and a
+// one-process run is one file.)
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -35,7 +36,7 @@ for (const run of runs) {
     fs.writeFileSync(entry, files.map((f) => `import ${JSON.stringify(pathToFileURL(path.resolve(f)).href)};`).join('\n') + '\n');
     files = [entry];
   }
-  const node = [process.execPath, '--test', '--test-concurrency=1', '--test-force-exit', '--test-timeout=300000',
+  const node = [process.execPath, '--test', '--test-concurrency=1', '--test-force-exit',
     '--test-reporter=spec', '--test-reporter-destination=stdout',
     '--test-reporter=tap', `--test-reporter-destination=${tap}`, ...files];
   const argv = run.name.startsWith('webkit') ? ['xvfb-run', '-a', ...node] : node;
