@@ -29,7 +29,6 @@ const RUN_MS = Number(process.env.BROWSER_RUN_MINUTES || 25) * 60_000;
 const results = [];
 for (const run of runs) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'engines-'));
-  const tap = path.join(dir, 'run.tap');
   let files = run.files;
   if (run.oneProcess) {
     const entry = path.join(dir, 'scenarios.test.mjs');
@@ -37,15 +36,17 @@ for (const run of runs) {
     files = [entry];
   }
   const node = [process.execPath, '--test', '--test-concurrency=1', '--test-force-exit',
-    '--test-reporter=spec', '--test-reporter-destination=stdout',
-    '--test-reporter=tap', `--test-reporter-destination=${tap}`, ...files];
+    '--test-reporter=spec', '--test-reporter-destination=stdout', ...files];
   const argv = run.name.startsWith('webkit') ? ['xvfb-run', '-a', ...node] : node;
   console.log(`\n=== ${run.name}: ${run.files.length} files ${Object.entries(run.env).map(([k, v]) => `${k}=${v}`).join(' ')}`);
   const started = Date.now();
-  let timedOut = false;
+  let timedOut = false, text = '';
   const code = await new Promise((resolve) => {
     // detached: the run leads its own process group (node, its test files, the browsers, Xvfb).
-    const child = spawn(argv[0], argv.slice(1), { stdio: 'inherit', env: { ...process.env, ...run.env }, detached: true });
+    // stdout is passed on and kept: its summary gives the counts (a reporter writing to a file is
+    // not flushed when --test-force-exit ends the runner).
+    const child = spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...run.env }, detached: true });
+    child.stdout.on('data', (chunk) => { process.stdout.write(chunk); text += chunk; });
     const kill = (signal) => { try { process.kill(-child.pid, signal); } catch { /* already gone */ } };
     const timer = setTimeout(() => {
       timedOut = true;
@@ -55,11 +56,18 @@ for (const run of runs) {
     }, RUN_MS);
     const interrupted = () => { kill('SIGKILL'); process.exit(130); };
     process.once('SIGINT', interrupted);
-    child.on('exit', (c, signal) => { clearTimeout(timer); process.off('SIGINT', interrupted); kill('SIGKILL'); resolve(signal ? 1 : c); });
+    child.on('exit', (c, signal) => {
+      clearTimeout(timer);
+      process.off('SIGINT', interrupted);
+      kill('SIGKILL');
+      // The summary may still be in the pipe: read it to its end (a stray holder gets 2 s).
+      const done = () => resolve(signal ? 1 : c);
+      if (child.stdout.readableEnded) done();
+      else { child.stdout.once('end', done); setTimeout(done, 2_000).unref(); }
+    });
     child.on('error', (e) => { clearTimeout(timer); console.error(`${run.name}: ${e.message}`); resolve(1); });
   });
-  const text = fs.existsSync(tap) ? fs.readFileSync(tap, 'utf8') : '';
-  const count = (key) => Number((text.match(new RegExp(`^# ${key} (\\d+)$`, 'm')) || [])[1] || 0);
+  const count = (key) => Number((text.match(new RegExp(`^ℹ ${key} (\\d+)$`, 'm')) || [])[1] || 0);
   results.push({ name: run.name, pass: count('pass'), fail: count('fail'), skipped: count('skipped'),
     cancelled: count('cancelled'), seconds: Math.round((Date.now() - started) / 1000), code, timedOut });
   fs.rmSync(dir, { recursive: true, force: true });
