@@ -5,7 +5,7 @@
 // browser's start costs seconds in Firefox). A run whose name starts with "webkit" runs under
 // xvfb-run -a (WebKit needs a display). BRIDGE_ENGINES=firefox,webkit keeps only those engines' runs.
 // No run may hang CI: each test has a ceiling (harness.mjs), the runner exits when its tests are
-// done (--test-force-exit), and a run still going after BROWSER_RUN_MINUTES (default 25) is killed,
+// done (--test-force-exit), and a run still going after BROWSER_RUN_MINUTES (default 35) is killed,
 // its whole process group, and counted as failed. (--test-timeout would cap a whole file, and a
 // one-process run is one file.)
 import { spawn } from 'node:child_process';
@@ -25,7 +25,7 @@ const runs = process.argv.slice(2).map((arg) => {
   };
 }).filter((r) => !only || only.includes(r.name.split(' ')[0]));
 
-const RUN_MS = Number(process.env.BROWSER_RUN_MINUTES || 25) * 60_000;
+const RUN_MS = Number(process.env.BROWSER_RUN_MINUTES || 35) * 60_000;
 const results = [];
 for (const run of runs) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'engines-'));
