@@ -17,7 +17,7 @@ import (
 // through binding.events, synchronously; each call returns a relay.Step as a JavaScript object
 // (vert), and the glue does its I/O (post to Heap, answer, set the alarm):
 //
-//	offer(env, key, sql, body, now) → step   a request's events (relay.EncodeQueued)
+//	offer(env, key, sql, body, now) → step   a request's client and events (relay.EncodeOffer)
 //	due(env, key, sql, now)          → step   the alarm: the next delivery of stored events
 //	settle(attempt, status, retryAfterMs, cause, now) → step
 //	health(env, key, sql, now)       → JSON text
