@@ -9,8 +9,8 @@
 // a one-time step over its first two thousand requests, Durable Objects or not: measured every 2,000
 // requests, the Go relay went 124 -> 322 -> 320 -> 338 -> 332 -> 337 MiB, the Go relay without its
 // Durable Objects 112 -> 244 -> 253 -> 253 -> 252 -> 252, the baseline 54 -> 110 -> 142 -> 173 ->
-// 207 -> 197 (Go's linear memory 12.5 MiB, its live heap 167 KiB at the end). So after that warm-up the Go relay's RSS growth is held to the baseline's plus 10% of
-// its own size.
+// 207 -> 197 (Go's linear memory 12.5 MiB, its live heap 167 KiB at the end). So after that
+// warm-up the Go relay's RSS growth is held to the baseline's plus 10% of its own size.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
