@@ -218,7 +218,8 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // events handles POST /v1/events after routing and the origin check.
 func (h *handler) events(w http.ResponseWriter, r *http.Request) {
 	start := h.now()
-	client := Want{Key: "client:" + clientAddr(r, h.cfg.TrustCFConnectingIP), N: 1, PerMinute: h.cfg.ClientPerMinute}
+	addr := clientAddr(r, h.cfg.TrustCFConnectingIP)
+	client := Want{Key: "client:" + addr, N: 1, PerMinute: h.cfg.ClientPerMinute}
 	// A first brake, in this isolate: a flood is refused before its body is read or a shard is
 	// called. The count that holds across isolates is the shard's (shardlimit.go).
 	if t := h.limits.take([]Want{client}); !t.OK {
@@ -248,7 +249,7 @@ func (h *handler) events(w http.ResponseWriter, r *http.Request) {
 		queued, err := queuedOf(ok)
 		var rejected []Refusal
 		if err == nil {
-			rejected, err = h.queue.Accept(r.Context(), start, client.Key[len("client:"):], queued)
+			rejected, err = h.queue.Accept(r.Context(), start, addr, queued)
 		}
 		var limited *Limited
 		if errors.As(err, &limited) {
