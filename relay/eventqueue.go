@@ -15,9 +15,10 @@ import (
 // Queue takes a request's valid events and delivers them to Heap, now or later
 // (docs/contract.md §10). Accept returns once every event is delivered or stored: refused lists
 // those Heap refused with a 4xx when sent at once; an error means neither, and the page must send
-// them again.
+// them again. The shards count the client limits (shardlimit.go) of client, the request's address:
+// over one, the error is a *Limited.
 type Queue interface {
-	Accept(ctx context.Context, now time.Time, events []Queued) (refused []Refusal, err error)
+	Accept(ctx context.Context, now time.Time, client string, events []Queued) (refused []Refusal, err error)
 	Health(ctx context.Context, now time.Time) (ShardHealth, error)
 }
 
@@ -32,6 +33,27 @@ func groupByShard(events []Queued) (order []int, groups map[int][]Queued) {
 		groups[n] = append(groups[n], e)
 	}
 	return order, groups
+}
+
+// clientIn is the client address to count in the i-th shard of a request: only the first counts
+// the request, so a request over several shards costs its client one token.
+func clientIn(i int, client string) string {
+	if i == 0 {
+		return client
+	}
+	return ""
+}
+
+// error is the answer's failure: a *Limited over a client limit, the shard's own error (named
+// by prefix), or nil.
+func (o offerAnswer) error(prefix string) error {
+	switch {
+	case o.err != "":
+		return errors.New(prefix + o.err)
+	case o.limitedMs > 0:
+		return &Limited{Wait: time.Duration(o.limitedMs) * time.Millisecond, Why: o.detail}
+	}
+	return nil
 }
 
 // refusedBy turns a shard's rejection into refusals of its events.
@@ -67,18 +89,18 @@ func newLocalQueue(cfg Config, deps Deps, api upstream) *localQueue {
 }
 
 // Accept implements Queue.
-func (q *localQueue) Accept(ctx context.Context, now time.Time, events []Queued) ([]Refusal, error) {
+func (q *localQueue) Accept(ctx context.Context, now time.Time, client string, events []Queued) ([]Refusal, error) {
 	q.Pump(ctx)
 	order, groups := groupByShard(events)
 	var refused []Refusal
-	for _, n := range order {
+	for i, n := range order {
 		q.mu.Lock()
-		step := q.host.Offer(q.shards[n], since(now), EncodeQueued(groups[n]))
+		step := q.host.Offer(q.shards[n], since(now), EncodeOffer(clientIn(i, client), groups[n]))
 		q.mu.Unlock()
 		step = q.run(ctx, step)
 		o, err := readOfferAnswer([]byte(step.Answer))
-		if err == nil && o.err != "" {
-			err = errors.New(o.err)
+		if err == nil {
+			err = o.error("")
 		}
 		if err != nil {
 			return nil, err
@@ -299,7 +321,7 @@ func (q remoteQueue) call(ctx context.Context, method string, shard int, path st
 }
 
 // Accept implements Queue: one call per shard the events fall in, at once.
-func (q remoteQueue) Accept(ctx context.Context, now time.Time, events []Queued) ([]Refusal, error) {
+func (q remoteQueue) Accept(ctx context.Context, now time.Time, client string, events []Queued) ([]Refusal, error) {
 	order, groups := groupByShard(events)
 	type result struct {
 		refused []Refusal
@@ -308,13 +330,13 @@ func (q remoteQueue) Accept(ctx context.Context, now time.Time, events []Queued)
 	results := make([]result, len(order))
 	one := func(i int) {
 		n := order[i]
-		text, err := q.call(ctx, http.MethodPost, n, "offer", EncodeQueued(groups[n]))
+		text, err := q.call(ctx, http.MethodPost, n, "offer", EncodeOffer(clientIn(i, client), groups[n]))
 		var o offerAnswer
 		if err == nil {
 			o, err = readOfferAnswer(text)
 		}
-		if err == nil && o.err != "" {
-			err = errors.New(ShardName(n) + ": " + o.err)
+		if err == nil {
+			err = o.error(ShardName(n) + ": ")
 		}
 		if err == nil && o.rejected != 0 {
 			results[i].refused = refusedBy(groups[n], o.rejected)

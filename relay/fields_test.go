@@ -13,6 +13,16 @@ func TestQueuedFieldsRoundTrip(t *testing.T) {
 	}
 }
 
+func TestOfferFieldsRoundTrip(t *testing.T) {
+	in := []Queued{{ID: "e1", Identity: "alice", Body: `{"event":"x"}`}}
+	for _, client := range []string{"203.0.113.7", ""} {
+		got, out, err := DecodeOffer(EncodeOffer(client, in))
+		if err != nil || got != client || !reflect.DeepEqual(out, in) {
+			t.Fatalf("got %q %#v, %v; want %q %#v", got, out, err, client, in)
+		}
+	}
+}
+
 func TestSegmentPageFieldsRoundTrip(t *testing.T) {
 	in := SegmentPage{Segment: 1338065, Drain: false, Key: "k", Users: []string{"u:1", ""}, Values: []string{"true", "false"}}
 	out, err := decodeSegmentPage(in.encode())

@@ -218,9 +218,12 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // events handles POST /v1/events after routing and the origin check.
 func (h *handler) events(w http.ResponseWriter, r *http.Request) {
 	start := h.now()
-	client := Want{Key: "client:" + clientAddr(r, h.cfg.TrustCFConnectingIP), N: 1, PerMinute: h.cfg.ClientPerMinute}
+	addr := clientAddr(r, h.cfg.TrustCFConnectingIP)
+	client := Want{Key: "client:" + addr, N: 1, PerMinute: h.cfg.ClientPerMinute}
+	// A first brake, in this isolate: a flood is refused before its body is read or a shard is
+	// called. The count that holds across isolates is the shard's (shardlimit.go).
 	if t := h.limits.take([]Want{client}); !t.OK {
-		tooMany(w, t.Wait, limitText(t, fmt.Sprintf("client rate limit: more than %d requests per minute from this address", h.cfg.ClientPerMinute)))
+		tooMany(w, t.Wait, limitText(t, clientLimitText(h.cfg.ClientPerMinute)))
 		return
 	}
 	if why := checkContentType(r.Header.Get("Content-Type")); why != "" {
@@ -241,18 +244,18 @@ func (h *handler) events(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ok, refused := validate(events, start)
-	if wants := h.identityWants(ok); len(wants) > 0 {
-		if t := h.limits.take(wants); !t.OK {
-			tooMany(w, t.Wait, limitText(t, h.identityLimitText(wants[t.Blocked])))
-			return
-		}
-	}
 	answer := Answer{Accepted: []string{}, Refused: refused}
 	if len(ok) > 0 {
 		queued, err := queuedOf(ok)
 		var rejected []Refusal
 		if err == nil {
-			rejected, err = h.queue.Accept(r.Context(), start, queued)
+			rejected, err = h.queue.Accept(r.Context(), start, addr, queued)
+		}
+		var limited *Limited
+		if errors.As(err, &limited) {
+			h.logRequest(start, http.StatusTooManyRequests, len(events), 0, limited.Why)
+			tooMany(w, limited.Wait, limited.Why)
+			return
 		}
 		if err != nil {
 			h.logRequest(start, http.StatusServiceUnavailable, len(events), 0, err.Error())
@@ -330,31 +333,6 @@ func (h *handler) health(w http.ResponseWriter, r *http.Request) {
 	}
 	j.EndObject()
 	writeJSON(w, http.StatusOK, j)
-}
-
-// identityWants asks one token per event from each identity's bucket, in first-seen order.
-func (h *handler) identityWants(events []valid) []Want {
-	var wants []Want
-	index := map[string]int{}
-	for _, e := range events {
-		i, seen := index[e.identity]
-		if !seen {
-			i = len(wants)
-			index[e.identity] = i
-			wants = append(wants, Want{Key: "identity:" + e.identity, PerMinute: h.cfg.IdentityEventsPerMinute})
-		}
-		wants[i].N++
-	}
-	return wants
-}
-
-// identityLimitText names the identity limit w broke, and whether waiting can ever help.
-func (h *handler) identityLimitText(w Want) string {
-	text := fmt.Sprintf("identity rate limit: more than %d events per minute for identity %s", h.cfg.IdentityEventsPerMinute, label(w.Key[len("identity:"):]))
-	if w.N > float64(h.cfg.IdentityEventsPerMinute) {
-		text += fmt.Sprintf("; this batch alone has %d events for it, send smaller batches", int(w.N))
-	}
-	return text
 }
 
 // limitText is the 429 text for a refused take: over names the limit that was reached, unless

@@ -2,6 +2,7 @@ package relay
 
 import (
 	"fmt"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -37,11 +38,12 @@ func TestClientRateLimit(t *testing.T) {
 	errorText(t, rg.post(batch(ev("a4"))), 429)
 }
 
-// TestIdentityRateLimit tests the per-identity event limit: all identities must fit, or none pay.
+// TestIdentityRateLimit tests the per-identity event limit, counted by the identity's shard: the
+// identities of one shard must all fit, or none pay.
 func TestIdentityRateLimit(t *testing.T) {
 	rg := newRig(t, func(c *Config) { c.IdentityEventsPerMinute = 3 })
 	answer(t, rg.post(batch(ev("a1"), ev("a2"))))
-	bob := `"bob-1"`
+	bob := fmt.Sprintf("%q", sameShard("user-42", "bob"))
 	rec := rg.post(batch(ev("b1", "identity", bob), ev("a3"), ev("a4")))
 	text := errorText(t, rec, 429)
 	if !strings.Contains(text, "identity rate limit") || !strings.Contains(text, `"user-42"`) {
@@ -56,6 +58,15 @@ func TestIdentityRateLimit(t *testing.T) {
 	answer(t, rg.post(batch(ev("a5"), ev("bad", "name", `""`))))
 	if snap := rg.heap.Snapshot(); snap.Requests != 3 || len(snap.Events) != 6 {
 		t.Errorf("Heap %d requests %d events, want 3 and 6", snap.Requests, len(snap.Events))
+	}
+}
+
+// sameShard returns an identity starting with prefix in the shard of identity.
+func sameShard(identity, prefix string) string {
+	for i := 0; ; i++ {
+		if id := fmt.Sprint(prefix, "-", i); ShardOf(id) == ShardOf(identity) && id != identity {
+			return id
+		}
 	}
 }
 
@@ -182,6 +193,45 @@ func TestSpoofedClientAddress(t *testing.T) {
 			}
 			if ok != want {
 				t.Errorf("%d of 50 requests accepted, want %d", ok, want)
+			}
+		})
+	}
+}
+
+// TestClientLimitsHoldAcrossIsolates tests two relays with a limit store each, as two isolates,
+// over the same shards, as the Worker's isolates share the Durable Objects: the client limits
+// hold for both together, since the shards count them.
+func TestClientLimitsHoldAcrossIsolates(t *testing.T) {
+	for _, limit := range []string{"client", "identity"} {
+		t.Run(limit, func(t *testing.T) {
+			rg := newRig(t, func(c *Config) {
+				c.TrustCFConnectingIP = true
+				if limit == "client" {
+					c.ClientPerMinute = 4
+				} else {
+					c.IdentityEventsPerMinute = 4
+				}
+			})
+			cfg := withDefaults(rg.cfg)
+			deps := Deps{Client: noRedirects(&http.Client{Transport: recordingTransport{rg}}), Now: func() time.Time { return rg.clock }}
+			shared := newLocalQueue(cfg, deps, newForwarder(cfg, deps).api)
+			isolates := []http.Handler{NewHandler(cfg, Deps{Client: deps.Client, Now: deps.Now, Queue: shared}),
+				NewHandler(cfg, Deps{Client: deps.Client, Now: deps.Now, Queue: shared})}
+			codes := map[int]int{}
+			for i := range 10 {
+				req := newRequest(batch(ev(fmt.Sprint("x", i))))
+				req.Header.Set("CF-Connecting-IP", "198.51.100.9")
+				rec := httptestRecorderFor(isolates[i%2], req)
+				codes[rec.Code]++
+				if rec.Code == 429 && !strings.Contains(rec.Body.String(), limit+" rate limit") {
+					t.Errorf("429 %s does not name the %s limit", rec.Body, limit)
+				}
+			}
+			if codes[200] != 4 || codes[429] != 6 {
+				t.Errorf("answers %v, want 4 × 200 and 6 × 429: each isolate alone allows 5", codes)
+			}
+			if n := len(rg.heap.Snapshot().Events); n != 4 {
+				t.Errorf("Heap has %d events, want 4", n)
 			}
 		})
 	}

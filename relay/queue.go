@@ -57,6 +57,7 @@ type ShardLimits struct {
 	AppPerMinute      float64 // this shard's share of HEAP_EVENTS_PER_MINUTE
 	IdentityPerMinute int     // HEAP_IDENTITY_EVENTS_PER_MINUTE
 	MaxAge            time.Duration
+	Requests          RequestLimits // the client limits of the requests offered (shardlimit.go)
 }
 
 // limitsFor splits cfg's app limit evenly among the shards, so together they never exceed it.
@@ -65,6 +66,7 @@ func limitsFor(cfg Config) ShardLimits {
 		AppPerMinute:      float64(cfg.HeapEventsPerMinute) / EventShards,
 		IdentityPerMinute: cfg.HeapIdentityEventsPerMinute,
 		MaxAge:            cfg.DeliveryMaxAge,
+		Requests:          RequestLimits{ClientPerMinute: cfg.ClientPerMinute, IdentityPerMinute: cfg.IdentityEventsPerMinute},
 	}
 }
 
@@ -80,6 +82,7 @@ type Shard struct {
 	limitedUntil int64
 	app          window
 	ids          map[string]*window
+	buckets      Table // the client limits' token buckets (shardlimit.go)
 	Counts       ShardCounts
 }
 
@@ -114,11 +117,12 @@ func readLastError(r *jsontext.Reader) (*LastError, error) {
 	return le, err
 }
 
-// OpenShard returns the shard over store; its limit windows start empty.
+// OpenShard returns the shard over store; its limit windows and buckets start empty.
 func OpenShard(name string, store ShardStore, limits ShardLimits) *Shard {
 	count, _, _ := store.Stats()
 	return &Shard{Name: name, store: store, limits: limits, queued: count, ids: map[string]*window{},
-		Counts: ShardCounts{Refused: map[string]int{}}}
+		buckets: newMemoryTable(maxMemoryKeys),
+		Counts:  ShardCounts{Refused: map[string]int{}}}
 }
 
 // window counts what was sent in the last limitWindow, in five-second slots so that its size is

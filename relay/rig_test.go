@@ -31,6 +31,7 @@ type rig struct {
 	heap      *fakeheap.Server
 	userpilot *fakeuserpilot.Server
 	h         http.Handler
+	cfg       Config // what h was built with
 	clock     time.Time
 	sleeps    []time.Duration
 	sent      [][]byte        // bodies the relay posted to Heap
@@ -62,7 +63,7 @@ func newRig(t testing.TB, edit func(*Config)) *rig {
 	if edit != nil {
 		edit(&cfg)
 	}
-	rg := &rig{heap: fakeheap.New(testAppID), userpilot: fakeuserpilot.New(testUserpilotKey), clock: testNow}
+	rg := &rig{heap: fakeheap.New(testAppID), userpilot: fakeuserpilot.New(testUserpilotKey), cfg: cfg, clock: testNow}
 	rg.h = NewHandler(cfg, Deps{
 		Client: &http.Client{Transport: recordingTransport{rg}},
 		Store:  NewMemoryStore(),

@@ -56,11 +56,15 @@ func (h *ShardHost) Open(name string, store ShardStore) *Shard {
 	return OpenShard(name, store, h.limits)
 }
 
-// Offer takes a request's events in their wire form (EncodeQueued).
+// Offer takes a request's client address and events in their wire form (EncodeOffer). Over a
+// client limit it takes nothing and answers how long to wait.
 func (h *ShardHost) Offer(s *Shard, now int64, wire []byte) Step {
-	events, err := DecodeQueued(wire)
+	client, events, err := DecodeOffer(wire)
 	if err != nil {
 		return Step{Answer: offerAnswer{err: "the shard could not read the events: " + err.Error()}.json()}
+	}
+	if l := s.admit(now, client, events); l != nil {
+		return Step{Answer: offerAnswer{limitedMs: max(1, int(l.Wait.Milliseconds())), detail: l.Why}.json()}
 	}
 	if a := s.Offer(now, events); a != nil {
 		return h.attempt(s, a, now)
@@ -166,6 +170,7 @@ func (h *ShardHost) Health(s *Shard, now int64) string {
 // offerAnswer is a shard's answer to an offer.
 type offerAnswer struct {
 	delivered, queued, rejected int
+	limitedMs                   int // > 0: over a client limit, nothing taken; wait this long
 	detail, err                 string
 }
 
@@ -178,6 +183,8 @@ func (o offerAnswer) json() string {
 	j.Int(o.queued)
 	j.Key("rejected")
 	j.Int(o.rejected)
+	j.Key("limitedMs")
+	j.Int(o.limitedMs)
 	j.Key("detail")
 	j.String(o.detail)
 	j.Key("error")
@@ -193,7 +200,7 @@ func readOfferAnswer(text []byte) (o offerAnswer, err error) {
 		var e error
 		var n jsontext.Num
 		switch key {
-		case "delivered", "queued", "rejected":
+		case "delivered", "queued", "rejected", "limitedMs":
 			if n, e = r.Number(); e == nil {
 				v, _ := strconv.Atoi(string(n))
 				switch key {
@@ -201,6 +208,8 @@ func readOfferAnswer(text []byte) (o offerAnswer, err error) {
 					o.delivered = v
 				case "queued":
 					o.queued = v
+				case "limitedMs":
+					o.limitedMs = v
 				default:
 					o.rejected = v
 				}
@@ -322,10 +331,28 @@ func EncodeQueued(events []Queued) []byte {
 	return b
 }
 
-// DecodeQueued reads what EncodeQueued wrote.
-func DecodeQueued(b []byte) ([]Queued, error) {
-	var out []Queued
+// EncodeOffer writes a request's offer to a shard: the client address to count ("" for none),
+// then EncodeQueued(events).
+func EncodeOffer(client string, events []Queued) []byte {
+	return append(appendField(nil, client), EncodeQueued(events)...)
+}
+
+// DecodeOffer reads what EncodeOffer wrote.
+func DecodeOffer(b []byte) (client string, events []Queued, err error) {
 	r := fieldReader{rest: string(b)}
+	if client, err = r.next(); err != nil {
+		return "", nil, err
+	}
+	events, err = decodeQueued(r.rest)
+	return client, events, err
+}
+
+// DecodeQueued reads what EncodeQueued wrote.
+func DecodeQueued(b []byte) ([]Queued, error) { return decodeQueued(string(b)) }
+
+func decodeQueued(b string) ([]Queued, error) {
+	var out []Queued
+	r := fieldReader{rest: b}
 	field := r.next
 	for r.rest != "" {
 		var e Queued

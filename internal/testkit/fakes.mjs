@@ -64,6 +64,8 @@ export async function startFakeHeap(appID = APP_ID) {
     events: (scope = '') => control('GET', `/_events?scope=${encodeURIComponent(scope)}`),
     reset: () => control('POST', '/_reset', {}),
     fail: (statuses, retryAfter = '', scope = '') => control('POST', `/_fail?scope=${encodeURIComponent(scope)}`, { statuses, retryAfter }),
+    // Heap's limits, events per sliding minute across scopes (0: off): over them, 429 and nothing stored.
+    rates: ({ appPerMinute = 0, identityPerMinute = 0 }) => control('POST', '/_rates', { appPerMinute, identityPerMinute }),
     stop
   };
 }

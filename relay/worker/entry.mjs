@@ -1,15 +1,16 @@
 // relay/worker/entry.mjs is the relay Worker's entry module. It serves every request from one Go instance
 // per isolate (relay/worker/serve.mjs, the glue around the build assets github.com/syumai/workers
 // generates) and adds one binding to the env that Go reads: RELAY_LIMITS, the store of the
-// relay's rate-limit buckets.
+// buckets of the relay's first brake on a client address, which refuses a flood before its body is
+// read or a Durable Object is called. The client limits that hold across isolates are counted by
+// the event queue's objects (relay/shardlimit.go).
 //
 // The buckets are kept here, in module scope, rather than in Go memory, so that they outlive a Go
 // instance the glue replaces (relay/worker/serve.mjs: after many requests, at a memory cap, or on a
 // failure). They sit in a Map bounded to MAX_KEYS keys. A bucket is forgotten only once it is full
 // again (its fullAt has passed), which gives nothing away; when no bucket may go, a new key is
-// refused (the relay answers 429) rather than a limited one forgotten. Limits are therefore per
-// isolate, and an isolate is per Cloudflare location (like Cloudflare's own rate-limiting binding):
-// best effort, not a global count. `make relay-build` copies this file and serve.mjs next to the
+// refused (the relay answers 429) rather than a limited one forgotten. This brake counts per
+// isolate. `make relay-build` copies this file and serve.mjs next to the
 // generated assets in build/relay/. workerd takes every named export of the main module for an
 // entrypoint or a Durable Object class, so this module exports only the default handler and
 // the two queue classes.

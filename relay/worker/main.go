@@ -6,9 +6,10 @@
 //
 // The entry module (relay/worker/entry.mjs, with relay/worker/serve.mjs) starts this program on an isolate's
 // first request and hands it every request after that. The build assets around it (wasm_exec.js
-// and runtime.mjs) come from github.com/syumai/workers' workers-assets-gen. The rate-limit
-// buckets live in the entry module's scope and reach Go as the RELAY_LIMITS binding, so they
-// outlive an instance that the glue replaces.
+// and runtime.mjs) come from github.com/syumai/workers' workers-assets-gen. The buckets
+// of the per-isolate first brake on a client address live in the entry module's scope and reach Go
+// as the RELAY_LIMITS binding, so they outlive an instance that the glue replaces; the client
+// limits that hold across isolates are counted by the event queue's Durable Objects.
 package main
 
 import (

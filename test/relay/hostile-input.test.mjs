@@ -3,7 +3,7 @@
 // spelled twice, duplicate ids, odd timestamps; each test checks what Heap got and what the page was told.
 import { test, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { startFakeHeap, relayWith, post, event, APP_ID } from './helpers.mjs';
+import { startFakeHeap, relayWith, post, event, shardOf, APP_ID } from './helpers.mjs';
 
 const HIGH = '100000'; // a rate no test reaches
 let heap;
@@ -77,13 +77,22 @@ test('a 308 to another host is not followed', async () => {
 // bare is a small valid event, so that a batch of 1,000 fits the body cap.
 const bare = (id, identity) => ({ id, name: 'n', identity });
 
+// inVictimShard returns a new identity in the shard of 'victim', whose object counts its limit.
+let floodSeq = 0;
+const inVictimShard = () => {
+  for (;;) {
+    const id = `flood-${process.pid}-${floodSeq++}`;
+    if (shardOf(id) === shardOf('victim')) return id;
+  }
+};
+
 test('a flood of new identities does not free a limited one: a full table refuses new keys (429)', async () => {
   const victim = (n) => ({ events: Array.from({ length: n }, () => event({ identity: 'victim' })) });
   assert.equal((await post(relays.identity5.url, victim(5))).status, 200);
   assert.equal((await post(relays.identity5.url, victim(1))).status, 429);
   const statuses = [];
   for (let b = 0; b < 11; b++) {
-    const res = await post(relays.identity5.url, { events: Array.from({ length: 1000 }, (_, i) => bare(`f${b}-${i}`, `flood-${process.pid}-${b}-${i}`)) });
+    const res = await post(relays.identity5.url, { events: Array.from({ length: 1000 }, (_, i) => bare(`f${b}-${i}`, inVictimShard())) });
     statuses.push(res.status);
     if (res.status === 429) assert.match(res.json.error, /full/);
     else assert.equal(res.status, 200, res.text);

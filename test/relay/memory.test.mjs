@@ -1,19 +1,22 @@
 // Memory over 5,000 requests through one isolate: the Go relay in workerd beside the JavaScript
 // baseline, the same load for both (batches of 10 events, 8 in flight), measured after a warm-up
-// of 500 requests and again at the end.
+// of 2,000 requests and again at the end.
 //
 // Go's memory must stay flat: the instance's linear memory (what the isolate holds for Go) and
-// Go's live heap (after a collection, GET /v1/health?gc) grow by at most 10%. The process's RSS is measured too, but workerd's RSS grows
-// for any Worker run locally, the JavaScript baseline and an empty Worker included (objects of
-// finished requests wait for a lazy garbage collection), so the Go relay's RSS growth is held to
-// the baseline's growth over the same requests plus 20% of its own size (10% before each request
-// also called a Durable Object).
+// Go's live heap (after a collection, GET /v1/health?gc) grow by at most 10%. The process's RSS is
+// measured too. workerd's RSS grows for any Worker run locally, the JavaScript baseline included
+// (objects of finished requests wait for a lazy garbage collection), and the Go relay's also takes
+// a one-time step over its first two thousand requests, Durable Objects or not: measured every 2,000
+// requests, the Go relay went 124 -> 322 -> 320 -> 338 -> 332 -> 337 MiB, the Go relay without its
+// Durable Objects 112 -> 244 -> 253 -> 253 -> 252 -> 252, the baseline 54 -> 110 -> 142 -> 173 ->
+// 207 -> 197 (Go's linear memory 12.5 MiB, its live heap 167 KiB at the end). So after that
+// warm-up the Go relay's RSS growth is held to the baseline's plus 10% of its own size.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { startFakeHeap, relayWith, post, event, APP_ID } from './helpers.mjs';
 
-const WARM_UP = 500;
+const WARM_UP = 2000;
 const TOTAL = 5000;
 const LANES = 8;
 
@@ -75,10 +78,6 @@ test(`Go memory is flat over ${TOTAL.toLocaleString('en-US')} requests through o
   assert.equal(goEnd.replacements.afterRequests + goEnd.replacements.afterMemory + goEnd.replacements.afterFailure, 0, 'no instance was replaced');
   assert.ok(goEnd.memoryBytes <= goWarm.memoryBytes * 1.1, `Go linear memory grew from ${goWarm.memoryBytes} to ${goEnd.memoryBytes} bytes`);
   assert.ok(goEnd.goHeapLiveBytes <= goWarm.goHeapLiveBytes * 1.1, `Go's live heap grew from ${goWarm.goHeapLiveBytes} to ${goEnd.goHeapLiveBytes} bytes`);
-  // The Go relay's workerd also hosts 17 Durable Objects with SQLite storage (docs/contract.md §10),
-  // which the baseline does not, and collects their requests' objects lazily: its RSS may grow up to
-  // three times the baseline's growth plus 20% of its size (three runs grew 122, 169 and 187 MiB
-  // against 86, 82 and 84 while Go's own linear memory and live heap, held above to 10%, stayed flat).
-  assert.ok(rssEnd.go - rssWarm.go <= 3 * (rssEnd.js - rssWarm.js) + 0.2 * rssWarm.go,
+  assert.ok(rssEnd.go - rssWarm.go <= (rssEnd.js - rssWarm.js) + 0.1 * rssWarm.go,
     `the Go relay's RSS grew ${mb(rssEnd.go - rssWarm.go)} MiB, the baseline's ${mb(rssEnd.js - rssWarm.js)} MiB`);
 });

@@ -1,6 +1,6 @@
 // The relay suite: a relay in workerd, over real HTTP, forwarding to the fake Heap API (docs/contract.md §6):
 // what reaches Heap, every refusal and status, retries, duplicates, CORS, limits kept across
-// requests (for the Go relay, in relay/worker/entry.mjs's RELAY_LIMITS store), and a misconfigured relay. relay.test.mjs runs it on the Go relay,
+// requests (for the Go relay, by the event queue's shard objects, after a first brake in relay/worker/entry.mjs's RELAY_LIMITS store), and a misconfigured relay. relay.test.mjs runs it on the Go relay,
 // baseline.test.mjs on bench/relay-baseline/worker.mjs, so the benchmark compares relays doing one job.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';

@@ -7,6 +7,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"time"
 
 	"github.com/userpilot-heap-bridge/userpilot-heap-bridge/relay/relaytest/fakeserve"
 )
@@ -28,6 +29,7 @@ type Snapshot struct {
 	Requests   int     `json:"requests"`   // track requests, failed ones included
 	Received   int     `json:"received"`   // events in requests answered 200
 	Duplicates int     `json:"duplicates"` // of those, events whose idempotency key was already stored
+	Limited    int     `json:"limited"`    // track requests answered 429 for going over the Rates
 	Events     []Event `json:"events"`     // stored events, in arrival order
 }
 
@@ -44,6 +46,7 @@ type Failure = fakeserve.Failure
 type Server struct {
 	appID                     string
 	*fakeserve.Scopes[record] // FailIn, RedirectIn, Reset
+	rates                     rates
 }
 
 // ScopePrefix starts an idempotency key that names a scope ("sc_<scope>:<rest>").
@@ -57,7 +60,7 @@ type record struct {
 
 // New returns a fake Heap that accepts only appID.
 func New(appID string) *Server {
-	return &Server{appID: appID, Scopes: fakeserve.NewScopes(func() record {
+	return &Server{appID: appID, rates: rates{now: time.Now}, Scopes: fakeserve.NewScopes(func() record {
 		return record{keys: map[string]bool{}, snap: Snapshot{Events: []Event{}}}
 	})}
 }
@@ -98,12 +101,20 @@ func scopeOf(raw []byte) string {
 	return fakeserve.ScopeOf(key)
 }
 
-// ServeHTTP serves POST /api/track and the control endpoints (fakeserve.Controls) /_fail,
-// /_events and /_reset.
+// ServeHTTP serves POST /api/track, the control endpoints (fakeserve.Controls) /_fail, /_events
+// and /_reset, and POST /_rates (a Rates body; /_reset does not change them).
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case r.URL.Path == "/api/track" && r.Method == http.MethodPost:
 		s.track(w, r)
+	case r.URL.Path == "/_rates" && r.Method == http.MethodPost:
+		var body Rates
+		if err := json.NewDecoder(r.Body).Decode(&body); err != nil || body.AppPerMinute < 0 || body.IdentityPerMinute < 0 {
+			http.Error(w, `want {"appPerMinute": n >= 0, "identityPerMinute": n >= 0}`, http.StatusBadRequest)
+			return
+		}
+		s.SetRates(body)
+		w.WriteHeader(http.StatusNoContent)
 	case s.controls().Serve(w, r):
 	case r.URL.Path == "/api/track":
 		http.Error(w, "Method not allowed", http.StatusMethodNotAllowed)
@@ -161,6 +172,11 @@ func (s *Server) take(w http.ResponseWriter, r *http.Request, sc *fakeserve.Scop
 	if err != nil {
 		w.Header().Set("X-Fake-Heap-Reason", err.Error()) // Heap says only "Bad request"; tests want why
 		http.Error(w, "Bad request", http.StatusBadRequest)
+		return nil, false
+	}
+	if wait := s.rates.admit(events); wait > 0 {
+		rec.snap.Limited++
+		limited(w, wait)
 		return nil, false
 	}
 	return events, true

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 // track posts a JSON body to /api/track.
@@ -257,4 +258,45 @@ func serveOne(s *Server, method, path, body string) *httptest.ResponseRecorder {
 	rec := httptest.NewRecorder()
 	s.ServeHTTP(rec, httptest.NewRequest(method, path, strings.NewReader(body)))
 	return rec
+}
+
+// TestRates tests Heap's per-app and per-identity limits in the fake: over either in a sliding
+// minute is 429 with Retry-After and stores nothing; a minute later there is room again.
+func TestRates(t *testing.T) {
+	s := New("7")
+	clock := time.Unix(1_750_000_000, 0)
+	s.rates.now = func() time.Time { return clock }
+	s.SetRates(Rates{AppPerMinute: 3, IdentityPerMinute: 2})
+	body := func(ids ...string) string {
+		var evs []string
+		for _, id := range ids {
+			evs = append(evs, fmt.Sprintf(`{"identity":%q,"event":"e"}`, id))
+		}
+		return `{"app_id":"7","events":[` + strings.Join(evs, ",") + `]}`
+	}
+	steps := []struct {
+		advance time.Duration
+		ids     []string
+		status  int
+	}{
+		{0, []string{"a", "a"}, 200},
+		{0, []string{"a"}, 429},      // a's third in the minute
+		{0, []string{"b", "b"}, 429}, // four for the app
+		{0, []string{"b"}, 200},      // three for the app
+		{59 * time.Second, []string{"c"}, 429},
+		{time.Second, []string{"a", "a", "b"}, 200}, // a minute on
+	}
+	for i, st := range steps {
+		clock = clock.Add(st.advance)
+		rec := track(s, body(st.ids...))
+		if rec.Code != st.status {
+			t.Fatalf("step %d: status %d, want %d", i, rec.Code, st.status)
+		}
+		if st.status == 429 && rec.Header().Get("Retry-After") == "" {
+			t.Errorf("step %d: 429 without Retry-After", i)
+		}
+	}
+	if snap := s.Snapshot(); len(snap.Events) != 6 || snap.Limited != 3 {
+		t.Errorf("stored %d, limited %d; want 6 and 3", len(snap.Events), snap.Limited)
+	}
 }
