@@ -2,6 +2,7 @@ package bridge
 
 import (
 	"encoding/json"
+	"fmt"
 	"reflect"
 	"strconv"
 	"strings"
@@ -22,6 +23,7 @@ type wireAnswer struct {
 	Poll      bool           `json:"p"`
 	Need      int            `json:"n"`
 	Persist   bool           `json:"k"`
+	Kept      *[]int         `json:"o"`
 	Raw       string         `json:"-"`
 }
 
@@ -106,6 +108,39 @@ func TestEngineHoldsUntilHeapThenPolls(t *testing.T) {
 	a = readAnswer(t, e.Step(msg(0, 1, 2, heapReady, nil, nil, nil)))
 	if got := callShape(a.Calls); got != "1 identify alice | 2 track Userpilot Experience (started)" || a.Poll {
 		t.Fatalf("after heap arrived: %s", a.Raw)
+	}
+}
+
+// TestEngineKept tests that an answer lists the loader's events held for Heap ("o") when the list
+// changes, and leaves out those a standby beacon carries (one way only) and all with persist off.
+func TestEngineKept(t *testing.T) {
+	kept := func(a wireAnswer) string {
+		if a.Kept == nil {
+			return "absent"
+		}
+		return fmt.Sprint(*a.Kept)
+	}
+	e := NewEngine(`[null,"s",0,0]`)
+	steps := []struct {
+		msg, want string
+	}{
+		{msg(1, 0, 1, 0, nil, nil, nil, identifyEntry("alice"), started(1, 7)), "[1]"},
+		{msg(1, 1, 2, 0, nil, nil, nil, started(2, 8)), "[1 2]"},
+		{msg(0, 2, 3, 0, nil, nil, nil), "absent"},
+		{msg(0, 3, 4, heapReady, nil, nil, nil), "[]"},
+	}
+	for i, st := range steps {
+		if a := readAnswer(t, e.Step(st.msg)); kept(a) != st.want {
+			t.Fatalf("step %d: kept %s, want %s: %s", i, kept(a), st.want, a.Raw)
+		}
+	}
+	relayed := NewEngine(`[["o",0,"relayUrl","/v1/events"],"s",0,0]`)
+	if a := readAnswer(t, relayed.Step(msg(1, 0, 1, 0, nil, nil, nil, identifyEntry("alice"), started(1, 7)))); kept(a) != "absent" || a.Standby == nil {
+		t.Fatalf("an event in a standby beacon is not kept: %s", a.Raw)
+	}
+	off := NewEngine(`[["o",0,"persist",false],"s",0,0]`)
+	if a := readAnswer(t, off.Step(msg(1, 0, 1, 0, nil, nil, nil, identifyEntry("alice"), started(1, 7)))); kept(a) != "absent" {
+		t.Fatalf("persist off: %s", a.Raw)
 	}
 }
 
