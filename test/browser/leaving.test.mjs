@@ -12,7 +12,7 @@ import { startServer, requestLog } from './server.mjs';
 import { document, script, BRIDGE_SRC } from './pages.mjs';
 
 const TRIALS = Number(process.env.LEAVING_TRIALS || 3);
-// LEAVING_MODES narrows the modes (make test runs WebKit in worker mode only: docs/leaving-the-page.md).
+// LEAVING_MODES narrows the modes (worker, main).
 const MODES = process.env.BRIDGE_THREAD ? [process.env.BRIDGE_THREAD] : (process.env.LEAVING_MODES || 'worker,main').split(',');
 const REPORT = process.env.LEAVING_REPORT === '1';
 const STORED = 'userpilot-heap-bridge:pending:';
