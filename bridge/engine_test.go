@@ -223,12 +223,19 @@ func TestEngineRelay(t *testing.T) {
 	if a.Standby != nil {
 		t.Fatalf("unchanged standby sent again: %s", a.Raw)
 	}
+	// In a request, the event stays in the standby (unchanged, so not sent again): a page left now may
+	// cancel the request, and the beacon carries the same event id.
 	a = readAnswer(t, e.Step(msg(0, 2, 1000, HeapUsable, nil, nil, nil)))
-	if len(a.Relays) != 1 || a.Relays[0][1] != "/v1/events" || a.Standby == nil || len(*a.Standby) != 0 {
+	if len(a.Relays) != 1 || a.Relays[0][1] != "/v1/events" || a.Standby != nil {
 		t.Fatalf("after relayAfter: %s", a.Raw)
 	}
 	if a.Stats["relaying"] != 1.0 || a.Stats["pending"] != 0.0 {
 		t.Fatalf("stats %v", a.Stats)
+	}
+	accepted := []any{"o", 0, "accepted", []any{"a", 0, "s-1"}, "refused", []any{"a", 0}}
+	a = readAnswer(t, e.Step(msg(0, 3, 1100, HeapUsable, nil, nil, nil, []any{InputRelayed, "", 0, 0, 1100, a.Relays[0][0], 200, accepted, 0, ""})))
+	if a.Stats["relayed"] != 1.0 || a.Standby == nil || len(*a.Standby) != 0 {
+		t.Fatalf("after the relay's answer: %s", a.Raw)
 	}
 }
 

@@ -1,6 +1,7 @@
 package bridge
 
 import (
+	"sort"
 	"strings"
 )
 
@@ -251,7 +252,9 @@ func (b *Bridge) retryLater(items []relayItem, status int, retryAfter float64, f
 }
 
 // Standby returns the beacons the page should send if it is left now, without sending anything:
-// the retries, and when Heap's SDK is still not loaded, every held event with an identity. The
+// the retries, the requests without an answer yet (a page being left may cancel them; the event
+// ids make a second delivery harmless), and when Heap's SDK is still not loaded, every held event
+// with an identity. The
 // page keeps the latest standby, because a page being left cannot wait for the module; it reports
 // what it sent as an InputBeaconed. Batches too large for sendBeacon are left out.
 func (b *Bridge) Standby() []RelayBatch {
@@ -259,6 +262,14 @@ func (b *Bridge) Standby() []RelayBatch {
 		return nil
 	}
 	items := append([]relayItem(nil), b.relay.retry...)
+	batches := make([]int, 0, len(b.relay.inFlight))
+	for id := range b.relay.inFlight {
+		batches = append(batches, id)
+	}
+	sort.Ints(batches) // the same standby for the same state: it is sent again only when it changes
+	for _, id := range batches {
+		items = append(items, b.relay.inFlight[id]...)
+	}
 	if b.relay.blocked {
 		for _, p := range b.pending {
 			if p.isEvent && p.call.User != "" {
