@@ -58,6 +58,7 @@ const RECORDER = script(`(function () {
     c.page = location.pathname;
     recorded.push(c);
     if (!memoryOnly) localStorage.setItem(key, (localStorage.getItem(key) || '') + JSON.stringify(c) + '\\n');
+    if (c.m === 'track') navigator.sendBeacon('/recorded?' + new URLSearchParams({ id: c.id, user: c.user, page: location.pathname }), '');
   }
   // ?heap=none: a page where Heap has not loaded (or is blocked).
   if (/[?&]heap=none/.test(location.search)) return;
@@ -240,8 +241,14 @@ for (const mode of MODES) {
       await landed(tab);
     }
     await settled(tab);
-    const t = tally(await calls(tab), ids, () => 'alice');
-    report('tab closed', mode, t);
+    const rec = await calls(tab);
+    const t = tally(rec, ids, () => 'alice');
+    // Which was lost, the event or the page's record of its call: the record also goes by beacon, and
+    // an event stored but not claimed (the next page's copy of storage not yet told of the write)
+    // is still in storage.
+    const byBeacon = new Set(requestLog.filter((u) => u.includes('/recorded?')).map((u) => Number(new URL(u).searchParams.get('id'))));
+    const stillStored = await tab.evaluate((p) => Object.keys(localStorage).filter((k) => k.startsWith(p)).length, STORED);
+    report('tab closed', mode, t, `; of those lost, recorded by beacon ${ids.filter((id) => byBeacon.has(id) && !rec.some((c) => c.m === 'track' && c.id === id)).length}; keys left in storage ${stillStored}`);
     assert.deepEqual(t, { trials: TRIALS, once: TRIALS, lost: 0, duplicated: 0, wrongUser: 0 });
     await tab.close();
     await holder.page.close();
