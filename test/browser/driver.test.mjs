@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { test, useBrowser, openWith, ENGINE, TIMEOUT } from './harness.mjs';
 import { document, script } from './pages.mjs';
+import { within, poll } from './driver/index.mjs';
 
 const h = useBrowser();
 
@@ -84,4 +85,12 @@ test('a second tab runs its own page; closing it leaves the first working', asyn
 test('a new test starts without what the last one stored', async () => {
   const s = await h.open(document(script('window.y = 1;')));
   assert.equal(await s.page.evaluate(() => localStorage.getItem('k')), null);
+});
+
+test('a command that never answers fails at its deadline instead of hanging the run', async () => {
+  await assert.rejects(within(new Promise(() => {}), 50, 'evaluate(a page that never answers)'),
+    /did not answer within 50 ms: evaluate\(a page that never answers\)/);
+  await assert.rejects(poll(() => new Promise(() => {}), { timeout: 50, what: 'a check that never settles' }),
+    /a check that never settles/);
+  assert.equal(await within(Promise.resolve(7), 50, 'a quick answer'), 7);
 });

@@ -4,6 +4,9 @@
 // A run marked "one process" runs its files in one node process, so they share one browser (a
 // browser's start costs seconds in Firefox). A run whose name starts with "webkit" runs under
 // xvfb-run -a (WebKit needs a display). BRIDGE_ENGINES=firefox,webkit keeps only those engines' runs.
+// No run may hang CI: each test has a ceiling (--test-timeout), the runner exits when its tests are
+// done (--test-force-exit), and a run still going after BROWSER_RUN_MINUTES (default 25) is killed,
+// its whole process group, and counted as failed.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -21,6 +24,7 @@ const runs = process.argv.slice(2).map((arg) => {
   };
 }).filter((r) => !only || only.includes(r.name.split(' ')[0]));
 
+const RUN_MS = Number(process.env.BROWSER_RUN_MINUTES || 25) * 60_000;
 const results = [];
 for (const run of runs) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'engines-'));
@@ -31,27 +35,38 @@ for (const run of runs) {
     fs.writeFileSync(entry, files.map((f) => `import ${JSON.stringify(pathToFileURL(path.resolve(f)).href)};`).join('\n') + '\n');
     files = [entry];
   }
-  const node = [process.execPath, '--test', '--test-concurrency=1',
+  const node = [process.execPath, '--test', '--test-concurrency=1', '--test-force-exit', '--test-timeout=300000',
     '--test-reporter=spec', '--test-reporter-destination=stdout',
     '--test-reporter=tap', `--test-reporter-destination=${tap}`, ...files];
   const argv = run.name.startsWith('webkit') ? ['xvfb-run', '-a', ...node] : node;
   console.log(`\n=== ${run.name}: ${run.files.length} files ${Object.entries(run.env).map(([k, v]) => `${k}=${v}`).join(' ')}`);
   const started = Date.now();
+  let timedOut = false;
   const code = await new Promise((resolve) => {
-    const child = spawn(argv[0], argv.slice(1), { stdio: 'inherit', env: { ...process.env, ...run.env } });
-    child.on('exit', (c, signal) => resolve(signal ? 1 : c));
-    child.on('error', (e) => { console.error(`${run.name}: ${e.message}`); resolve(1); });
+    // detached: the run leads its own process group (node, its test files, the browsers, Xvfb).
+    const child = spawn(argv[0], argv.slice(1), { stdio: 'inherit', env: { ...process.env, ...run.env }, detached: true });
+    const kill = (signal) => { try { process.kill(-child.pid, signal); } catch { /* already gone */ } };
+    const timer = setTimeout(() => {
+      timedOut = true;
+      console.error(`\n${run.name}: still running after ${RUN_MS / 60_000} minutes: stopping it (BROWSER_RUN_MINUTES)`);
+      kill('SIGTERM');
+      setTimeout(() => kill('SIGKILL'), 5_000).unref();
+    }, RUN_MS);
+    const interrupted = () => { kill('SIGKILL'); process.exit(130); };
+    process.once('SIGINT', interrupted);
+    child.on('exit', (c, signal) => { clearTimeout(timer); process.off('SIGINT', interrupted); kill('SIGKILL'); resolve(signal ? 1 : c); });
+    child.on('error', (e) => { clearTimeout(timer); console.error(`${run.name}: ${e.message}`); resolve(1); });
   });
   const text = fs.existsSync(tap) ? fs.readFileSync(tap, 'utf8') : '';
   const count = (key) => Number((text.match(new RegExp(`^# ${key} (\\d+)$`, 'm')) || [])[1] || 0);
   results.push({ name: run.name, pass: count('pass'), fail: count('fail'), skipped: count('skipped'),
-    cancelled: count('cancelled'), seconds: Math.round((Date.now() - started) / 1000), code });
+    cancelled: count('cancelled'), seconds: Math.round((Date.now() - started) / 1000), code, timedOut });
   fs.rmSync(dir, { recursive: true, force: true });
 }
 
 console.log('\nbrowser tests per engine:');
 for (const r of results) {
-  const extra = [r.skipped && `${r.skipped} skipped`, r.cancelled && `${r.cancelled} cancelled`, r.code && !r.fail && !r.cancelled && `exit code ${r.code}`].filter(Boolean);
+  const extra = [r.timedOut && `stopped after ${RUN_MS / 60_000} minutes`, r.skipped && `${r.skipped} skipped`, r.cancelled && `${r.cancelled} cancelled`, r.code && !r.fail && !r.cancelled && `exit code ${r.code}`].filter(Boolean);
   console.log(`  ${r.name.padEnd(24)} ${String(r.pass).padStart(4)} passed ${String(r.fail).padStart(3)} failed${extra.length ? `, ${extra.join(', ')}` : ''}  (${r.seconds} s)`);
 }
 process.exit(results.some((r) => r.code !== 0) || !results.length ? 1 : 0);

@@ -2,7 +2,7 @@
 // per test, the CDN stand-ins served by the test server at /cdn/<host>/ so every engine loads them alike.
 import { test as nodeTest, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch, ENGINE } from './driver/index.mjs';
+import { launch, ENGINE, STEP } from './driver/index.mjs';
 import { startServer, requestLog } from './server.mjs';
 
 export { LAUNCH } from './driver/chromium.mjs';
@@ -40,6 +40,9 @@ async function release() {
   await b.close();
 }
 
+// A hook's ceiling: its driver commands are bounded (driver/index.mjs), and so is the hook.
+const HOOK = { timeout: 2 * STEP };
+
 // useBrowser wires node:test hooks; call it once at the top of a test file.
 export function useBrowser() {
   const h = { server: null, browser: null, sessions: [] };
@@ -47,15 +50,15 @@ export function useBrowser() {
     h.server = await startServer(); // first: other before() hooks of a file use h.url
     h.browser = await acquire();
     h.server.pageScript = h.browser.pageScript;
-  });
+  }, HOOK);
   afterEach(async () => {
     for (const s of h.sessions.splice(0)) await s.page.close();
     h.server.reset();
-  });
+  }, HOOK);
   after(async () => {
     if (h.browser) await release();
     await h.server?.close();
-  });
+  }, HOOK);
   h.url = (p) => h.server.url(p);
   // open serves `html` as a new page (with optional response headers) and opens it in a fresh tab;
   // hold names requests to keep waiting until s.release(name), block names requests that fail.
