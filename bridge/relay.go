@@ -1,9 +1,6 @@
 package bridge
 
-import (
-	"sort"
-	"strings"
-)
+import "strings"
 
 // Drop reasons for events bound for the edge relay.
 const (
@@ -262,12 +259,16 @@ func (b *Bridge) Standby() []RelayBatch {
 		return nil
 	}
 	items := append([]relayItem(nil), b.relay.retry...)
-	batches := make([]int, 0, len(b.relay.inFlight))
+	// In batch order, so the same state gives the same standby (sent again only when it changes);
+	// the batches in flight are a few recent ids.
+	first, last := 0, 0
 	for id := range b.relay.inFlight {
-		batches = append(batches, id)
+		if first == 0 || id < first {
+			first = id
+		}
+		last = max(last, id)
 	}
-	sort.Ints(batches) // the same standby for the same state: it is sent again only when it changes
-	for _, id := range batches {
+	for id := first; first > 0 && id <= last; id++ {
 		items = append(items, b.relay.inFlight[id]...)
 	}
 	if b.relay.blocked {

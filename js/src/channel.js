@@ -168,7 +168,10 @@ export function onAnswer(text) {
   unmadeStats = a.z || a.s;
   need = a.n;
   mayPersist = a.k;
-  if (a.o) kept = kept.concat(sent).filter(function (e) { return a.o.indexOf(e.k) >= 0; });
+  if (a.o) {
+    var o = new Set(a.o);
+    kept = kept.concat(sent).filter(function (e) { return o.has(e.k); });
+  }
   var calls = a.c, i, seq;
   if (lowest < Infinity) {
     var still = Object.create(null);
