@@ -342,11 +342,10 @@ for (const mode of MODES) {
   // A page in the back/forward cache keeps running its tasks when it is shown again; no engine as
   // these tests drive it restores pages from that cache, so the page is told it is hidden and shown
   // as the cache would (pagehide and pageshow with persisted), while another page claims its events
-  // or not. A lock the test holds keeps the page from taking its events back until then.
+  // or not. A lock the test holds keeps the page from taking its events back until then; the test
+  // goes on once it holds it (a claim may hold it a moment), never calling a release it lacks.
   const cached = (tab, ids, claimed) => tab.evaluate(([ids, claimed, prefix]) => new Promise((done) => {
-    let release;
-    navigator.locks.request('userpilot-heap-bridge:claim', () => new Promise((r) => { release = r; })).then(() => {});
-    setTimeout(() => {
+    navigator.locks.request('userpilot-heap-bridge:claim', () => new Promise((release) => setTimeout(() => {
       ids.forEach((id) => window.emitAndLeave(id));
       window.dispatchEvent(new PageTransitionEvent('pagehide', { persisted: true }));
       const keys = Object.keys(localStorage).filter((k) => k.startsWith(prefix));
@@ -356,7 +355,7 @@ for (const mode of MODES) {
       }
       window.dispatchEvent(new PageTransitionEvent('pageshow', { persisted: true }));
       setTimeout(() => { release(); done(keys.length); }, 100);
-    }, 0);
+    }, 0)));
   }), [ids, claimed, STORED]);
 
   test(`${mode}: back/forward cache: a page shown again takes its stored events back and delivers them once`, async () => {
