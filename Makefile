@@ -99,7 +99,7 @@ test-browser: relay-build deps-chromium deps-firefox deps-webkit
 		"chromium||$(BROWSER_TESTS)" \
 		"chromium (main thread)|BRIDGE_THREAD=main|$(CORE_SCENARIOS:%=test/browser/%.test.mjs)" \
 		"firefox|BRIDGE_ENGINE=firefox|$(ENGINE_SCENARIOS:%=test/browser/%.test.mjs)|one process" \
-		"webkit|BRIDGE_ENGINE=webkit LEAVING_MODES=worker|$(ENGINE_SCENARIOS:%=test/browser/%.test.mjs)|one process"
+		"webkit|BRIDGE_ENGINE=webkit|$(ENGINE_SCENARIOS:%=test/browser/%.test.mjs)|one process"
 
 # Leaving the page (docs/leaving-the-page.md), 20 trials per way of leaving in each engine and
 # both threads, printing per engine, way and mode the trials and the events delivered once, lost and

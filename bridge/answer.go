@@ -15,7 +15,9 @@ import "sort"
 //	 "h": [seq...],  calls the page gave back that still wait here
 //	 "s": {stats}, "z": {stats as if the calls not yet confirmed by an ack were not made}, when any counts,
 //	 "w": wake at (page ms, 0 for none), "p": 1 to poll window.heap, "n": HeapState needed,
-//	 "k": whether the page may write its pending events to storage when hidden (docs/contract.md §9)}
+//	 "k": whether the page may write its pending events to storage when hidden (docs/contract.md §9),
+//	 "o": [event number...], when changed: the loader's events held here that the page stores if it
+//	      is hidden (Bridge.Kept); absent, the last list holds}
 //
 // Calls are made in order on whatever window.heap is when the answer arrives. A page that gave a
 // call back makes no later call until that call comes again, or an answer written after the module
@@ -111,7 +113,7 @@ func (a *answerWriter) message(m Message) {
 }
 
 // finish returns the whole answer.
-func (a *answerWriter) finish(s Stats, unmade *Stats, up *ToUserpilotStats, held []int, wake float64, poll bool, need int, persist bool) string {
+func (a *answerWriter) finish(s Stats, unmade *Stats, up *ToUserpilotStats, held []int, wake float64, poll bool, need int, persist bool, kept []int) string {
 	b := make([]byte, 0, 256+len(a.calls)+len(a.relays)+len(a.beacons)+len(a.messages))
 	b = append(b, `{"c":[`...)
 	b = append(b, a.calls...)
@@ -148,6 +150,16 @@ func (a *answerWriter) finish(s Stats, unmade *Stats, up *ToUserpilotStats, held
 	b = appendInt(b, need)
 	b = append(b, `,"k":`...)
 	b = appendBool(b, persist)
+	if kept != nil {
+		b = append(b, `,"o":[`...)
+		for i, n := range kept {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = appendInt(b, n)
+		}
+		b = append(b, ']')
+	}
 	return string(append(b, '}'))
 }
 

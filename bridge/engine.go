@@ -17,6 +17,7 @@ type Engine struct {
 	out      answerWriter
 	standby  string // the standby beacons last sent, to send them again only when they change
 	numbered int    // events the loader posted, numbered as it numbers them (Input.Num)
+	kept     []int  // the kept event numbers last sent ("o"), to send them again only when they change
 }
 
 // emitted is a call handed to the page in answer number answer.
@@ -211,12 +212,25 @@ func (e *Engine) deliver(c Call) error {
 // when the page should wake the module again.
 func (e *Engine) finish(now float64) string {
 	core := e.core
+	beaconed := map[string]bool{}
 	e.guard(func() {
 		for _, rb := range core.RelayBatches(now) {
 			e.out.relay(rb)
 		}
-		if sb := core.Standby(); e.standbyChanged(sb) {
+		sb := core.Standby()
+		if e.standbyChanged(sb) {
 			e.out.standby(sb)
+		}
+		for _, rb := range sb {
+			for _, id := range rb.IDs {
+				beaconed[id] = true
+			}
+		}
+	})
+	var kept []int
+	e.guard(func() {
+		if k := core.Kept(beaconed); !sameInts(k, e.kept) {
+			e.kept, kept = k, k
 		}
 	})
 	for _, c := range core.UserpilotCalls() {
@@ -238,7 +252,19 @@ func (e *Engine) finish(now float64) string {
 	if at := core.RecoveredWake(); at > 0 && (wake == 0 || at < wake) {
 		wake = at
 	}
-	return e.out.finish(s, unmade, up, core.Requeued(), wake, core.WaitingForHeap(), e.need(), core.MayPersist())
+	return e.out.finish(s, unmade, up, core.Requeued(), wake, core.WaitingForHeap(), e.need(), core.MayPersist(), kept)
+}
+
+func sameInts(a, b []int) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
 }
 
 // unmadeStats are the counters s as if the calls the page has not yet confirmed were not made,

@@ -2,6 +2,7 @@ package bridge
 
 import (
 	"encoding/json"
+	"fmt"
 	"reflect"
 	"strconv"
 	"strings"
@@ -22,6 +23,7 @@ type wireAnswer struct {
 	Poll      bool           `json:"p"`
 	Need      int            `json:"n"`
 	Persist   bool           `json:"k"`
+	Kept      *[]int         `json:"o"`
 	Raw       string         `json:"-"`
 }
 
@@ -109,6 +111,39 @@ func TestEngineHoldsUntilHeapThenPolls(t *testing.T) {
 	}
 }
 
+// TestEngineKept tests that an answer lists the loader's events held for Heap ("o") when the list
+// changes, and leaves out those a standby beacon carries (one way only) and all with persist off.
+func TestEngineKept(t *testing.T) {
+	kept := func(a wireAnswer) string {
+		if a.Kept == nil {
+			return "absent"
+		}
+		return fmt.Sprint(*a.Kept)
+	}
+	e := NewEngine(`[null,"s",0,0]`)
+	steps := []struct {
+		msg, want string
+	}{
+		{msg(1, 0, 1, 0, nil, nil, nil, identifyEntry("alice"), started(1, 7)), "[1]"},
+		{msg(1, 1, 2, 0, nil, nil, nil, started(2, 8)), "[1 2]"},
+		{msg(0, 2, 3, 0, nil, nil, nil), "absent"},
+		{msg(0, 3, 4, heapReady, nil, nil, nil), "[]"},
+	}
+	for i, st := range steps {
+		if a := readAnswer(t, e.Step(st.msg)); kept(a) != st.want {
+			t.Fatalf("step %d: kept %s, want %s: %s", i, kept(a), st.want, a.Raw)
+		}
+	}
+	relayed := NewEngine(`[["o",0,"relayUrl","/v1/events"],"s",0,0]`)
+	if a := readAnswer(t, relayed.Step(msg(1, 0, 1, 0, nil, nil, nil, identifyEntry("alice"), started(1, 7)))); kept(a) != "absent" || a.Standby == nil {
+		t.Fatalf("an event in a standby beacon is not kept: %s", a.Raw)
+	}
+	off := NewEngine(`[["o",0,"persist",false],"s",0,0]`)
+	if a := readAnswer(t, off.Step(msg(1, 0, 1, 0, nil, nil, nil, identifyEntry("alice"), started(1, 7)))); kept(a) != "absent" {
+		t.Fatalf("persist off: %s", a.Raw)
+	}
+}
+
 // TestEngineBounceKeepsOrder tests that calls bounced by the page from two answers in flight go
 // back in their order, uncounted, and come out again in that order.
 func TestEngineBounceKeepsOrder(t *testing.T) {
@@ -188,12 +223,19 @@ func TestEngineRelay(t *testing.T) {
 	if a.Standby != nil {
 		t.Fatalf("unchanged standby sent again: %s", a.Raw)
 	}
+	// In a request, the event stays in the standby (unchanged, so not sent again): a page left now may
+	// cancel the request, and the beacon carries the same event id.
 	a = readAnswer(t, e.Step(msg(0, 2, 1000, HeapUsable, nil, nil, nil)))
-	if len(a.Relays) != 1 || a.Relays[0][1] != "/v1/events" || a.Standby == nil || len(*a.Standby) != 0 {
+	if len(a.Relays) != 1 || a.Relays[0][1] != "/v1/events" || a.Standby != nil {
 		t.Fatalf("after relayAfter: %s", a.Raw)
 	}
 	if a.Stats["relaying"] != 1.0 || a.Stats["pending"] != 0.0 {
 		t.Fatalf("stats %v", a.Stats)
+	}
+	accepted := []any{"o", 0, "accepted", []any{"a", 0, "s-1"}, "refused", []any{"a", 0}}
+	a = readAnswer(t, e.Step(msg(0, 3, 1100, HeapUsable, nil, nil, nil, []any{InputRelayed, "", 0, 0, 1100, a.Relays[0][0], 200, accepted, 0, ""})))
+	if a.Stats["relayed"] != 1.0 || a.Standby == nil || len(*a.Standby) != 0 {
+		t.Fatalf("after the relay's answer: %s", a.Raw)
 	}
 }
 

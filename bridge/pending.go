@@ -18,3 +18,23 @@ type pendingCall struct {
 	// that it went elsewhere) before it makes later calls.
 	requeued bool
 }
+
+// Kept returns the loader's numbers (Input.Num) of the events held here, waiting for window.heap or
+// consent or, recovered, for the page's identity: the page stores them if it is hidden
+// (docs/leaving-the-page.md). Events whose id is in beaconed go by the standby beacon instead, one
+// way only. Never nil, so an empty list differs from none sent.
+func (b *Bridge) Kept(beaconed map[string]bool) []int {
+	kept := make([]int, 0, len(b.recovered.held))
+	if !b.settings.Persist {
+		return kept
+	}
+	for _, r := range b.recovered.held {
+		kept = append(kept, r.num)
+	}
+	for _, p := range b.pending {
+		if p.isEvent && p.call.Src > 0 && !beaconed[p.call.ID] {
+			kept = append(kept, p.call.Src)
+		}
+	}
+	return kept
+}

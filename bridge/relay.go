@@ -1,8 +1,6 @@
 package bridge
 
-import (
-	"strings"
-)
+import "strings"
 
 // Drop reasons for events bound for the edge relay.
 const (
@@ -251,7 +249,9 @@ func (b *Bridge) retryLater(items []relayItem, status int, retryAfter float64, f
 }
 
 // Standby returns the beacons the page should send if it is left now, without sending anything:
-// the retries, and when Heap's SDK is still not loaded, every held event with an identity. The
+// the retries, the requests without an answer yet (a page being left may cancel them; the event
+// ids make a second delivery harmless), and when Heap's SDK is still not loaded, every held event
+// with an identity. The
 // page keeps the latest standby, because a page being left cannot wait for the module; it reports
 // what it sent as an InputBeaconed. Batches too large for sendBeacon are left out.
 func (b *Bridge) Standby() []RelayBatch {
@@ -259,6 +259,18 @@ func (b *Bridge) Standby() []RelayBatch {
 		return nil
 	}
 	items := append([]relayItem(nil), b.relay.retry...)
+	// In batch order, so the same state gives the same standby (sent again only when it changes);
+	// the batches in flight are a few recent ids.
+	first, last := 0, 0
+	for id := range b.relay.inFlight {
+		if first == 0 || id < first {
+			first = id
+		}
+		last = max(last, id)
+	}
+	for id := first; first > 0 && id <= last; id++ {
+		items = append(items, b.relay.inFlight[id]...)
+	}
 	if b.relay.blocked {
 		for _, p := range b.pending {
 			if p.isEvent && p.call.User != "" {

@@ -65,6 +65,9 @@ export var inFlight = [], mirrorInFlight = []; // events, and Heap calls to mirr
 // The entries of each message not yet answered; events posted, numbered as the module numbers them
 // (bridge.Input.Num); the numbers of events another page claimed, whose calls are not made.
 var sentEntries = [], numbered = 0, given = Object.create(null);
+// kept: the answered events the module still holds (answer "o": for window.heap, consent or the
+// page's identity), which the page stores if it is hidden.
+var kept = [];
 // holding, while true, keeps answers aside (a page that stored its events waits to learn whether
 // another page claimed them); held are those answers.
 var holding = null, held = [];
@@ -152,7 +155,7 @@ export function onAnswer(text) {
   if (holding && holding()) return held.push(text);
   var events = inFlight.shift() || 0, number = applied + 1, a;
   mirrorInFlight.shift();
-  sentEntries.shift();
+  var sent = sentEntries.shift() || [];
   lastProgress = now();
   try { a = JSON.parse(text); } catch (e) { a = { x: 'unreadable answer' }; }
   if (a.x) {
@@ -165,6 +168,10 @@ export function onAnswer(text) {
   unmadeStats = a.z || a.s;
   need = a.n;
   mayPersist = a.k;
+  if (a.o) {
+    var o = new Set(a.o);
+    kept = kept.concat(sent).filter(function (e) { return o.has(e.k); });
+  }
   var calls = a.c, i, seq;
   if (lowest < Infinity) {
     var still = Object.create(null);
@@ -264,7 +271,7 @@ export function fail(err) {
   var waiting = queue.concat(outbox);
   for (var i = 0; i < waiting.length; i++) if (isEvent(waiting[i])) lost++;
   for (i = 0; i < inFlight.length; i++) lost += inFlight[i];
-  queue = []; outbox = []; inFlight = []; mirrorInFlight = []; sentEntries = [];
+  queue = []; outbox = []; inFlight = []; mirrorInFlight = []; sentEntries = []; kept = [];
   poll(false);
   wake(0);
   console.error(err.message);
@@ -277,10 +284,10 @@ export function waitingEvents() {
   return n;
 }
 
-// unanswered lists the entries the module has not answered, oldest first.
-export function unanswered() {
+// undelivered lists the entries the module holds or has not answered, oldest first.
+export function undelivered() {
   var list = [];
-  sentEntries.concat([outbox, queue]).forEach(function (l) { list = list.concat(l); });
+  [kept].concat(sentEntries, [outbox, queue]).forEach(function (l) { list = list.concat(l); });
   return list;
 }
 
@@ -292,9 +299,8 @@ export function giveAway(ids) {
   function keep(e) { return !gone[e.id]; }
   queue = queue.filter(keep);
   outbox = outbox.filter(keep);
-  sentEntries.forEach(function (l) {
-    l.forEach(function (e) { if (gone[e.id]) nums.push(given[e.k] = e.k); });
-  });
+  kept.concat.apply(kept, sentEntries).forEach(function (e) { if (gone[e.id]) nums.push(given[e.k] = e.k); });
+  kept = kept.filter(keep);
   held = [];
   list.forEach(onAnswer);
   if (nums.length) deliver(entry('given', '', nums, null));

@@ -6,7 +6,7 @@
 import { win, settings, setting, now } from './page.js';
 import { page } from './loading.js';
 import { persistence } from './persist.js';
-import { deliver, deliverFirst, entry, currentTask, failure, giveAway, holdAnswers, isEvent, mayPersist, pageId, unanswered } from './channel.js';
+import { deliver, deliverFirst, entry, currentTask, failure, giveAway, holdAnswers, isEvent, mayPersist, pageId, undelivered } from './channel.js';
 
 var store = null, allowed = false, takingBack = 0;
 
@@ -29,12 +29,12 @@ export function startLeaving() {
   claimStored();
 }
 
-// persistPending writes the events the module has not answered, synchronously, as the page is
+// persistPending writes the events the module holds or has not answered, synchronously, as the page is
 // hidden: [id, identity, epoch ms, kind, name, ref, task, at, arg...]. A consent change the
 // module has not answered yet decides instead of its word.
 function persistPending() {
   if (failure) return;
-  var list = unanswered(), ok = mayPersist === null ? allowed : mayPersist, events = [], i, e;
+  var list = undelivered(), ok = mayPersist === null ? allowed : mayPersist, events = [], i, e;
   for (i = 0; i < list.length; i++) {
     e = list[i];
     if (e[0] === 'consent') ok = e[1] === 'granted';

@@ -5,13 +5,14 @@
 // LEAVING_REPORT=1 prints one line per engine, way and mode: trials, delivered once, lost, duplicated.
 import assert from 'node:assert/strict';
 import { after } from 'node:test';
+import http from 'node:http';
 import { test, useBrowser, ENGINE, TIMEOUT } from './harness.mjs';
 import { poll } from './driver/index.mjs';
-import { startServer } from './server.mjs';
+import { startServer, requestLog } from './server.mjs';
 import { document, script, BRIDGE_SRC } from './pages.mjs';
 
 const TRIALS = Number(process.env.LEAVING_TRIALS || 3);
-// LEAVING_MODES narrows the modes (make test runs WebKit in worker mode only: docs/leaving-the-page.md).
+// LEAVING_MODES narrows the modes (worker, main).
 const MODES = process.env.BRIDGE_THREAD ? [process.env.BRIDGE_THREAD] : (process.env.LEAVING_MODES || 'worker,main').split(',');
 const REPORT = process.env.LEAVING_REPORT === '1';
 const STORED = 'userpilot-heap-bridge:pending:';
@@ -20,6 +21,30 @@ const h = useBrowser();
 let elsewhere; // a server on another port: another origin, for the cross-origin way
 const otherOrigin = async () => (elsewhere ||= await startServer({ pageScript: h.browser.pageScript }));
 after(async () => { await elsewhere?.close(); });
+
+// A relay stand-in on another origin: it records what each request or beacon carried and accepts
+// every event, with CORS as the relay answers it (docs/contract.md §6).
+let relayServer;
+const relayed = [];
+async function fakeRelay() {
+  if (relayServer) return relayServer.url;
+  const server = http.createServer((req, res) => {
+    const cors = { 'Access-Control-Allow-Origin': '*', 'Access-Control-Allow-Headers': 'Content-Type, X-Bridge-Signature', 'Access-Control-Allow-Methods': 'POST' };
+    if (req.method === 'OPTIONS') return res.writeHead(204, cors).end();
+    let body = '';
+    req.on('data', (c) => { body += c; });
+    req.on('end', () => {
+      let events = [];
+      try { events = JSON.parse(body).events || []; } catch { /* counted as nothing */ }
+      for (const e of events) relayed.push({ id: e.id, experience: e.properties && e.properties.experience_id, user: e.identity, type: req.headers['content-type'] });
+      res.writeHead(200, { ...cors, 'Content-Type': 'application/json' }).end(JSON.stringify({ accepted: events.map((e) => e.id), refused: [] }));
+    });
+  });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  relayServer = { server, url: `http://127.0.0.1:${server.address().port}/v1/events` };
+  return relayServer.url;
+}
+after(async () => { if (relayServer) await new Promise((r) => relayServer.server.close(r)); });
 
 // The app's page: a Heap stand-in that records every call in localStorage (so the record outlives
 // the page), the bridge first, and a minimal Userpilot whose emit runs the handlers registered for
@@ -33,7 +58,10 @@ const RECORDER = script(`(function () {
     c.page = location.pathname;
     recorded.push(c);
     if (!memoryOnly) localStorage.setItem(key, (localStorage.getItem(key) || '') + JSON.stringify(c) + '\\n');
+    if (c.m === 'track') navigator.sendBeacon('/recorded?' + new URLSearchParams({ id: c.id, user: c.user, page: location.pathname }), '');
   }
+  // ?heap=none: a page where Heap has not loaded (or is blocked).
+  if (/[?&]heap=none/.test(location.search)) return;
   window.heap = { loaded: true,
     track: function (n, p) { rec({ m: 'track', n: n, id: p && p.experience_id, user: p && p.userpilot_user_id }); },
     identify: function (u) { rec({ m: 'identify', user: u }); },
@@ -52,8 +80,15 @@ const USERPILOT = script(`(function () {
   var user = new URLSearchParams(location.search).get('user') || 'alice';
   if (user !== 'none') userpilot.identify(user);
   window.loadId = Math.random();
-  window.addEventListener('pageshow', function (e) { if (e.persisted) window.restored = (window.restored || 0) + 1; });
-  UserpilotHeapBridge.ready().then(function () { window.appReady = true; });
+  // shown tells the test server the page is shown and ready (a request it logs), so a test can wait
+  // for a navigation to end without asking a tab that may be between documents.
+  // The test gives each tab an id in sessionStorage, which the tab keeps across its pages of the origin.
+  function shown() {
+    var q = new URLSearchParams({ tab: sessionStorage.getItem('leaving:tab'), load: window.loadId, restored: window.restored || 0, href: location.href });
+    fetch('/shown?' + q).catch(function () {});
+  }
+  window.addEventListener('pageshow', function (e) { if (e.persisted) { window.restored = (window.restored || 0) + 1; shown(); } });
+  UserpilotHeapBridge.ready().then(function () { window.appReady = true; shown(); });
   // leave(how, next) leaves the page the way a visitor or the app does, in the calling task.
   window.leave = function (how, next) {
     if (how === 'href') location.href = next;
@@ -88,16 +123,37 @@ function appPage({ mode, settings = {}, throwing = false }) {
 
 // ---- driving a tab ----
 
-const state = (tab) => tab.evaluate(() => ({ href: location.href, loadId: window.loadId, ready: window.appReady === true, restored: window.restored || 0 }));
+const state = (tab) => tab.evaluate(() => ({ href: location.href, loadId: String(window.loadId), ready: window.appReady === true, restored: window.restored || 0 }));
 
-// landed waits until the tab shows a ready app page at href (any, when omitted) other than the one
-// whose loadId is left (undefined: any).
-async function landed(tab, { href, left } = {}) {
-  return poll(async () => {
+// shown waits, in Node, until the latest page the tab showed of the app's origin (its "/shown"
+// request to the test server) matches; it resolves to {href, loadId, restored}. The tab is asked
+// nothing while it may be between documents or in the back/forward cache, where a driver's call
+// may never return (WebKit's driver hung so, and Chromium's once).
+async function shown(tab, matches, what) {
+  if (!tab.appTab) {
+    // First contact, always right after goto (a parsed document): the tab gets its id for later pages.
+    tab.appTab = String(Math.random());
+    await tab.evaluate((id) => sessionStorage.setItem('leaving:tab', id), tab.appTab);
+    await tab.waitForFunction(() => window.appReady === true, null, { timeout: TIMEOUT });
     const s = await state(tab);
-    return s.ready && s.loadId !== undefined && s.loadId !== left && (!href || s.href === href) && s;
-  }, { timeout: TIMEOUT, what: `an app page at ${href || 'any address'}` });
+    if (matches(s)) return s;
+  }
+  const prefix = h.server.origin + '/shown?';
+  return poll(() => {
+    let last;
+    for (let i = requestLog.length - 1; i >= 0 && !last; i--) {
+      if (!requestLog[i].startsWith(prefix)) continue;
+      const q = new URL(requestLog[i]).searchParams;
+      if (q.get('tab') === tab.appTab) last = { href: q.get('href'), loadId: q.get('load'), restored: Number(q.get('restored')) };
+    }
+    return last && matches(last) && last;
+  }, { timeout: TIMEOUT, what });
 }
+
+// landed waits until the tab shows a ready app page at href (any, when omitted) other than the
+// one whose loadId is left (undefined: any).
+const landed = (tab, { href, left } = {}) =>
+  shown(tab, (s) => s.loadId !== String(left) && (!href || s.href === href), `an app page at ${href || 'any address'}`);
 
 // emitAndLeave runs emit-then-leave in one task of the page, a task after this call returns, so
 // the driver's evaluation is not torn down by the navigation.
@@ -143,7 +199,7 @@ async function opening(mode, page = appPage({ mode })) {
   const url = h.server.page(page);
   const tab = await holder.page.newTab();
   await tab.goto(url);
-  return { holder, tab, url, first: await landed(tab) };
+  return { holder, tab, url, first: await landed(tab) }; // first: the page shown
 }
 
 let nextId = 1;
@@ -185,27 +241,30 @@ for (const mode of MODES) {
       await landed(tab);
     }
     await settled(tab);
-    const t = tally(await calls(tab), ids, () => 'alice');
-    report('tab closed', mode, t);
+    const rec = await calls(tab);
+    const t = tally(rec, ids, () => 'alice');
+    // Which was lost, the event or the page's record of its call: the record also goes by beacon, and
+    // an event stored but not claimed (the next page's copy of storage not yet told of the write)
+    // is still in storage.
+    const byBeacon = new Set(requestLog.filter((u) => u.includes('/recorded?')).map((u) => Number(new URL(u).searchParams.get('id'))));
+    const stillStored = await tab.evaluate((p) => Object.keys(localStorage).filter((k) => k.startsWith(p)).length, STORED);
+    report('tab closed', mode, t, `; of those lost, recorded by beacon ${ids.filter((id) => byBeacon.has(id) && !rec.some((c) => c.m === 'track' && c.id === id)).length}; keys left in storage ${stillStored}`);
     assert.deepEqual(t, { trials: TRIALS, once: TRIALS, lost: 0, duplicated: 0, wrongUser: 0 });
     await tab.close();
     await holder.page.close();
   });
 
+  // The other origin's page goes back by itself, and the test waits for the app page's own word that
+  // it is shown again (shown): no tab is asked anything while it is between documents.
   test(`${mode}: emit, then a cross-origin navigation and back: each event once`, async () => {
     const { holder, tab, url } = await opening(mode);
-    const away = (await otherOrigin()).page(document('<p>another origin</p>'));
+    const away = (await otherOrigin()).page(document('<p>another origin</p>', script(`addEventListener('load', function () { setTimeout(function () { history.back(); }, 0); });`)));
     const ids = newIds(TRIALS);
     let restored = 0;
     for (const id of ids) {
       const before = await state(tab);
       await emitAndLeave(tab, id, 'href', away);
-      await poll(async () => (await tab.evaluate(() => location.href)) === away, { timeout: TIMEOUT, what: 'the other origin' });
-      await tab.evaluate(() => { setTimeout(() => history.back(), 0); return true; });
-      const back = await poll(async () => {
-        const s = await state(tab);
-        return s.ready && s.href === url && (s.loadId !== before.loadId || s.restored > before.restored) && s;
-      }, { timeout: TIMEOUT, what: 'the app page again' });
+      const back = await shown(tab, (s) => s.href === url && (s.loadId !== before.loadId || s.restored > before.restored), 'the app page again');
       if (back.loadId === before.loadId) restored++;
     }
     await settled(tab);
@@ -227,10 +286,7 @@ for (const mode of MODES) {
       await landed(tab, { href: other });
       await settled(tab); // the other page has claimed and delivered what it found
       await tab.evaluate(() => { setTimeout(() => history.back(), 0); return true; });
-      const back = await poll(async () => {
-        const s = await state(tab);
-        return s.ready && s.href === url && (s.loadId !== before.loadId || s.restored > before.restored) && s;
-      }, { timeout: TIMEOUT, what: 'the first page again' });
+      const back = await shown(tab, (s) => s.href === url && (s.loadId !== before.loadId || s.restored > before.restored), 'the first page again');
       if (back.loadId === before.loadId) restored++;
     }
     await settled(tab);
@@ -286,11 +342,10 @@ for (const mode of MODES) {
   // A page in the back/forward cache keeps running its tasks when it is shown again; no engine as
   // these tests drive it restores pages from that cache, so the page is told it is hidden and shown
   // as the cache would (pagehide and pageshow with persisted), while another page claims its events
-  // or not. A lock the test holds keeps the page from taking its events back until then.
+  // or not. A lock the test holds keeps the page from taking its events back until then; the test
+  // goes on once it holds it (a claim may hold it a moment), never calling a release it lacks.
   const cached = (tab, ids, claimed) => tab.evaluate(([ids, claimed, prefix]) => new Promise((done) => {
-    let release;
-    navigator.locks.request('userpilot-heap-bridge:claim', () => new Promise((r) => { release = r; })).then(() => {});
-    setTimeout(() => {
+    navigator.locks.request('userpilot-heap-bridge:claim', () => new Promise((release) => setTimeout(() => {
       ids.forEach((id) => window.emitAndLeave(id));
       window.dispatchEvent(new PageTransitionEvent('pagehide', { persisted: true }));
       const keys = Object.keys(localStorage).filter((k) => k.startsWith(prefix));
@@ -300,7 +355,7 @@ for (const mode of MODES) {
       }
       window.dispatchEvent(new PageTransitionEvent('pageshow', { persisted: true }));
       setTimeout(() => { release(); done(keys.length); }, 100);
-    }, 0);
+    }, 0)));
   }), [ids, claimed, STORED]);
 
   test(`${mode}: back/forward cache: a page shown again takes its stored events back and delivers them once`, async () => {
@@ -331,6 +386,59 @@ for (const mode of MODES) {
     const t = tally(await calls(next), ids, () => 'alice');
     assert.deepEqual(t, { trials: 2, once: 2, lost: 0, duplicated: 0, wrongUser: 0 });
     await next.close();
+    await tab.close();
+    await holder.page.close();
+  });
+
+  test(`${mode}: a page without Heap: an event the module holds for window.heap is stored when the page is left; the next page, with Heap, delivers it once`, async () => {
+    const { holder, tab, url, first } = await opening(mode);
+    const ids = newIds(TRIALS);
+    let left = first.loadId;
+    for (const id of ids) {
+      await tab.goto(url + '?heap=none');
+      left = (await landed(tab, { left })).loadId;
+      await tab.evaluate((id) => window.emitAndLeave(id), id);
+      // The module has answered and holds the call (pending, nothing left with the loader to answer).
+      await tab.waitForFunction(() => UserpilotHeapBridge.stats().pending === 1, null, { timeout: TIMEOUT });
+      await tab.evaluate(() => new Promise((r) => setTimeout(r, 300)));
+      await tab.evaluate((url) => { setTimeout(() => window.leave('href', url), 0); return true; }, url);
+      left = (await landed(tab, { href: url, left })).loadId;
+      await settled(tab);
+    }
+    const t = tally(await calls(tab), ids, () => 'alice');
+    report('no Heap yet', mode, t);
+    assert.deepEqual(t, { trials: TRIALS, once: TRIALS, lost: 0, duplicated: 0, wrongUser: 0 });
+    await tab.close();
+    await holder.page.close();
+  });
+
+  // With a relay, an event the module has not answered when the page is left is stored, not sent
+  // by beacon (the loader cannot name it: docs/leaving-the-page.md); one a standby beacon carries is
+  // not stored. Either way each event arrives once: at heap.track or at the relay.
+  for (const blocked of [true, false]) test(`${mode}: relay configured, Heap ${blocked ? 'blocked' : 'loaded'}: emit, then leave; each event arrives once, by heap.track or the relay`, async () => {
+    const settings = { relayUrl: await fakeRelay(), relayAfter: 300 };
+    const { holder, tab, first } = await opening(mode, appPage({ mode, settings }));
+    const url = h.server.page(appPage({ mode, settings })) + (blocked ? '?heap=none' : '');
+    await tab.goto(url);
+    let left = (await landed(tab, { left: first.loadId })).loadId;
+    const ids = newIds(TRIALS);
+    for (const id of ids) {
+      await emitAndLeave(tab, id, 'href', url);
+      left = (await landed(tab, { left })).loadId;
+    }
+    await settled(tab);
+    const tracks = (await calls(tab)).filter((c) => c.m === 'track' && ids.includes(c.id));
+    const atRelay = relayed.filter((r) => ids.includes(r.experience));
+    const t = { trials: TRIALS, once: 0, lost: 0, duplicated: 0, wrongUser: 0 };
+    for (const id of ids) {
+      // The relay keeps one event per id (Heap's idempotency key): a beacon and a retry of one id are one event.
+      const arrived = tracks.filter((c) => c.id === id).length + new Set(atRelay.filter((r) => r.experience === id).map((r) => r.id)).size;
+      if ([...tracks, ...atRelay].some((c) => (c.id ?? c.experience) === id && c.user !== 'alice')) t.wrongUser++;
+      if (arrived === 1) t.once++; else if (arrived === 0) t.lost++; else t.duplicated++;
+    }
+    report(blocked ? 'relay, blocked' : 'relay, loaded', mode, t, `, at the relay ${new Set(atRelay.map((r) => r.experience)).size}`);
+    assert.deepEqual(t, { trials: TRIALS, once: TRIALS, lost: 0, duplicated: 0, wrongUser: 0 }, JSON.stringify(atRelay));
+    if (blocked) assert.equal(tracks.length, 0, 'Heap was blocked');
     await tab.close();
     await holder.page.close();
   });
