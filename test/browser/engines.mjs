@@ -54,11 +54,14 @@ for (const run of runs) {
       kill('SIGTERM');
       setTimeout(() => kill('SIGKILL'), 5_000).unref();
     }, RUN_MS);
+    // The run has its own process group, so a stop meant for this runner is passed on to it.
     const interrupted = () => { kill('SIGKILL'); process.exit(130); };
     process.once('SIGINT', interrupted);
+    process.once('SIGTERM', interrupted);
     child.on('exit', (c, signal) => {
       clearTimeout(timer);
       process.off('SIGINT', interrupted);
+      process.off('SIGTERM', interrupted);
       kill('SIGKILL');
       // The summary may still be in the pipe: read it to its end (a stray holder gets 2 s).
       const done = () => resolve(signal ? 1 : c);
