@@ -509,29 +509,14 @@ export function createServer() {
     },
 
     async fetch(request, env, ctx) {
-      if (env !== settingsEnv || settings === null) {
-        settingsEnv = env;
-        try {
-          settings = { limits: instanceLimits(env) };
-        } catch (err) {
-          settings = { error: err };
-        }
+      let inst;
+      try {
+        inst = await current(env);
+      } catch (err) {
+        if (err === settings?.error) return errorResponse(500, `relay is misconfigured: ${describe(err)}`);
+        throw err;
       }
-      if (settings.error) return errorResponse(500, `relay is misconfigured: ${describe(settings.error)}`);
-      const { limits } = settings;
-      if (instance) {
-        const inst = await instance;
-        let why = null;
-        if (inst.failure) why = 'failure';
-        else if (inst.served >= limits.maxRequests) why = 'requests';
-        else if (inst.memoryBytes() >= limits.maxMemoryBytes) why = 'memory';
-        if (why) {
-          replaced[why]++;
-          instance = null;
-        }
-      }
-      instance ??= startNew(limits);
-      return (await instance).serve(request, env, ctx);
+      return inst.serve(request, env, ctx);
     }
   };
 }
