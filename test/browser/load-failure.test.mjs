@@ -42,7 +42,7 @@ const NOT_A_PAGE = /: the server answered with text\/html, not the WebAssembly m
 const CSP_WORDS = {
   chromium: /'unsafe-eval' is not an allowed source of script in the following Content Security Policy directive: "script-src 'self' 'unsafe-inline'"\.? /,
   webkit: /Refused to create a WebAssembly object because 'unsafe-eval' or 'wasm-unsafe-eval' is not an allowed source of script in the following Content Security Policy directive: "script-src 'self' 'unsafe-inline'"\. /,
-  firefox: /call to WebAssembly\.instantiate(Streaming)?\(\) blocked by CSP /,
+  firefox: /call to WebAssembly\.(instantiate|compile)(Streaming)?\(\) blocked by CSP /,
 }[ENGINE];
 
 const FAILURES = [
