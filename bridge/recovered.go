@@ -1,5 +1,7 @@
 package bridge
 
+import "strings"
+
 // Leaving the page (docs/contract.md §9): when a page is hidden, the loader writes the events it
 // received and has not seen delivered to the origin's storage; a later page of the origin claims
 // them and hands each one here as an InputRecovered. What a recovered event may become is decided
@@ -88,6 +90,17 @@ func (b *Bridge) receiveRecovered(in Input) {
 	}
 }
 
+// receivedOn is the page that received an event: its id is "<page id>-<n>" (docs/protocol.md).
+// The key it was stored under is not enough: a page left before delivering what it recovered
+// stores those events again under its own key, and stamps (ref, task) mean something only on
+// the page that made them.
+func receivedOn(id, storedBy string) string {
+	if i := strings.LastIndexByte(id, '-'); i > 0 {
+		return id[:i]
+	}
+	return storedBy
+}
+
 // readRecovered reads an InputRecovered's arguments.
 func readRecovered(in Input) (recoveredEvent, bool) {
 	if len(in.Args) < 9 {
@@ -99,7 +112,7 @@ func readRecovered(in Input) (recoveredEvent, bool) {
 		kind.Kind != KindString || name.Kind != KindString {
 		return recoveredEvent{}, false
 	}
-	r := recoveredEvent{id: id.Str, time: at.Num, source: src.Str,
+	r := recoveredEvent{id: id.Str, time: at.Num, source: receivedOn(id.Str, src.Str),
 		entry: Input{Kind: kind.Str, Name: name.Str, Ref: int(ref.Num), Task: int(task.Num), At: when.Num, Args: in.Args[9:]}}
 	if !isEventInput(r.entry) || r.entry.Kind == InputRecovered {
 		return recoveredEvent{}, false

@@ -184,6 +184,20 @@ func TestRecoveredDedupePerSource(t *testing.T) {
 	}
 }
 
+// TestRecoveredStoredAgain tests that events a page recovered and stored again under its own key,
+// beside its own, keep the page that received them: the same stamps of two receiving pages are
+// two occurrences, not one (WebKit lost such events as duplicates when pages were left quickly).
+func TestRecoveredStoredAgain(t *testing.T) {
+	fromA := stored("pagea-1", nil, testOrigin-2000, "pageb", 1) // received on page a, stored again by b
+	fromB := stored("pageb-1", nil, testOrigin-1000, "pageb", 2) // b's own, another experience
+	// with the same stamps: the first payload object of each page, in its first task
+	fromA.Args[6], fromB.Args[6], fromB.Args[7] = Num(1), Num(1), fromA.Args[7]
+	calls, s, _ := recoverRun(t, Settings{}, 1e9, fromA, fromB)
+	if len(calls) != 2 || s.Duplicates != 0 {
+		t.Fatalf("calls %v duplicates %d", calls, s.Duplicates)
+	}
+}
+
 // TestMayPersist tests the answer's persist bit: on by default, off with persist false or while
 // consent is withheld.
 func TestMayPersist(t *testing.T) {
