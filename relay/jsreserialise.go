@@ -152,54 +152,46 @@ func findKey(keys []string, at map[string]int, key string) (int, bool) {
 // sortIndexKeys puts an object's array-index keys first in ascending order, the others after them
 // in the order they came, as JavaScript orders an object's own properties.
 func sortIndexKeys(v *jsValue) {
-	type member struct {
-		key   string
-		index int64 // -1 when key is not an array index
-		kid   *jsValue
-	}
-	var members []member
+	var first []int // each index key as (its number - 2^31) << 32 | its place: sorts as the numbers
 	for j, k := range v.keys {
-		if index := arrayIndex(k); index >= 0 || members != nil {
-			if members == nil {
-				members = make([]member, 0, len(v.keys))
-				for i := range j {
-					members = append(members, member{v.keys[i], -1, v.kids[i]})
-				}
-			}
-			members = append(members, member{k, index, v.kids[j]})
+		if n := arrayIndex(k); n >= 0 {
+			first = append(first, (n-1<<31)<<32|j)
 		}
 	}
-	if members == nil {
+	if first == nil {
 		return
 	}
-	slices.SortStableFunc(members, func(a, b member) int {
-		switch {
-		case a.index >= 0 && b.index >= 0:
-			return int(a.index - b.index)
-		case a.index >= 0:
-			return -1
-		case b.index >= 0:
-			return 1
-		}
-		return 0
-	})
-	for j, m := range members {
-		v.keys[j], v.kids[j] = m.key, m.kid
+	slices.Sort(first)
+	keys, kids := make([]string, 0, len(v.keys)), make([]*jsValue, 0, len(v.kids))
+	for _, f := range first {
+		keys, kids = append(keys, v.keys[f&math.MaxUint32]), append(kids, v.kids[f&math.MaxUint32])
 	}
+	for j, k := range v.keys {
+		if arrayIndex(k) < 0 {
+			keys, kids = append(keys, k), append(kids, v.kids[j])
+		}
+	}
+	v.keys, v.kids = keys, kids
 }
 
 // arrayIndex is the number a quoted key names when it is an array index (a decimal integer written
 // canonically, below 2^32-1), or -1.
-func arrayIndex(quoted string) int64 {
+func arrayIndex(quoted string) int {
 	digits := quoted[1 : len(quoted)-1]
 	if digits == "" || len(digits) > 10 || (digits[0] == '0' && len(digits) > 1) {
 		return -1
 	}
-	n, err := strconv.ParseUint(digits, 10, 64)
-	if err != nil || n >= math.MaxUint32 {
+	n := 0
+	for _, c := range []byte(digits) {
+		if c < '0' || c > '9' {
+			return -1
+		}
+		n = n*10 + int(c-'0')
+	}
+	if n >= math.MaxUint32 {
 		return -1
 	}
-	return int64(n)
+	return n
 }
 
 // appendTo appends v as JSON.stringify writes it.
@@ -305,11 +297,11 @@ func (p *jsParser) str(b []byte) ([]byte, bool) {
 				if p.i+4 > len(p.s) {
 					return nil, false
 				}
-				u, err := strconv.ParseUint(p.s[p.i:p.i+4], 16, 16)
-				if err != nil {
+				u, ok := hex4(p.s[p.i : p.i+4])
+				if !ok {
 					return nil, false
 				}
-				w.unit(uint16(u))
+				w.unit(u)
 				p.i += 4
 			default:
 				return nil, false
@@ -317,6 +309,25 @@ func (p *jsParser) str(b []byte) ([]byte, bool) {
 		}
 	}
 	return nil, false
+}
+
+// hex4 is the code unit four hex digits give.
+func hex4(digits string) (uint16, bool) {
+	var u uint16
+	for _, c := range []byte(digits) {
+		switch {
+		case c >= '0' && c <= '9':
+			c -= '0'
+		case c >= 'a' && c <= 'f':
+			c -= 'a' - 10
+		case c >= 'A' && c <= 'F':
+			c -= 'A' - 10
+		default:
+			return 0, false
+		}
+		u = u<<4 | uint16(c)
+	}
+	return u, true
 }
 
 // decodeUTF8 decodes the character s starts with as the WHATWG UTF-8 decoder does (Node's, which
