@@ -4,6 +4,7 @@ import (
 	"math"
 	"slices"
 	"strconv"
+	"strings"
 	"unicode/utf8"
 
 	"github.com/userpilot-heap-bridge/userpilot-heap-bridge/bridge"
@@ -15,32 +16,38 @@ import (
 // when it is not JSON. It follows JavaScript, not Go: strings are UTF-16 (a lone surrogate is written
 // back as \udxxx), numbers are doubles written as JavaScript writes them (1e400 becomes null), a key
 // given twice keeps its last value at its first place, and keys that are array indices come first,
-// in ascending order.
+// in ascending order. It writes as it reads, holding only the members of the objects open.
 func jsReserialise(body []byte) []byte {
-	p := jsParser{s: string(body)}
+	p := jsParser{s: string(body), out: make([]byte, 0, len(body))}
 	if len(p.s) >= 3 && p.s[:3] == "\xef\xbb\xbf" {
 		p.i = 3 // express's body reader drops a byte order mark before parsing
 	}
-	v, ok := p.value()
-	if !ok || p.space() != 0 || p.i < len(p.s) {
+	p.moveBudget = 4*len(body) + 4096
+	if !p.value() || p.space() != 0 || p.i < len(p.s) {
 		return body
 	}
-	return v.appendTo(make([]byte, 0, len(body)))
+	return p.out
 }
 
-// jsValue is a parsed JSON value: a scalar as JSON.stringify writes it, or an array or object.
-type jsValue struct {
-	open byte     // '[' or '{' for an array or object, 0 for a scalar
-	text []byte   // a scalar's text as written again
-	keys []string // an object's keys as written again, in JavaScript's property order once sorted
-	kids []*jsValue
-}
-
-// jsParser parses JSON text as JSON.parse does.
+// jsParser parses JSON text as JSON.parse does and writes it to out as JSON.stringify does.
 type jsParser struct {
-	s     string
-	i     int
-	depth int
+	s       string
+	i       int
+	depth   int
+	out     []byte
+	members []jsMember // the members of the objects open, innermost last
+	scratch []byte     // where an object is put in order before it is copied back
+	// moveBudget is how many more bytes reordered objects may copy: objects that need reordering
+	// nested in each other are copied once per level, and a forged body must not cost more than a
+	// few times its length.
+	moveBudget int
+}
+
+// jsMember is an object member written to out: its key's text, then its value's (which is another
+// member's value when the key came again).
+type jsMember struct {
+	keyStart, keyEnd, valueStart, valueEnd int
+	index                                  int // the array index its key names, or -1
 }
 
 // space steps over JSON white space and returns the next byte, or 0 at the end.
@@ -55,134 +62,187 @@ func (p *jsParser) space() byte {
 	return 0
 }
 
-// value parses the value at p.i, reporting false when the text is not JSON there.
-func (p *jsParser) value() (*jsValue, bool) {
+// value parses the value at p.i and writes it, reporting false when the text is not JSON there.
+func (p *jsParser) value() bool {
 	switch c := p.space(); c {
 	case '{', '[':
 		if p.depth++; p.depth > jsontext.MaxDepth {
-			return nil, false
+			return false
 		}
 		p.i++
-		v, ok := p.container(c)
+		ok := false
+		if c == '[' {
+			ok = p.array()
+		} else {
+			ok = p.object()
+		}
 		p.depth--
-		return v, ok
+		return ok
 	case '"':
-		text, ok := p.str(nil)
-		return &jsValue{text: text}, ok
+		return p.str()
 	case 't', 'f', 'n':
 		for _, word := range [...]string{"true", "false", "null"} {
 			if len(p.s)-p.i >= len(word) && p.s[p.i:p.i+len(word)] == word {
 				p.i += len(word)
-				return &jsValue{text: []byte(word)}, true
+				p.out = append(p.out, word...)
+				return true
 			}
 		}
-		return nil, false
+		return false
 	}
 	return p.number()
 }
 
-// container parses the members of an object or elements of an array after its open bracket.
-func (p *jsParser) container(open byte) (*jsValue, bool) {
-	v := &jsValue{open: open}
-	var at map[string]int // where each key is in v.keys, once the object has a few
+// array parses and writes an array's elements after its '['.
+func (p *jsParser) array() bool {
+	p.out = append(p.out, '[')
 	for n := 0; ; n++ {
 		c := p.space()
-		if (open == '[' && c == ']') || (open == '{' && c == '}') {
-			p.i++
-			if open == '{' {
-				sortIndexKeys(v)
-			}
-			return v, true
+		if c == ']' && n == 0 {
+			break
 		}
 		if n > 0 {
+			if c == ']' {
+				break
+			}
 			if c != ',' {
-				return nil, false
+				return false
 			}
 			p.i++
+			p.out = append(p.out, ',')
+		}
+		if !p.value() {
+			return false
+		}
+	}
+	p.i++
+	p.out = append(p.out, ']')
+	return true
+}
+
+// object parses and writes an object's members after its '{', then puts them in JavaScript's order
+// if they are not in it.
+func (p *jsParser) object() bool {
+	start, first := len(p.out), len(p.members)
+	p.out = append(p.out, '{')
+	var at map[string]int           // where each key is in p.members, once the object has a few
+	reorder, lastIndex := false, -1 // whether the members need reordering; the last index key seen
+	for n := 0; ; n++ {
+		c := p.space()
+		if c == '}' && n == 0 {
+			break
+		}
+		if n > 0 {
+			if c == '}' {
+				break
+			}
+			if c != ',' {
+				return false
+			}
+			p.i++
+			p.out = append(p.out, ',')
 			c = p.space()
 		}
-		if open == '[' {
-			kid, ok := p.value()
-			if !ok {
-				return nil, false
-			}
-			v.kids = append(v.kids, kid)
-			continue
-		}
 		if c != '"' {
-			return nil, false
+			return false
 		}
-		text, ok := p.str(nil)
-		if !ok || p.space() != ':' {
-			return nil, false
+		m := jsMember{keyStart: len(p.out)}
+		if !p.str() || p.space() != ':' {
+			return false
 		}
 		p.i++
-		kid, ok := p.value()
-		if !ok {
-			return nil, false
-		}
-		key := string(text)
-		if j, dup := findKey(v.keys, at, key); dup {
-			v.kids[j] = kid // the last value wins, at the first key's place
-			continue
-		}
-		v.keys, v.kids = append(v.keys, key), append(v.kids, kid)
-		if at != nil || len(v.keys) >= 16 {
-			if at == nil {
-				at = make(map[string]int, 32)
-				for j, k := range v.keys {
-					at[k] = j
+		m.keyEnd = len(p.out)
+		p.out = append(p.out, ':')
+		m.valueStart = len(p.out)
+		key := p.out[m.keyStart:m.keyEnd]
+		j := -1
+		if at != nil {
+			if k, ok := at[string(key)]; ok {
+				j = k
+			}
+		} else {
+			for k := first; k < len(p.members); k++ {
+				if string(p.out[p.members[k].keyStart:p.members[k].keyEnd]) == string(key) {
+					j = k
+					break
 				}
 			}
-			at[key] = len(v.keys) - 1
+		}
+		m.index = arrayIndex(key)
+		if !p.value() {
+			return false
+		}
+		m.valueEnd = len(p.out)
+		if j >= 0 { // the last value wins, at the first key's place
+			p.members[j].valueStart, p.members[j].valueEnd = m.valueStart, m.valueEnd
+			reorder = true
+			continue
+		}
+		if m.index >= 0 && (m.index < lastIndex || len(p.members) > first && p.members[len(p.members)-1].index < 0) {
+			reorder = true
+		}
+		lastIndex = max(lastIndex, m.index)
+		p.members = append(p.members, m)
+		if at != nil || len(p.members)-first >= 16 {
+			if at == nil {
+				at = make(map[string]int, 32)
+				for k := first; k < len(p.members); k++ {
+					at[string(p.out[p.members[k].keyStart:p.members[k].keyEnd])] = k
+				}
+			}
+			at[string(p.out[m.keyStart:m.keyEnd])] = len(p.members) - 1
 		}
 	}
+	p.i++
+	p.out = append(p.out, '}')
+	ok := !reorder || p.reorder(start, p.members[first:])
+	p.members = p.members[:first]
+	return ok
 }
 
-// findKey returns where key is among keys, looking in at when the object has one.
-func findKey(keys []string, at map[string]int, key string) (int, bool) {
-	if at != nil {
-		j, ok := at[key]
-		return j, ok
+// reorder writes the object at out[start:] again with members, index keys first in ascending order,
+// the others after them in the order they came; false when that would go over the move budget.
+func (p *jsParser) reorder(start int, members []jsMember) bool {
+	if p.moveBudget -= len(p.out) - start; p.moveBudget < 0 {
+		return false
 	}
-	j := slices.Index(keys, key)
-	return j, j >= 0
-}
-
-// sortIndexKeys puts an object's array-index keys first in ascending order, the others after them
-// in the order they came, as JavaScript orders an object's own properties.
-func sortIndexKeys(v *jsValue) {
-	var first []int // each index key as (its number - 2^31) << 32 | its place: sorts as the numbers
-	for j, k := range v.keys {
-		if n := arrayIndex(k); n >= 0 {
-			first = append(first, (n-1<<31)<<32|j)
+	var order []int // each index key as (its number - 2^31) << 32 | its place: sorts as the numbers
+	for j, m := range members {
+		if m.index >= 0 {
+			order = append(order, (m.index-1<<31)<<32|j)
 		}
 	}
-	if first == nil {
-		return
+	slices.Sort(order)
+	for j := range order {
+		order[j] &= math.MaxUint32
 	}
-	slices.Sort(first)
-	keys, kids := make([]string, 0, len(v.keys)), make([]*jsValue, 0, len(v.kids))
-	for _, f := range first {
-		keys, kids = append(keys, v.keys[f&math.MaxUint32]), append(kids, v.kids[f&math.MaxUint32])
-	}
-	for j, k := range v.keys {
-		if arrayIndex(k) < 0 {
-			keys, kids = append(keys, k), append(kids, v.kids[j])
+	for j, m := range members {
+		if m.index < 0 {
+			order = append(order, j)
 		}
 	}
-	v.keys, v.kids = keys, kids
+	b := append(p.scratch[:0], '{')
+	for n, j := range order {
+		if n > 0 {
+			b = append(b, ',')
+		}
+		m := members[j]
+		b = append(append(append(b, p.out[m.keyStart:m.keyEnd]...), ':'), p.out[m.valueStart:m.valueEnd]...)
+	}
+	p.scratch = append(b, '}')
+	p.out = append(p.out[:start], p.scratch...)
+	return true
 }
 
 // arrayIndex is the number a quoted key names when it is an array index (a decimal integer written
 // canonically, below 2^32-1), or -1.
-func arrayIndex(quoted string) int {
+func arrayIndex(quoted []byte) int {
 	digits := quoted[1 : len(quoted)-1]
-	if digits == "" || len(digits) > 10 || (digits[0] == '0' && len(digits) > 1) {
+	if len(digits) == 0 || len(digits) > 10 || (digits[0] == '0' && len(digits) > 1) {
 		return -1
 	}
 	n := 0
-	for _, c := range []byte(digits) {
+	for _, c := range digits {
 		if c < '0' || c > '9' {
 			return -1
 		}
@@ -194,29 +254,8 @@ func arrayIndex(quoted string) int {
 	return n
 }
 
-// appendTo appends v as JSON.stringify writes it.
-func (v *jsValue) appendTo(b []byte) []byte {
-	if v.open == 0 {
-		return append(b, v.text...)
-	}
-	b = append(b, v.open)
-	for j, kid := range v.kids {
-		if j > 0 {
-			b = append(b, ',')
-		}
-		if v.open == '{' {
-			b = append(append(b, v.keys[j]...), ':')
-		}
-		b = kid.appendTo(b)
-	}
-	if v.open == '{' {
-		return append(b, '}')
-	}
-	return append(b, ']')
-}
-
 // number parses a number in JSON's grammar and writes it as JavaScript writes the double it reads.
-func (p *jsParser) number() (*jsValue, bool) {
+func (p *jsParser) number() bool {
 	start := p.i
 	digits := func() int {
 		n := 0
@@ -231,12 +270,12 @@ func (p *jsParser) number() (*jsValue, bool) {
 	if p.i < len(p.s) && p.s[p.i] == '0' {
 		p.i++
 	} else if digits() == 0 {
-		return nil, false
+		return false
 	}
 	if p.i < len(p.s) && p.s[p.i] == '.' {
 		p.i++
 		if digits() == 0 {
-			return nil, false
+			return false
 		}
 	}
 	if p.i < len(p.s) && (p.s[p.i] == 'e' || p.s[p.i] == 'E') {
@@ -245,28 +284,42 @@ func (p *jsParser) number() (*jsValue, bool) {
 			p.i++
 		}
 		if digits() == 0 {
-			return nil, false
+			return false
 		}
+	}
+	if text := p.s[start:p.i]; len(text) <= 15 && text != "-0" && strings.Trim(text, "-0123456789") == "" {
+		p.out = append(p.out, text...) // a whole number below 2^53 is written as it came
+		return true
 	}
 	f, _ := strconv.ParseFloat(p.s[start:p.i], 64) // out of range is ±Inf or 0, as in JavaScript
 	if math.IsInf(f, 0) {
-		return &jsValue{text: []byte("null")}, true // JSON.stringify writes Infinity as null
+		p.out = append(p.out, "null"...) // JSON.stringify writes Infinity as null
+		return true
 	}
-	return &jsValue{text: []byte(bridge.JSNumberString(f))}, true
+	p.out = append(p.out, bridge.JSNumberString(f)...)
+	return true
 }
 
-// str parses the string at p.i (a '"') as UTF-16, as JavaScript holds it, and appends it to b as
-// JSON.stringify writes it.
-func (p *jsParser) str(b []byte) ([]byte, bool) {
-	w := utf16Writer{b: append(b, '"')}
+// str parses the string at p.i (a '"') as UTF-16, as JavaScript holds it, and writes it as
+// JSON.stringify does.
+func (p *jsParser) str() bool {
+	w := utf16Writer{b: append(p.out, '"')}
+	ok := p.strTo(&w)
+	p.out = w.b
+	return ok
+}
+
+// strTo parses the string at p.i for str, writing to w.
+func (p *jsParser) strTo(w *utf16Writer) bool {
 	for p.i++; p.i < len(p.s); {
 		c := p.s[p.i]
 		switch {
 		case c == '"':
 			p.i++
-			return append(w.flush(), '"'), true
+			w.b = append(w.flush(), '"')
+			return true
 		case c < 0x20:
-			return nil, false
+			return false
 		case c < utf8.RuneSelf && c != '\\':
 			w.unit(uint16(c))
 			p.i++
@@ -276,7 +329,7 @@ func (p *jsParser) str(b []byte) ([]byte, bool) {
 			p.i += size
 		default:
 			if p.i+1 >= len(p.s) {
-				return nil, false
+				return false
 			}
 			e := p.s[p.i+1]
 			p.i += 2
@@ -295,20 +348,20 @@ func (p *jsParser) str(b []byte) ([]byte, bool) {
 				w.unit('\t')
 			case 'u':
 				if p.i+4 > len(p.s) {
-					return nil, false
+					return false
 				}
 				u, ok := hex4(p.s[p.i : p.i+4])
 				if !ok {
-					return nil, false
+					return false
 				}
 				w.unit(u)
 				p.i += 4
 			default:
-				return nil, false
+				return false
 			}
 		}
 	}
-	return nil, false
+	return false
 }
 
 // hex4 is the code unit four hex digits give.

@@ -4,6 +4,8 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"os"
+	"runtime"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -109,4 +111,47 @@ func FuzzJSReserialise(f *testing.F) {
 			t.Fatalf("%q gives %q, then %q", body, got, again)
 		}
 	})
+}
+
+// TestJSReserialiseNestedReorders tests objects that need reordering inside each other: a few
+// levels are written again, and nesting that would copy more than a few times the body's length
+// leaves the body as it is.
+func TestJSReserialiseNestedReorders(t *testing.T) {
+	nested := func(levels int) string {
+		return strings.Repeat(`{"b":`, levels) + "1" + strings.Repeat(`,"0":0}`, levels)
+	}
+	if got, want := string(jsReserialise([]byte(nested(3)))), `{"0":0,"b":{"0":0,"b":{"0":0,"b":1}}}`; got != want {
+		t.Errorf("3 levels give %s, want %s", got, want)
+	}
+	deep := nested(3000)
+	if got := string(jsReserialise([]byte(deep))); got != deep {
+		t.Errorf("3,000 levels: written again (%d bytes of %d)", len(got), len(deep))
+	}
+}
+
+// TestJSReserialiseAllocations tests that a large body is written again allocating a few times its
+// size, not some per value: a forged body of the segments cap must not take the Worker's memory.
+func TestJSReserialiseAllocations(t *testing.T) {
+	var b strings.Builder
+	b.WriteString(`{"data": {"add": [`)
+	for i := 0; b.Len() < 1<<20; i++ {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(`{"id": "user` + strconv.Itoa(i) + `@example.com", "n": [` + strconv.Itoa(i) + `, 2.50, true]}`)
+	}
+	b.WriteString(`]}}`)
+	body := []byte(b.String())
+	if got := jsReserialise(body); len(got) >= len(body) || !json.Valid(got) {
+		t.Fatalf("not written again: %d bytes of %d", len(got), len(body))
+	}
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	jsReserialise(body)
+	runtime.ReadMemStats(&after)
+	if n := after.TotalAlloc - before.TotalAlloc; n > 4*uint64(len(body)) {
+		t.Errorf("%d bytes allocated for a body of %d", n, len(body))
+	} else {
+		t.Logf("%d bytes allocated for a body of %d", n, len(body))
+	}
 }
