@@ -1,11 +1,9 @@
 package relay
 
 import (
-	"bytes"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"strconv"
 	"strings"
@@ -64,7 +62,7 @@ func checkHeapHash(values []string, secret string, body []byte, now time.Time) s
 		return fmt.Sprintf("the Heap-Hash ts is %s from the relay's clock, more than %d s either way: a replayed webhook or a clock that is off",
 			skew.Round(time.Second), int(MaxWebhookSkew/time.Second))
 	}
-	if !hmac.Equal(mac, heapMAC(secret, ts, body)) && !hmac.Equal(mac, heapMAC(secret, ts, compactJSON(body))) {
+	if !hmac.Equal(mac, heapMAC(secret, ts, body)) && !hmac.Equal(mac, heapMAC(secret, ts, jsReserialise(body))) {
 		return "the Heap-Hash hmac does not match: the body was changed on the way, or HEAP_WEBHOOK_SECRET is not the webhook's secret key"
 	}
 	return ""
@@ -103,15 +101,4 @@ func parseHeapHash(v string) (ts string, mac []byte, why string) {
 		return "", nil, "hmac is not 64 hex digits"
 	}
 	return ts, decoded, ""
-}
-
-// compactJSON is body without the white space between JSON tokens, or body when it is not JSON:
-// the second form the hmac is checked over, since Heap's reference verifier signs the body parsed
-// and written again compactly (docs/contract.md §8).
-func compactJSON(body []byte) []byte {
-	var b bytes.Buffer
-	if json.Compact(&b, body) != nil {
-		return body
-	}
-	return b.Bytes()
 }

@@ -91,9 +91,9 @@ func TestSegmentsOrderAndRetry(t *testing.T) {
 	}
 }
 
-// TestHeapHashCompactSecondTry tests that a Heap-Hash made over the compact form of the body (as
-// Heap's reference verifier signs it) is taken for a body sent with white space, and that a wrong
-// hmac is still refused.
+// TestHeapHashCompactSecondTry tests that a Heap-Hash made over the body as Heap's reference verifier
+// signs it (JSON.stringify(JSON.parse(body))) is taken for a body sent with white space or escapes,
+// and that a wrong hmac is still refused.
 func TestHeapHashCompactSecondTry(t *testing.T) {
 	rg := newRig(t, nil)
 	compact := syncJSON([]string{"spaced"}, nil)
@@ -108,4 +108,16 @@ func TestHeapHashCompactSecondTry(t *testing.T) {
 	}
 	rec = rg.do(http.MethodPost, "/v1/heap/segments", spaced, "Heap-Hash", HeapHash("another secret", ts, []byte(compact)))
 	errorText(t, rec, http.StatusForbidden)
+
+	// Escapes are what JSON.stringify writes again differently: a compact body sent with "\u00e9"
+	// and "\/" is signed as "é" and "/".
+	signed := syncJSON([]string{"café/x"}, nil)
+	escaped := strings.NewReplacer("é", `\u00e9`, "/", `\/`).Replace(signed)
+	if escaped == signed || string(jsReserialise([]byte(escaped))) != signed {
+		t.Fatalf("%s is not written again as %s", escaped, signed)
+	}
+	rec = rg.do(http.MethodPost, "/v1/heap/segments", escaped, "Heap-Hash", HeapHash(testWebhookSecret, ts, []byte(signed)))
+	if a := segmentsAnswer(t, rec); a.Users != 1 {
+		t.Errorf("escaped body: answer %+v", a)
+	}
 }
