@@ -93,23 +93,32 @@ func (p *jsParser) value() bool {
 	return p.number()
 }
 
+// item starts the n-th item of an array or object: end is true at its closing byte; after the
+// first item a ',' is read and written first.
+func (p *jsParser) item(closing byte, n int) (end, ok bool) {
+	c := p.space()
+	if c == closing {
+		return true, true
+	}
+	if n == 0 {
+		return false, true
+	}
+	if c != ',' {
+		return false, false
+	}
+	p.i++
+	p.out = append(p.out, ',')
+	return false, true
+}
+
 // array parses and writes an array's elements after its '['.
 func (p *jsParser) array() bool {
 	p.out = append(p.out, '[')
 	for n := 0; ; n++ {
-		c := p.space()
-		if c == ']' && n == 0 {
+		if end, ok := p.item(']', n); !ok {
+			return false
+		} else if end {
 			break
-		}
-		if n > 0 {
-			if c == ']' {
-				break
-			}
-			if c != ',' {
-				return false
-			}
-			p.i++
-			p.out = append(p.out, ',')
 		}
 		if !p.value() {
 			return false
@@ -128,22 +137,12 @@ func (p *jsParser) object() bool {
 	var at map[string]int           // where each key is in p.members, once the object has a few
 	reorder, lastIndex := false, -1 // whether the members need reordering; the last index key seen
 	for n := 0; ; n++ {
-		c := p.space()
-		if c == '}' && n == 0 {
+		if end, ok := p.item('}', n); !ok {
+			return false
+		} else if end {
 			break
 		}
-		if n > 0 {
-			if c == '}' {
-				break
-			}
-			if c != ',' {
-				return false
-			}
-			p.i++
-			p.out = append(p.out, ',')
-			c = p.space()
-		}
-		if c != '"' {
+		if p.space() != '"' {
 			return false
 		}
 		m := jsMember{keyStart: len(p.out)}
