@@ -40,6 +40,14 @@ type Sender interface {
 	Do(*http.Request) (*http.Response, error)
 }
 
+// BatchSender is a Sender that also sends several requests at once from the calling goroutine
+// (the Worker's fetch): a fan-out to the Durable Objects then starts no goroutine per object, whose
+// records and stacks would stay in the Worker's memory for good. The i-th answer is reqs[i]'s.
+type BatchSender interface {
+	Sender
+	DoAll(reqs []*http.Request) ([]*http.Response, []error)
+}
+
 // forwarder posts batches to Heap, retrying within a deadline.
 type forwarder struct {
 	appID string
