@@ -182,7 +182,8 @@ class Req {
     this.resolveResponse(res);
   }
 
-  // deliver hands Go the result of a port call.
+  // deliver hands Go the result of a port call; null stands for no head or no error, since each
+  // string handed to Go costs it a finalizer.
   deliver(call, status, head, body, error, more) {
     this.inst.call(this, () => this.inst.binding.deliver(call, status, head, body, error, more));
   }
@@ -196,9 +197,9 @@ class Req {
       const res = pairs[1].startsWith('do://') ? await this.durable(pairs[1], init) : await fetch(pairs[1], init);
       const got = await readBody(res, max);
       if (got.reader) got.reader.cancel().catch(() => {});
-      this.deliver(call, res.status, headOf('', res.headers), got.bytes, '', got.more);
+      this.deliver(call, res.status, headOf('', res.headers) || null, got.bytes, null, got.more);
     } catch (err) {
-      this.deliver(call, 0, '', null, describe(err) || 'fetch failed', false);
+      this.deliver(call, 0, null, null, describe(err) || 'fetch failed', false);
     } finally {
       this.fetches.delete(call);
     }
@@ -216,9 +217,9 @@ class Req {
   async readBody(call) {
     try {
       const { value, done } = this.reader ? await this.reader.read() : { done: true };
-      this.deliver(call, 0, '', done ? null : value, '', !done);
+      this.deliver(call, 0, null, done ? null : value, null, !done);
     } catch (err) {
-      this.deliver(call, 0, '', null, describe(err), false);
+      this.deliver(call, 0, null, null, describe(err) || 'reading the body failed', false);
     }
   }
 

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"syscall/js"
 )
 
 // Redirect modes of the runtime's fetch.
@@ -98,7 +99,7 @@ func (f Fetch) start(req *http.Request) (pendingFetch, error) {
 	header.Del("Content-Length") // fetch sets it from the body
 	head := headOf(req.Method+"\n"+req.URL.String(), header)
 	call, ch := expect()
-	r.post("fetch", call, head, bytesToJS(body), redirect, float64(limit))
+	r.post("fetch", call, head, bytesToJS(body), jsString(redirect), float64(limit))
 	return pendingFetch{req: req, r: r, call: call, ch: ch, limit: limit}, nil
 }
 
@@ -124,6 +125,18 @@ func (p pendingFetch) finish() (*http.Response, error) {
 		ContentLength: contentLength(res),
 		Request:       p.req,
 	}, nil
+}
+
+// jsStrings are the redirect modes as JavaScript strings, made once: each string handed to
+// JavaScript anew costs Go a finalizer.
+var jsStrings = map[string]js.Value{RedirectFollow: js.ValueOf(RedirectFollow), RedirectManual: js.ValueOf(RedirectManual), RedirectError: js.ValueOf(RedirectError)}
+
+// jsString is s as a JavaScript string, made once when it is a redirect mode.
+func jsString(s string) any {
+	if v, ok := jsStrings[s]; ok {
+		return v
+	}
+	return s
 }
 
 // contentLength is the answer's length when its whole body came, else -1 (unknown).
