@@ -19,7 +19,7 @@ import (
 //
 //	offer(env, key, sql, body, now) → step   a request's client and events (relay.EncodeOffer)
 //	due(env, key, sql, now)          → step   the alarm: the next delivery of stored events
-//	settle(attempt, status, retryAfterMs, cause, now) → step
+//	settle(attempt, status, retryAfterMs, cause, now, location) → step   (cause, location: text or null)
 //	health(env, key, sql, now)       → JSON text
 //
 // key names the object (its id); sql is its ctx.storage.sql. A shard is opened again when its
@@ -77,7 +77,7 @@ func installDurable(binding js.Value) {
 				return stepValue(relay.Step{Answer: `{"error":"the shard lost track of the delivery"}`})
 			}
 			return stepValue(d.host.Settle(a[0].Int(), int64(a[4].Float()), relay.Reply{
-				Status: a[1].Int(), RetryAfter: time.Duration(a[2].Float()) * time.Millisecond, Cause: a[3].String(), Location: a[5].String()}))
+				Status: a[1].Int(), RetryAfter: time.Duration(a[2].Float()) * time.Millisecond, Cause: text(a[3]), Location: text(a[5])}))
 		}),
 		"health": fn(func(a []js.Value) any {
 			s, step := d.shard(a[0], a[1].String(), a[2])
@@ -112,7 +112,7 @@ func installDurable(binding js.Value) {
 				return stepValue(relay.Step{})
 			}
 			return stepValue(d.seg.Settle(a[0].Int(), int64(a[4].Float()), relay.Reply{
-				Status: a[1].Int(), RetryAfter: time.Duration(a[2].Float()) * time.Millisecond, Cause: a[3].String()}))
+				Status: a[1].Int(), RetryAfter: time.Duration(a[2].Float()) * time.Millisecond, Cause: text(a[3])}))
 		}),
 		"health": fn(func(a []js.Value) any {
 			q, step := d.queue(a[0], a[1].String(), a[2])
@@ -135,6 +135,15 @@ func (d *durable) queue(env js.Value, key string, sql js.Value) (*relay.SegmentQ
 		d.queues[key] = o
 	}
 	return o.q, relay.Step{}
+}
+
+// text is v's string, or "" for null (the glue passes null for no text: each string handed to Go
+// costs it a finalizer).
+func text(v js.Value) string {
+	if v.Type() == js.TypeString {
+		return v.String()
+	}
+	return ""
 }
 
 // stepValue is a step as the glue reads it (stepOf in relay/worker/entry.mjs): attempt as a

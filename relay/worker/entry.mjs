@@ -160,7 +160,7 @@ async function send(go, step) {
   } catch (err) {
     reply = { status: 0, retryAfterMs: 0, cause: String((err && err.message) || err), location: '' };
   }
-  return stepOf(go.settle(step.attempt, reply.status, reply.retryAfterMs, reply.cause, Date.now(), reply.location));
+  return stepOf(go.settle(step.attempt, reply.status, reply.retryAfterMs, reply.cause || null, Date.now(), reply.location || null));
 }
 
 const utf8 = new TextDecoder();
