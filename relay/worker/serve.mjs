@@ -211,7 +211,7 @@ class Req {
     const [, ns, name, ...rest] = url.slice('do://'.length - 1).split('/');
     const namespace = this.env?.[ns];
     if (!namespace) throw new Error(`the Worker has no Durable Object binding ${ns}`);
-    return namespace.get(namespace.idFromName(name)).fetch(`https://${name}/${rest.join('/')}`, { method: init.method, headers: init.headers, body: init.body });
+    return namespace.get(durableId(namespace, name)).fetch(`https://${name}/${rest.join('/')}`, { method: init.method, headers: init.headers, body: init.body });
   }
 
   async readBody(call) {
@@ -255,6 +255,21 @@ class Req {
     const wake = this.wake;
     if (wake) { this.wake = null; wake(); }
   }
+}
+
+// durableIds keeps each namespace's object ids by name: an id is a plain value (a stub is not: it
+// belongs to the request that made it), and idFromName hashes the name every time.
+const durableIds = new WeakMap();
+
+function durableId(namespace, name) {
+  let ids = durableIds.get(namespace);
+  if (ids === undefined) durableIds.set(namespace, ids = new Map());
+  let id = ids.get(name);
+  if (id === undefined) {
+    id = namespace.idFromName(name);
+    if (ids.size < 1024) ids.set(name, id); // the relay's names are a few: 16 shards, a segment queue per key
+  }
+  return id;
 }
 
 function responseOf(status, head, body) {
