@@ -167,7 +167,7 @@ const utf8 = new TextDecoder();
 
 // stepOf reads a step as Go writes it (stepValue in relay/worker/durable.go): attempt (uint32) and
 // alarm (float64), little-endian, then url, auth, answer and body, each a uint32 length and its
-// UTF-8 bytes. The body stays bytes, as fetch sends it.
+// UTF-8 bytes. The answer and the body stay bytes, as Response and fetch send them.
 function stepOf(bytes) {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   let at = 12;
@@ -177,10 +177,18 @@ function stepOf(bytes) {
     at += 4 + n;
     return f;
   };
-  const url = utf8.decode(field());
-  const auth = utf8.decode(field());
-  const answer = utf8.decode(field());
+  const text = (f) => (f.byteLength ? utf8.decode(f) : '');
+  const url = text(field());
+  const auth = text(field());
+  const answer = field();
   return { attempt: view.getUint32(0, true), alarm: view.getFloat64(4, true), url, auth, answer, body: field() };
 }
 
-const json = (text, status = 200) => new Response(text, { status, headers: { 'content-type': 'application/json' } });
+const utf8Encoder = new TextEncoder();
+
+// json answers the Worker with text or its UTF-8 bytes, with its length, so that the Worker reads
+// it whole at once rather than as a stream.
+function json(text, status = 200) {
+  const bytes = typeof text === 'string' ? utf8Encoder.encode(text) : text;
+  return new Response(bytes, { status, headers: { 'content-type': 'application/json', 'content-length': String(bytes.byteLength) } });
+}
