@@ -303,83 +303,91 @@ type remoteQueue struct {
 // NewRemoteQueue returns the Queue of a Worker with the EVENTS binding.
 func NewRemoteQueue(client Sender) Queue { return remoteQueue{client: client} }
 
-func (q remoteQueue) call(ctx context.Context, method string, shard int, path string, body []byte) ([]byte, error) {
-	req, err := http.NewRequestWithContext(ctx, method, "do://EVENTS/"+ShardName(shard)+"/"+path, bytes.NewReader(body))
-	if err != nil {
-		return nil, err
+// calls sends one request per shard (method, path, bodies[i] or none) at once and returns each
+// shard's answer text or error.
+func (q remoteQueue) calls(ctx context.Context, method string, shards []int, path string, bodies [][]byte) ([][]byte, []error) {
+	texts := make([][]byte, len(shards))
+	errs := make([]error, len(shards))
+	reqs := make([]*http.Request, len(shards))
+	for i, n := range shards {
+		var body io.Reader
+		if bodies != nil {
+			body = bytes.NewReader(bodies[i])
+		}
+		reqs[i], errs[i] = http.NewRequestWithContext(ctx, method, "do://EVENTS/"+ShardName(n)+"/"+path, body)
 	}
-	resp, err := q.client.Do(req)
-	if err != nil {
-		return nil, err
+	resps := make([]*http.Response, len(shards))
+	if b, ok := q.client.(BatchSender); ok && len(shards) > 1 && errors.Join(errs...) == nil {
+		resps, errs = b.DoAll(reqs)
+	} else {
+		var wg sync.WaitGroup
+		for i := range shards {
+			if errs[i] != nil {
+				continue
+			}
+			if len(shards) == 1 {
+				resps[i], errs[i] = q.client.Do(reqs[i])
+				continue
+			}
+			wg.Add(1)
+			go func() { defer wg.Done(); resps[i], errs[i] = q.client.Do(reqs[i]) }()
+		}
+		wg.Wait()
 	}
-	defer resp.Body.Close()
-	text, err := io.ReadAll(io.LimitReader(resp.Body, maxAnswerBytes))
-	if err == nil && resp.StatusCode != http.StatusOK {
-		err = errors.New(ShardName(shard) + " answered HTTP " + strconv.Itoa(resp.StatusCode) + answerDetail(string(text)))
+	for i, resp := range resps {
+		if errs[i] != nil {
+			continue
+		}
+		texts[i], errs[i] = io.ReadAll(io.LimitReader(resp.Body, maxAnswerBytes))
+		resp.Body.Close()
+		if errs[i] == nil && resp.StatusCode != http.StatusOK {
+			errs[i] = errors.New(ShardName(shards[i]) + " answered HTTP " + strconv.Itoa(resp.StatusCode) + answerDetail(string(texts[i])))
+		}
 	}
-	return text, err
+	return texts, errs
 }
 
 // Accept implements Queue: one call per shard the events fall in, at once.
 func (q remoteQueue) Accept(ctx context.Context, now time.Time, client string, events []Queued) ([]Refusal, error) {
 	order, groups := groupByShard(events)
-	type result struct {
-		refused []Refusal
-		err     error
+	bodies := make([][]byte, len(order))
+	for i, n := range order {
+		bodies[i] = EncodeOffer(clientIn(i, client), groups[n])
 	}
-	results := make([]result, len(order))
-	one := func(i int) {
-		n := order[i]
-		text, err := q.call(ctx, http.MethodPost, n, "offer", EncodeOffer(clientIn(i, client), groups[n]))
+	texts, errs := q.calls(ctx, http.MethodPost, order, "offer", bodies)
+	var refused []Refusal
+	for i, n := range order {
+		err := errs[i]
 		var o offerAnswer
 		if err == nil {
-			o, err = readOfferAnswer(text)
+			o, err = readOfferAnswer(texts[i])
 		}
 		if err == nil {
 			err = o.error(ShardName(n) + ": ")
 		}
-		if err == nil && o.rejected != 0 {
-			results[i].refused = refusedBy(groups[n], o.rejected)
+		if err != nil {
+			return nil, err
 		}
-		results[i].err = err
-	}
-	if len(order) == 1 {
-		one(0)
-	} else {
-		var wg sync.WaitGroup
-		for i := range order {
-			wg.Add(1)
-			go func() { defer wg.Done(); one(i) }()
+		if o.rejected != 0 {
+			refused = append(refused, refusedBy(groups[n], o.rejected)...)
 		}
-		wg.Wait()
-	}
-	var refused []Refusal
-	for _, r := range results {
-		if r.err != nil {
-			return nil, r.err
-		}
-		refused = append(refused, r.refused...)
 	}
 	return refused, nil
 }
 
 // Health implements Queue: every shard's figures, added up.
 func (q remoteQueue) Health(ctx context.Context, now time.Time) (ShardHealth, error) {
-	all := make([]ShardHealth, EventShards)
-	errs := make([]error, EventShards)
-	var wg sync.WaitGroup
-	for i := range EventShards {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			text, err := q.call(ctx, http.MethodGet, i, "health", nil)
-			if err == nil {
-				all[i], err = readShardHealth(text)
-			}
-			errs[i] = err
-		}()
+	shards := make([]int, EventShards)
+	for i := range shards {
+		shards[i] = i
 	}
-	wg.Wait()
+	texts, errs := q.calls(ctx, http.MethodGet, shards, "health", nil)
+	all := make([]ShardHealth, EventShards)
+	for i := range shards {
+		if errs[i] == nil {
+			all[i], errs[i] = readShardHealth(texts[i])
+		}
+	}
 	if err := errors.Join(errs...); err != nil {
 		return ShardHealth{}, err
 	}

@@ -40,6 +40,14 @@ type Sender interface {
 	Do(*http.Request) (*http.Response, error)
 }
 
+// BatchSender is a Sender that also sends several requests at once from the calling goroutine
+// (the Worker's fetch): a fan-out to the Durable Objects then starts no goroutine per object, whose
+// records and stacks would stay in the Worker's memory for good. The i-th answer is reqs[i]'s.
+type BatchSender interface {
+	Sender
+	DoAll(reqs []*http.Request) ([]*http.Response, []error)
+}
+
 // forwarder posts batches to Heap, retrying within a deadline.
 type forwarder struct {
 	appID string
@@ -68,13 +76,35 @@ func bulkBody(appID string, events []valid) ([]byte, error) {
 
 // queuedOf writes each event's object for Heap's bulk body.
 func queuedOf(events []valid) ([]Queued, error) {
-	out := make([]Queued, len(events))
+	size := 16
+	for _, e := range events {
+		size += 128 + 2*len(e.id) + len(e.identity) + len(e.name) + len(e.timestamp)
+		for _, p := range e.properties {
+			size += 8 + len(p.key)
+			if v, ok := p.value.(string); ok {
+				size += len(v)
+			}
+		}
+	}
+	// All the objects go in one buffer, as the elements of an array, and become one string that
+	// each event's Body is a part of.
+	j := jsontext.NewWriter(size)
+	j.BeginArray()
+	bounds := make([]int, 2*len(events))
 	for i, e := range events {
-		j := jsontext.NewWriter(256)
+		start := len(j.Bytes())
+		if i > 0 {
+			start++ // the comma before it
+		}
 		if err := eventObject(j, e); err != nil {
 			return nil, err
 		}
-		out[i] = Queued{ID: e.id, Identity: e.identity, Body: string(j.Bytes())}
+		bounds[2*i], bounds[2*i+1] = start, len(j.Bytes())
+	}
+	all := string(j.Bytes())
+	out := make([]Queued, len(events))
+	for i, e := range events {
+		out[i] = Queued{ID: e.id, Identity: e.identity, Body: all[bounds[2*i]:bounds[2*i+1]]}
 	}
 	return out, nil
 }

@@ -318,11 +318,18 @@ func readShardHealth(text []byte) (sh ShardHealth, err error) {
 // EncodeQueued writes events for a shard: per event three length-prefixed fields, id, identity
 // and Heap's object ("<len>:<bytes>"), so nothing is parsed twice.
 func EncodeQueued(events []Queued) []byte {
+	return appendQueued(make([]byte, 0, queuedSize(events)), events)
+}
+
+func queuedSize(events []Queued) int {
 	n := 0
 	for _, e := range events {
 		n += len(e.ID) + len(e.Identity) + len(e.Body) + 24
 	}
-	b := make([]byte, 0, n)
+	return n
+}
+
+func appendQueued(b []byte, events []Queued) []byte {
 	for _, e := range events {
 		for _, f := range [...]string{e.ID, e.Identity, e.Body} {
 			b = appendField(b, f)
@@ -334,7 +341,7 @@ func EncodeQueued(events []Queued) []byte {
 // EncodeOffer writes a request's offer to a shard: the client address to count ("" for none),
 // then EncodeQueued(events).
 func EncodeOffer(client string, events []Queued) []byte {
-	return append(appendField(nil, client), EncodeQueued(events)...)
+	return appendQueued(appendField(make([]byte, 0, 8+len(client)+queuedSize(events)), client), events)
 }
 
 // DecodeOffer reads what EncodeOffer wrote.

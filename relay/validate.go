@@ -62,11 +62,12 @@ func validate(events []Event, now time.Time) ([]valid, []Refusal) {
 	}
 	var ok []valid
 	refused := []Refusal{}
+	var last identityCheck
 	for i, e := range events {
 		if first[e.ID] != i {
 			continue // a later copy, answered with the first
 		}
-		v, code, detail := check(e, now)
+		v, code, detail := check(e, now, &last)
 		if conflict[e.ID] && code != CodeInvalidID {
 			code, detail = CodeDuplicateID, "the batch holds different events with id "+strconv.Quote(e.ID)
 		}
@@ -79,8 +80,24 @@ func validate(events []Event, now time.Time) ([]valid, []Refusal) {
 	return ok, refused
 }
 
-// check validates one event, returning it ready for Heap or a refusal code and detail.
-func check(e Event, now time.Time) (v valid, code, detail string) {
+// identityCheck is the last identity checked and its outcome: a page's batch is one user's, and
+// the check folds and scans the whole id each time.
+type identityCheck struct {
+	in, out, why string
+}
+
+// checkIdentity is bridge.CheckIdentity of id, from last when it is the same id.
+func checkIdentity(id string, last *identityCheck) (string, string) {
+	if last.in != id || id == "" {
+		out, why := bridge.CheckIdentity(bridge.Str(id)) // the page's own guard
+		*last = identityCheck{in: id, out: out, why: why}
+	}
+	return last.out, last.why
+}
+
+// check validates one event, returning it ready for Heap or a refusal code and detail; last
+// carries the identity check from one event of the batch to the next.
+func check(e Event, now time.Time, last *identityCheck) (v valid, code, detail string) {
 	if why := checkID(e.ID); why != "" {
 		return valid{}, CodeInvalidID, why
 	}
@@ -94,7 +111,7 @@ func check(e Event, now time.Time) (v valid, code, detail string) {
 	if e.Identity == "" {
 		return valid{}, CodeNoIdentity, "the event has no identity, and Heap's server API needs one for every event"
 	}
-	identity, why := bridge.CheckIdentity(bridge.Str(e.Identity)) // the page's own guard
+	identity, why := checkIdentity(e.Identity, last)
 	if why != "" {
 		return valid{}, CodeInvalidIdentity, sentence("the identity", why)
 	}

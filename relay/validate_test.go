@@ -116,3 +116,28 @@ func TestReasonsAreSentences(t *testing.T) {
 		}
 	}
 }
+
+// TestBatchChecksAsEachEventAlone tests that a batch gives every event the outcome it has alone,
+// with identities repeated, alternating, invalid and missing next to each other (the identity
+// check is carried from one event to the next).
+func TestBatchChecksAsEachEventAlone(t *testing.T) {
+	identities := []string{"u1", "u1", "guest", "guest", "u1", "u2", "", "u2", "undefined", "u1", "\u200bu1", "\u200bu1", "u1"}
+	var batch []Event
+	for i, id := range identities {
+		batch = append(batch, Event{ID: "e" + strings.Repeat("x", i), Name: "n", Identity: id})
+	}
+	ok, refused := validate(batch, testNow)
+	var want []valid
+	wantRefused := []Refusal{}
+	for _, e := range batch {
+		v, r := validate([]Event{e}, testNow)
+		want = append(want, v...)
+		wantRefused = append(wantRefused, r...)
+	}
+	if !reflect.DeepEqual(ok, want) || !reflect.DeepEqual(refused, wantRefused) {
+		t.Errorf("batch: %+v, %+v\nalone: %+v, %+v", ok, refused, want, wantRefused)
+	}
+	if len(ok) == 0 || len(refused) < 4 {
+		t.Errorf("the batch should mix valid and refused events: %d valid, %d refused", len(ok), len(refused))
+	}
+}

@@ -3,22 +3,23 @@
 package main
 
 import (
+	"encoding/binary"
+	"math"
 	"syscall/js"
 	"time"
 
-	"github.com/norunners/vert"
 	"github.com/userpilot-heap-bridge/userpilot-heap-bridge/relay"
 	"github.com/userpilot-heap-bridge/userpilot-heap-bridge/relay/internal/jsontext"
 	"github.com/userpilot-heap-bridge/userpilot-heap-bridge/relay/worker/sqlstore"
 )
 
 // The shards' Durable Objects (EventsShard in relay/worker/entry.mjs) call this Go instance
-// through binding.events, synchronously; each call returns a relay.Step as a JavaScript object
-// (vert), and the glue does its I/O (post to Heap, answer, set the alarm):
+// through binding.events, synchronously; each call returns a relay.Step as one Uint8Array
+// (stepBytes), and the glue does its I/O (post to Heap, answer, set the alarm):
 //
 //	offer(env, key, sql, body, now) → step   a request's client and events (relay.EncodeOffer)
 //	due(env, key, sql, now)          → step   the alarm: the next delivery of stored events
-//	settle(attempt, status, retryAfterMs, cause, now) → step
+//	settle(attempt, status, retryAfterMs, cause, now, location) → step   (cause, location: text or null)
 //	health(env, key, sql, now)       → JSON text
 //
 // key names the object (its id); sql is its ctx.storage.sql. A shard is opened again when its
@@ -48,7 +49,7 @@ func installDurable(binding js.Value) {
 		return js.FuncOf(func(_ js.Value, args []js.Value) (out any) {
 			defer func() {
 				if p := recover(); p != nil {
-					out = vert.ValueOf(relay.Step{Answer: `{"error":"the shard failed"}`}).JSValue()
+					out = stepValue(relay.Step{Answer: `{"error":"the shard failed"}`})
 				}
 			}()
 			return f(args)
@@ -76,7 +77,7 @@ func installDurable(binding js.Value) {
 				return stepValue(relay.Step{Answer: `{"error":"the shard lost track of the delivery"}`})
 			}
 			return stepValue(d.host.Settle(a[0].Int(), int64(a[4].Float()), relay.Reply{
-				Status: a[1].Int(), RetryAfter: time.Duration(a[2].Float()) * time.Millisecond, Cause: a[3].String(), Location: a[5].String()}))
+				Status: a[1].Int(), RetryAfter: time.Duration(a[2].Float()) * time.Millisecond, Cause: text(a[3]), Location: text(a[5])}))
 		}),
 		"health": fn(func(a []js.Value) any {
 			s, step := d.shard(a[0], a[1].String(), a[2])
@@ -111,7 +112,7 @@ func installDurable(binding js.Value) {
 				return stepValue(relay.Step{})
 			}
 			return stepValue(d.seg.Settle(a[0].Int(), int64(a[4].Float()), relay.Reply{
-				Status: a[1].Int(), RetryAfter: time.Duration(a[2].Float()) * time.Millisecond, Cause: a[3].String()}))
+				Status: a[1].Int(), RetryAfter: time.Duration(a[2].Float()) * time.Millisecond, Cause: text(a[3])}))
 		}),
 		"health": fn(func(a []js.Value) any {
 			q, step := d.queue(a[0], a[1].String(), a[2])
@@ -136,8 +137,33 @@ func (d *durable) queue(env js.Value, key string, sql js.Value) (*relay.SegmentQ
 	return o.q, relay.Step{}
 }
 
-// stepValue is a step as a JavaScript object.
-func stepValue(s relay.Step) js.Value { return vert.ValueOf(s).JSValue() }
+// text is v's string, or "" for null (the glue passes null for no text: each string handed to Go
+// costs it a finalizer).
+func text(v js.Value) string {
+	if v.Type() == js.TypeString {
+		return v.String()
+	}
+	return ""
+}
+
+// stepValue is a step as the glue reads it (stepOf in relay/worker/entry.mjs): attempt as a
+// little-endian uint32, alarm as a float64, then url, auth, answer and body, each a uint32 length
+// and its UTF-8 bytes. One array crosses, not an object of six members: every value handed to
+// JavaScript costs Go a finalizer, and an object built by reflection more.
+func stepValue(s relay.Step) js.Value {
+	b := make([]byte, 12, 12+16+len(s.URL)+len(s.Auth)+len(s.Answer)+len(s.Body))
+	binary.LittleEndian.PutUint32(b, uint32(s.Attempt))
+	binary.LittleEndian.PutUint64(b[4:], math.Float64bits(float64(s.Alarm)))
+	for _, f := range [...]string{s.URL, s.Auth, s.Answer, s.Body} {
+		b = binary.LittleEndian.AppendUint32(b, uint32(len(f)))
+		b = append(b, f...)
+	}
+	a := uint8Array.New(len(b))
+	js.CopyBytesToJS(a, b)
+	return a
+}
+
+var uint8Array = js.Global().Get("Uint8Array")
 
 // shard returns the open shard of key, opening it over sql when needed; with a configuration
 // error it returns nil and a step answering it.

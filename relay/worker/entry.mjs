@@ -96,7 +96,7 @@ const DETAIL_BYTES = 200;
 // storage: EventsShard (events-<n>, Go's binding.events) and SegmentsQueue (segments-<key hash>,
 // binding.segments), docs/contract.md §10. What it decides is Go's (relay/worker/durable.go); the
 // glue only carries: the Worker's POST (offer or page) and GET /health, the posts Go asks for,
-// and the alarm Go asks for. A step is {attempt, url, body, auth, answer, alarm}.
+// and the alarm Go asks for. A step is {attempt, url, body, auth, answer, alarm} (stepOf).
 function queueObject(kind, post) {
   return class {
     constructor(ctx, env) {
@@ -112,7 +112,7 @@ function queueObject(kind, post) {
       if (path === '/health') return json(go.health(this.env, this.key, sql, Date.now()));
       if (path !== `/${post}`) return json('{"error":"no such path"}', 404);
       const body = new Uint8Array(await request.arrayBuffer());
-      let step = go[post](this.env, this.key, sql, body, Date.now());
+      let step = stepOf(go[post](this.env, this.key, sql, body, Date.now()));
       while (step.attempt > 0) step = await send(go, step); // the binding that started it settles it
       if (step.alarm > 0) await this.wake(step.alarm);
       return json(step.answer);
@@ -122,7 +122,7 @@ function queueObject(kind, post) {
     async alarm() {
       for (;;) {
         const go = (await server.binding(this.env))[kind];
-        let step = go.due(this.env, this.key, this.ctx.storage.sql, Date.now());
+        let step = stepOf(go.due(this.env, this.key, this.ctx.storage.sql, Date.now()));
         if (step.attempt === 0) {
           if (step.alarm > 0) await this.ctx.storage.setAlarm(step.alarm);
           return;
@@ -160,7 +160,35 @@ async function send(go, step) {
   } catch (err) {
     reply = { status: 0, retryAfterMs: 0, cause: String((err && err.message) || err), location: '' };
   }
-  return go.settle(step.attempt, reply.status, reply.retryAfterMs, reply.cause, Date.now(), reply.location);
+  return stepOf(go.settle(step.attempt, reply.status, reply.retryAfterMs, reply.cause || null, Date.now(), reply.location || null));
 }
 
-const json = (text, status = 200) => new Response(text, { status, headers: { 'content-type': 'application/json' } });
+const utf8 = new TextDecoder();
+
+// stepOf reads a step as Go writes it (stepValue in relay/worker/durable.go): attempt (uint32) and
+// alarm (float64), little-endian, then url, auth, answer and body, each a uint32 length and its
+// UTF-8 bytes. The answer and the body stay bytes, as Response and fetch send them.
+function stepOf(bytes) {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  let at = 12;
+  const field = () => {
+    const n = view.getUint32(at, true);
+    const f = bytes.subarray(at + 4, at + 4 + n);
+    at += 4 + n;
+    return f;
+  };
+  const text = (f) => (f.byteLength ? utf8.decode(f) : '');
+  const url = text(field());
+  const auth = text(field());
+  const answer = field();
+  return { attempt: view.getUint32(0, true), alarm: view.getFloat64(4, true), url, auth, answer, body: field() };
+}
+
+const utf8Encoder = new TextEncoder();
+
+// json answers the Worker with text or its UTF-8 bytes, with its length, so that the Worker reads
+// it whole at once rather than as a stream.
+function json(text, status = 200) {
+  const bytes = typeof text === 'string' ? utf8Encoder.encode(text) : text;
+  return new Response(bytes, { status, headers: { 'content-type': 'application/json', 'content-length': String(bytes.byteLength) } });
+}

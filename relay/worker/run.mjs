@@ -9,7 +9,8 @@
 // from `vars`, or from the environment for those `vars` does not name; a variable set nowhere is
 // left unbound.
 // RELAY_ADDR (default 127.0.0.1:8787) is where it listens; port 0 takes a free port, which
-// workerd reports on its control descriptor.
+// workerd reports on its control descriptor. RELAY_INSPECTOR_ADDR (host:port, unset by default)
+// opens workerd's inspector there, for a CPU profile (docs/relay.md, Limits).
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -164,7 +165,7 @@ export async function startRelay({ addr = process.env.RELAY_ADDR || DEFAULT_ADDR
   fs.writeFileSync(configFile, workerdConfig({ modules, vars: resolveVars(vars, env), addr, configDir, stateDir: state }));
 
   // fd 3 is workerd's control descriptor: it writes {"event":"listen","socket":"http","port":N}.
-  const child = spawn(workerd.default, ['serve', configFile, '--verbose', '--control-fd=3'], {
+  const child = spawn(workerd.default, ['serve', configFile, '--verbose', '--control-fd=3', ...(env.RELAY_INSPECTOR_ADDR ? [`--inspector-addr=${env.RELAY_INSPECTOR_ADDR}`] : [])], {
     stdio: ['ignore', inherit ? 'inherit' : 'pipe', inherit ? 'inherit' : 'pipe', 'pipe']
   });
   running.add(child);

@@ -182,7 +182,8 @@ class Req {
     this.resolveResponse(res);
   }
 
-  // deliver hands Go the result of a port call.
+  // deliver hands Go the result of a port call; null stands for no head or no error, since each
+  // string handed to Go costs it a finalizer.
   deliver(call, status, head, body, error, more) {
     this.inst.call(this, () => this.inst.binding.deliver(call, status, head, body, error, more));
   }
@@ -196,9 +197,9 @@ class Req {
       const res = pairs[1].startsWith('do://') ? await this.durable(pairs[1], init) : await fetch(pairs[1], init);
       const got = await readBody(res, max);
       if (got.reader) got.reader.cancel().catch(() => {});
-      this.deliver(call, res.status, headOf('', res.headers), got.bytes, '', got.more);
+      this.deliver(call, res.status, headOf('', res.headers) || null, got.bytes, null, got.more);
     } catch (err) {
-      this.deliver(call, 0, '', null, describe(err) || 'fetch failed', false);
+      this.deliver(call, 0, null, null, describe(err) || 'fetch failed', false);
     } finally {
       this.fetches.delete(call);
     }
@@ -210,15 +211,15 @@ class Req {
     const [, ns, name, ...rest] = url.slice('do://'.length - 1).split('/');
     const namespace = this.env?.[ns];
     if (!namespace) throw new Error(`the Worker has no Durable Object binding ${ns}`);
-    return namespace.get(namespace.idFromName(name)).fetch(`https://${name}/${rest.join('/')}`, { method: init.method, headers: init.headers, body: init.body });
+    return namespace.get(durableId(namespace, name)).fetch(`https://${name}/${rest.join('/')}`, { method: init.method, headers: init.headers, body: init.body });
   }
 
   async readBody(call) {
     try {
       const { value, done } = this.reader ? await this.reader.read() : { done: true };
-      this.deliver(call, 0, '', done ? null : value, '', !done);
+      this.deliver(call, 0, null, done ? null : value, null, !done);
     } catch (err) {
-      this.deliver(call, 0, '', null, describe(err), false);
+      this.deliver(call, 0, null, null, describe(err) || 'reading the body failed', false);
     }
   }
 
@@ -254,6 +255,21 @@ class Req {
     const wake = this.wake;
     if (wake) { this.wake = null; wake(); }
   }
+}
+
+// durableIds keeps each namespace's object ids by name: an id is a plain value (a stub is not: it
+// belongs to the request that made it), and idFromName hashes the name every time.
+const durableIds = new WeakMap();
+
+function durableId(namespace, name) {
+  let ids = durableIds.get(namespace);
+  if (ids === undefined) durableIds.set(namespace, ids = new Map());
+  let id = ids.get(name);
+  if (id === undefined) {
+    id = namespace.idFromName(name);
+    if (ids.size < 1024) ids.set(name, id); // the relay's names are a few: 16 shards, a segment queue per key
+  }
+  return id;
 }
 
 function responseOf(status, head, body) {

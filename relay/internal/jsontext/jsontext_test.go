@@ -1,8 +1,11 @@
 package jsontext
 
 import (
+	"math"
 	"strings"
 	"testing"
+
+	"github.com/userpilot-heap-bridge/userpilot-heap-bridge/bridge"
 )
 
 // TestWriter tests that the writer puts commas where JSON needs them, at any nesting.
@@ -78,5 +81,18 @@ func TestReaderErrors(t *testing.T) {
 	}
 	if err := readAll(strings.Repeat("[", MaxDepth) + strings.Repeat("]", MaxDepth)); err != nil {
 		t.Errorf("nesting %d deep: %v", MaxDepth, err)
+	}
+}
+
+// TestFloatAsJavaScript tests that Float writes what bridge.JSNumberString does (JavaScript's
+// Number::toString), integers written directly included, at and past the safe integers.
+func TestFloatAsJavaScript(t *testing.T) {
+	for _, f := range []float64{0, math.Copysign(0, -1), 1, -1, 7, 1000, 1049, -123456789, 1 << 53, -(1 << 53), 1<<53 + 2, 1e21, 1e22, -1e21,
+		0.5, 1.5, -0.001, 1e-7, 123.456, 4503599627370495.5, math.MaxFloat64, math.SmallestNonzeroFloat64} {
+		w := NewWriter(0)
+		w.Float(f)
+		if got, want := string(w.Bytes()), bridge.JSNumberString(f); got != want {
+			t.Errorf("Float(%v) = %s, want %s", f, got, want)
+		}
 	}
 }

@@ -1,6 +1,7 @@
 package jsontext
 
 import (
+	"math"
 	"strconv"
 
 	"github.com/userpilot-heap-bridge/userpilot-heap-bridge/bridge"
@@ -57,7 +58,14 @@ func (w *Writer) String(s string) { w.next(); w.b = bridge.AppendJSONString(w.b,
 func (w *Writer) Int(n int) { w.next(); w.b = strconv.AppendInt(w.b, int64(n), 10) }
 
 // Float writes f as JavaScript writes a number; f must be finite.
-func (w *Writer) Float(f float64) { w.next(); w.b = append(w.b, bridge.JSNumberString(f)...) }
+func (w *Writer) Float(f float64) {
+	w.next()
+	if f == math.Trunc(f) && math.Abs(f) <= 1<<53 {
+		w.b = strconv.AppendInt(w.b, int64(f), 10) // a safe integer: JavaScript's digits, without formatting a float
+		return
+	}
+	w.b = append(w.b, bridge.JSNumberString(f)...)
+}
 
 // Bool writes true or false.
 func (w *Writer) Bool(v bool) { w.next(); w.b = strconv.AppendBool(w.b, v) }

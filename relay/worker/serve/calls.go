@@ -27,13 +27,23 @@ var calls = struct {
 // await makes a port call through send (given the call's number) and waits for its result, or
 // for ctx to end, when it forgets the call: a late deliver then finds nobody.
 func await(ctx context.Context, send func(call int)) (result, error) {
-	calls.Lock()
-	calls.next++
-	call := calls.next
-	ch := make(chan result, 1)
-	calls.waiting[call] = ch
-	calls.Unlock()
+	call, ch := expect()
 	send(call)
+	return wait(ctx, call, ch)
+}
+
+// expect numbers a port call and registers where its result goes.
+func expect() (int, chan result) {
+	calls.Lock()
+	defer calls.Unlock()
+	calls.next++
+	ch := make(chan result, 1)
+	calls.waiting[calls.next] = ch
+	return calls.next, ch
+}
+
+// wait waits for call's result on ch, or for ctx to end, when it forgets the call.
+func wait(ctx context.Context, call int, ch chan result) (result, error) {
 	select {
 	case res := <-ch:
 		return res, nil

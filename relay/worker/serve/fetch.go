@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"syscall/js"
 )
 
 // Redirect modes of the runtime's fetch.
@@ -37,16 +38,52 @@ var ErrNoRequest = errors.New("serve: fetch needs the context of a request being
 // Do sends req and returns the answer with its body read (up to MaxResponseBytes). It returns
 // when the answer came, or when req's context ends, after asking the glue to abort the fetch.
 func (f Fetch) Do(req *http.Request) (*http.Response, error) {
+	p, err := f.start(req)
+	if err != nil {
+		return nil, err
+	}
+	return p.finish()
+}
+
+// DoAll sends reqs at once and waits for every answer on the calling goroutine, so a fan-out
+// costs no goroutine per request (each would leave its record and stack in the instance's memory
+// for good). The i-th answer or error is reqs[i]'s, as Do gives it.
+func (f Fetch) DoAll(reqs []*http.Request) ([]*http.Response, []error) {
+	out := make([]*http.Response, len(reqs))
+	errs := make([]error, len(reqs))
+	sent := make([]pendingFetch, len(reqs))
+	for i, req := range reqs {
+		sent[i], errs[i] = f.start(req)
+	}
+	for i := range reqs {
+		if errs[i] == nil {
+			out[i], errs[i] = sent[i].finish()
+		}
+	}
+	return out, errs
+}
+
+// pendingFetch is a fetch posted to the glue, waiting for its answer.
+type pendingFetch struct {
+	req   *http.Request
+	r     *request
+	call  int
+	ch    chan result
+	limit int64
+}
+
+// start posts req's fetch to the glue of the request its context belongs to.
+func (f Fetch) start(req *http.Request) (pendingFetch, error) {
 	r := fromContext(req.Context())
 	if r == nil {
-		return nil, ErrNoRequest
+		return pendingFetch{}, ErrNoRequest
 	}
 	var body []byte
 	if req.Body != nil {
 		b, err := io.ReadAll(req.Body)
 		req.Body.Close()
 		if err != nil {
-			return nil, fmt.Errorf("serve: reading the request body: %w", err)
+			return pendingFetch{}, fmt.Errorf("serve: reading the request body: %w", err)
 		}
 		body = b
 	}
@@ -61,13 +98,17 @@ func (f Fetch) Do(req *http.Request) (*http.Response, error) {
 	header := req.Header.Clone()
 	header.Del("Content-Length") // fetch sets it from the body
 	head := headOf(req.Method+"\n"+req.URL.String(), header)
-	var sent int
-	res, err := await(req.Context(), func(call int) {
-		sent = call
-		r.post("fetch", call, head, bytesToJS(body), redirect, float64(limit))
-	})
+	call, ch := expect()
+	r.post("fetch", call, head, bytesToJS(body), jsString(redirect), float64(limit))
+	return pendingFetch{req: req, r: r, call: call, ch: ch, limit: limit}, nil
+}
+
+// finish waits for the answer, or for the request's context to end, when it asks the glue to
+// abort the fetch.
+func (p pendingFetch) finish() (*http.Response, error) {
+	res, err := wait(p.req.Context(), p.call, p.ch)
 	if err != nil {
-		r.post("abort", sent)
+		p.r.post("abort", p.call)
 		return nil, err
 	}
 	if res.err != "" {
@@ -80,10 +121,22 @@ func (f Fetch) Do(req *http.Request) (*http.Response, error) {
 		ProtoMajor:    1,
 		ProtoMinor:    1,
 		Header:        headerOf(strings.Split(strings.TrimPrefix(res.head, "\n"), "\n")),
-		Body:          &cutBody{Reader: bytes.NewReader(res.body), cut: res.more, limit: limit},
+		Body:          &cutBody{Reader: bytes.NewReader(res.body), cut: res.more, limit: p.limit},
 		ContentLength: contentLength(res),
-		Request:       req,
+		Request:       p.req,
 	}, nil
+}
+
+// jsStrings are the redirect modes as JavaScript strings, made once: each string handed to
+// JavaScript anew costs Go a finalizer.
+var jsStrings = map[string]js.Value{RedirectFollow: js.ValueOf(RedirectFollow), RedirectManual: js.ValueOf(RedirectManual), RedirectError: js.ValueOf(RedirectError)}
+
+// jsString is s as a JavaScript string, made once when it is a redirect mode.
+func jsString(s string) any {
+	if v, ok := jsStrings[s]; ok {
+		return v
+	}
+	return s
 }
 
 // contentLength is the answer's length when its whole body came, else -1 (unknown).

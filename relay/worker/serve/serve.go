@@ -51,12 +51,13 @@ type server struct {
 	requests map[int]*request
 	nextID   int
 	stats    counters
+	workers  *workers
 }
 
 // Serve installs serve, deliver and cancel on binding and returns; main then blocks for ever.
 // info is what the glue says about this instance (see Stats).
 func Serve(binding js.Value, build Build) {
-	s := &server{build: build, requests: map[int]*request{}}
+	s := &server{build: build, requests: map[int]*request{}, workers: newWorkers()}
 	s.stats.info = binding.Get("instance")
 	current = s
 	binding.Set("serve", js.FuncOf(s.serveJS))
@@ -85,7 +86,7 @@ func (s *server) serveJS(_ js.Value, args []js.Value) (id any) {
 	if err != nil {
 		h, req = badRequest(err), r.emptyRequest()
 	}
-	go r.run(h, req)
+	s.workers.run(func() { r.run(h, req) })
 	return r.id
 }
 

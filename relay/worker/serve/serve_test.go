@@ -166,6 +166,44 @@ func TestFetchGoesThroughTheRequestsPort(t *testing.T) {
 	}
 }
 
+func TestDoAllPostsEveryFetchBeforeWaiting(t *testing.T) {
+	results := make(chan string, 1)
+	b := served(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var reqs []*http.Request
+		for _, u := range []string{"do://EVENTS/events-0/health", "do://EVENTS/events-1/health", "do://EVENTS/events-2/health"} {
+			req, _ := http.NewRequestWithContext(r.Context(), http.MethodGet, u, nil)
+			reqs = append(reqs, req)
+		}
+		resps, errs := (Fetch{}).DoAll(reqs)
+		var got []string
+		for i := range reqs {
+			if errs[i] != nil {
+				got = append(got, "error: "+errs[i].Error())
+				continue
+			}
+			raw, _ := io.ReadAll(resps[i].Body)
+			got = append(got, resps[i].Status+" "+string(raw))
+		}
+		results <- strings.Join(got, "; ")
+	}))
+	port := newFakePort(t)
+	b.Call("serve", port.obj, js.Undefined(), "GET\nhttps://x/", js.Null(), false)
+	var calls []js.Value
+	for i := 0; i < 3; i++ { // all three are posted before any answer comes
+		method, args := port.next(t)
+		if method != "fetch" || !strings.Contains(args[1].String(), "events-"+string(rune('0'+i))) {
+			t.Fatalf("post %d: %s %v, want the fetch of events-%d", i, method, args[1], i)
+		}
+		calls = append(calls, args[0])
+	}
+	b.Call("deliver", calls[2], 200, "", jsBytes("two"), "", false) // answered out of order
+	b.Call("deliver", calls[0], 200, "", jsBytes("zero"), "", false)
+	b.Call("deliver", calls[1], 0, "", js.Null(), "unreachable", false)
+	if got := <-results; got != "200 OK zero; error: unreachable; 200 OK two" {
+		t.Errorf("got %q", got)
+	}
+}
+
 func errText(err error) string {
 	if err == nil {
 		return ""
