@@ -3,8 +3,6 @@
 package main
 
 import (
-	"encoding/binary"
-	"math"
 	"syscall/js"
 	"time"
 
@@ -146,18 +144,10 @@ func text(v js.Value) string {
 	return ""
 }
 
-// stepValue is a step as the glue reads it (stepOf in relay/worker/entry.mjs): attempt as a
-// little-endian uint32, alarm as a float64, then url, auth, answer and body, each a uint32 length
-// and its UTF-8 bytes. One array crosses, not an object of six members: every value handed to
-// JavaScript costs Go a finalizer, and an object built by reflection more.
+// stepValue is a step as the glue reads it: one Uint8Array in relay.StepFields' layout (stepOf in
+// relay/worker/entry.mjs is generated from it).
 func stepValue(s relay.Step) js.Value {
-	b := make([]byte, 12, 12+16+len(s.URL)+len(s.Auth)+len(s.Answer)+len(s.Body))
-	binary.LittleEndian.PutUint32(b, uint32(s.Attempt))
-	binary.LittleEndian.PutUint64(b[4:], math.Float64bits(float64(s.Alarm)))
-	for _, f := range [...]string{s.URL, s.Auth, s.Answer, s.Body} {
-		b = binary.LittleEndian.AppendUint32(b, uint32(len(f)))
-		b = append(b, f...)
-	}
+	b := relay.AppendStep(make([]byte, 0, relay.StepLen(s)), s)
 	a := uint8Array.New(len(b))
 	js.CopyBytesToJS(a, b)
 	return a
