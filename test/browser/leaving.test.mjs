@@ -16,6 +16,10 @@ const TRIALS = Number(process.env.LEAVING_TRIALS || 3);
 const MODES = process.env.BRIDGE_THREAD ? [process.env.BRIDGE_THREAD] : (process.env.LEAVING_MODES || 'worker,main').split(',');
 const REPORT = process.env.LEAVING_REPORT === '1';
 const STORED = 'userpilot-heap-bridge:pending:';
+// LEAVING_TRACE=1: each app page writes what happens to it (events emitted, its calls, the bridge's
+// storage writes, lock requests and grants, pagehide, visibilitychange) to localStorage as it
+// happens, and a failing tab-closed trial prints the trace of the pages that received lost events.
+const TRACE = process.env.LEAVING_TRACE === '1';
 
 const h = useBrowser();
 let elsewhere; // a server on another port: another origin, for the cross-origin way
@@ -46,6 +50,42 @@ async function fakeRelay() {
 }
 after(async () => { if (relayServer) await new Promise((r) => relayServer.server.close(r)); });
 
+const TRACER = script(`(function () {
+  var key = 'leaving:trace:' + Math.random().toString(36).slice(2), t0 = performance.timeOrigin;
+  var set = Storage.prototype.setItem, remove = Storage.prototype.removeItem, get = Storage.prototype.getItem;
+  function trace(what) {
+    try { set.call(localStorage, key, (get.call(localStorage, key) || '') + Math.round(t0 + performance.now()) + ' ' + location.pathname + ' ' + what + '\\n'); } catch (e) {
+      navigator.sendBeacon('/tracefailed?' + new URLSearchParams({ what: what.slice(0, 60), error: e.name + ': ' + e.message }), '');
+    }
+  }
+  window.trace = trace;
+  Storage.prototype.setItem = function (k, v) {
+    if (String(k).indexOf('userpilot-heap-bridge') === 0) trace('setItem ' + k.slice(-8) + ' ' + (String(v).match(/"entries":.*/) || [''])[0].slice(0, 300));
+    return set.call(this, k, v);
+  };
+  Storage.prototype.removeItem = function (k) {
+    if (String(k).indexOf('userpilot-heap-bridge') === 0) trace('removeItem ' + k.slice(-8));
+    return remove.call(this, k);
+  };
+  if (navigator.locks) {
+    var request = navigator.locks.request.bind(navigator.locks);
+    navigator.locks.request = function (name, fn) {
+      trace('lock requested');
+      return request(name, function (l) { trace('lock granted'); return fn(l); });
+    };
+  }
+  var NativeWorker = window.Worker;
+  window.Worker = function (url, o) {
+    var w = new NativeWorker(url, o), post = w.postMessage;
+    w.addEventListener('message', function (e) { trace('answer ' + String(e.data).slice(0, 400)); });
+    w.postMessage = function (m) { trace('post ' + String(m).slice(0, 300)); return post.apply(w, arguments); };
+    return w;
+  };
+  ['pagehide', 'pageshow', 'freeze', 'resume'].forEach(function (n) { addEventListener(n, function (e) { trace(n + (e.persisted ? ' persisted' : '')); }, true); });
+  document.addEventListener('visibilitychange', function () { trace('visibilitychange ' + document.visibilityState); }, true);
+  trace('start ' + location.href + ' ' + document.visibilityState);
+})();`);
+
 // The app's page: a Heap stand-in that records every call in localStorage (so the record outlives
 // the page), the bridge first, and a minimal Userpilot whose emit runs the handlers registered for
 // a name. The page's user comes from ?user= (alice by default).
@@ -57,14 +97,18 @@ const RECORDER = script(`(function () {
   function rec(c) {
     c.page = location.pathname;
     recorded.push(c);
-    if (!memoryOnly) localStorage.setItem(key, (localStorage.getItem(key) || '') + JSON.stringify(c) + '\\n');
+    if (window.trace) trace('call ' + JSON.stringify(c));
+    if (!memoryOnly) try { localStorage.setItem(key, (localStorage.getItem(key) || '') + JSON.stringify(c) + '\\n'); } catch (e) {
+      if (window.trace) navigator.sendBeacon('/recordfailed?' + new URLSearchParams({ id: c.id, m: c.m, error: e.name + ': ' + e.message }), '');
+      throw e;
+    }
     if (c.m === 'track') navigator.sendBeacon('/recorded?' + new URLSearchParams({ id: c.id, user: c.user, page: location.pathname }), '');
   }
   // ?heap=none: a page where Heap has not loaded (or is blocked).
   if (/[?&]heap=none/.test(location.search)) return;
   window.heap = { loaded: true,
     track: function (n, p) { rec({ m: 'track', n: n, id: p && p.experience_id, user: p && p.userpilot_user_id }); },
-    identify: function (u) { rec({ m: 'identify', user: u }); },
+    identify: function (u) { var slow = /[?&]slow=(\\d+)/.exec(location.search), end = slow ? performance.now() + Number(slow[1]) : 0; while (performance.now() < end); rec({ m: 'identify', user: u }); },
     resetIdentity: function () {}, addUserProperties: function () {} };
 })();`);
 
@@ -97,6 +141,7 @@ const USERPILOT = script(`(function () {
     else if (how === 'reload') location.reload();
   };
   window.emitAndLeave = function (id, how, next) {
+    if (window.trace) trace('emit ' + id + ' ' + JSON.stringify(UserpilotHeapBridge.stats()));
     userpilot.emit('completed', { id: id, token: 't' });
     if (how) leave(how, next);
   };
@@ -113,6 +158,7 @@ const THROWING_STORAGE = script(`(function () {
 function appPage({ mode, settings = {}, throwing = false }) {
   return document(
     throwing ? THROWING_STORAGE : '',
+    TRACE ? TRACER : '',
     RECORDER,
     script(`window.userpilotHeapBridgeSettings = ${JSON.stringify({ thread: mode, persist: process.env.LEAVING_BASELINE !== '1', ...settings })};`),
     `<script src="${BRIDGE_SRC}"></script>`,
@@ -245,8 +291,11 @@ for (const mode of MODES) {
   test(`${mode}: emit, then the tab is closed; the origin opened in a new tab delivers each event once`, async () => {
     const trials = async () => {
       let { holder, tab, url } = await opening(mode);
+      if (process.env.LEAVING_SLOW) { url += '?slow=' + process.env.LEAVING_SLOW; await tab.goto(url); await landed(tab, { href: url }); }
       const ids = newIds(TRIALS);
+      const closed = [];
       for (const id of ids) {
+        closed.push(tab);
         const next = await holder.page.newTab();
         await tab.evaluate((id) => window.emitAndLeave(id), id);
         await tab.close();
@@ -263,6 +312,17 @@ for (const mode of MODES) {
       const byBeacon = new Set(requestLog.filter((u) => u.includes('/recorded?')).map((u) => Number(new URL(u).searchParams.get('id'))));
       const stillStored = await tab.evaluate((p) => Object.keys(localStorage).filter((k) => k.startsWith(p)).length, STORED);
       report('tab closed', mode, t, `; of those lost, recorded by beacon ${ids.filter((id) => byBeacon.has(id) && !rec.some((c) => c.m === 'track' && c.id === id)).length}; keys left in storage ${stillStored}`);
+      if (TRACE && t.lost) {
+        console.log('failed writes: ' + requestLog.filter((u) => /failed\?/.test(u)).join('\n'));
+        closed.forEach((c, i) => { if (c.errors.length || c.console.length) console.log(`closed tab ${i}: errors ${c.errors.map((e) => e.stack).join(' | ')} console ${JSON.stringify(c.console)}`); });
+        const traces = await tab.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('leaving:trace:')).map((k) => localStorage.getItem(k)));
+        const lost = ids.filter((id) => !rec.some((c) => c.m === 'track' && c.id === id));
+        const lines = traces.join('').split('\n').filter(Boolean).sort();
+        for (const id of lost) {
+          const at = lines.findIndex((l) => l.includes(' emit ' + id + ' '));
+          console.log(`trace around lost ${id}:\n` + lines.slice(Math.max(0, at - 8), at + 40).join('\n'));
+        }
+      }
       await tab.close();
       await holder.page.close();
       return t;
