@@ -70,7 +70,7 @@ var sentEntries = [], numbered = 0, given = Object.create(null);
 var kept = [];
 // answering: the events of the answer being applied whose calls are not made yet. Firefox stops a
 // closing tab's script where it is, then runs pagehide, which stores them.
-var answering = new Set();
+var answering = [];
 // holding, while true, keeps answers aside (a page that stored its events waits to learn whether
 // another page claimed them); held are those answers.
 var holding = null, held = [];
@@ -173,8 +173,7 @@ export function onAnswer(text) {
   mayPersist = a.k;
   var calls = a.c;
   kept.concat(sent).forEach(function (e) { if (e.k) byK[e.k] = e; });
-  answering = new Set();
-  calls.forEach(function (c) { if (byK[c[5]]) answering.add(byK[c[5]]); });
+  answering = calls.map(function (c) { return byK[c[5]]; }); // by call; none where it carries no event of these
   if (a.o) {
     var o = new Set(a.o);
     kept = kept.concat(sent).filter(function (e) { return o.has(e.k); });
@@ -188,7 +187,7 @@ export function onAnswer(text) {
   }
   for (i = 0; i < calls.length; i++) {
     seq = calls[i][0];
-    answering.delete(byK[calls[i][5]]); // before the call: a page cut short in it does not store the event too
+    answering[i] = 0; // before the call: a page cut short in it does not store the event too
     if (seq <= lowest && apply(calls[i])) {
       if (seq in owed) release(seq);
       continue;
@@ -215,7 +214,7 @@ function release(seq) {
 }
 
 function afterAnswer() {
-  if (bounced.length || failed.length || skipped.length) { outbox.length ? schedule() : flush(); }
+  if (bounced.length + failed.length + skipped.length) { outbox.length ? schedule() : flush(); }
   if (readyAt && applied >= readyAt) { readyAt = 0; readyResolve(); }
 }
 
@@ -294,9 +293,7 @@ export function waitingEvents() {
 
 // undelivered lists the entries the module holds or has not answered, oldest first.
 export function undelivered() {
-  var list = [];
-  [kept, Array.from(answering)].concat(sentEntries, [outbox, queue]).forEach(function (l) { list = list.concat(l); });
-  return list;
+  return [].concat(kept, answering.filter(Boolean), ...sentEntries, outbox, queue);
 }
 
 // giveAway drops the events another page claimed (by id): unsent ones leave the queue, sent ones
