@@ -221,6 +221,17 @@ async function settled(tab) {
   await tab.evaluate(() => new Promise((r) => setTimeout(r, 200)));
 }
 
+// printTraces prints, with LEAVING_TRACE=1, the trace lines around each event of ids that never
+// reached heap.track.
+async function printTraces(tab, rec, ids) {
+  const traces = await tab.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('leaving:trace:')).map((k) => localStorage.getItem(k)));
+  const lines = traces.join('').split('\n').filter(Boolean).sort();
+  for (const id of ids.filter((id) => !rec.some((c) => c.m === 'track' && c.id === id))) {
+    const at = lines.findIndex((l) => l.includes(' emit ' + id + ' '));
+    console.log(`trace around lost ${id}:\n` + lines.slice(Math.max(0, at - 8), at + 40).join('\n'));
+  }
+}
+
 // tally counts, for event ids, how often each reached heap.track and under whom.
 function tally(recorded, ids, userOf) {
   const t = { trials: ids.length, once: 0, lost: 0, duplicated: 0, wrongUser: 0 };
@@ -277,8 +288,10 @@ for (const mode of MODES) {
           left = (await landed(tab, { left })).loadId;
         }
         await settled(tab);
-        const t = tally(await calls(tab), ids, () => 'alice');
+        const rec = await calls(tab);
+        const t = tally(rec, ids, () => 'alice');
         report(how, mode, t);
+        if (TRACE && t.lost) await printTraces(tab, rec, ids);
         assert.deepEqual(tab.errors, []);
         await tab.close();
         await holder.page.close();
@@ -319,13 +332,7 @@ for (const mode of MODES) {
       if (TRACE && t.lost) {
         console.log('failed writes: ' + requestLog.filter((u) => /failed\?/.test(u)).join('\n'));
         closed.forEach((c, i) => { if (c.errors.length || c.console.length) console.log(`closed tab ${i}: errors ${c.errors.map((e) => e.stack).join(' | ')} console ${JSON.stringify(c.console)}`); });
-        const traces = await tab.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('leaving:trace:')).map((k) => localStorage.getItem(k)));
-        const lost = ids.filter((id) => !rec.some((c) => c.m === 'track' && c.id === id));
-        const lines = traces.join('').split('\n').filter(Boolean).sort();
-        for (const id of lost) {
-          const at = lines.findIndex((l) => l.includes(' emit ' + id + ' '));
-          console.log(`trace around lost ${id}:\n` + lines.slice(Math.max(0, at - 8), at + 40).join('\n'));
-        }
+        await printTraces(tab, rec, ids);
       }
       await tab.close();
       await holder.page.close();
