@@ -266,15 +266,6 @@ const newIds = (n) => Array.from({ length: n }, () => nextId++);
 // ---- the ways of leaving, each N trials of "emit, then leave in the same task" ----
 
 const SAME_ORIGIN = ['href', 'link', 'form', 'reload'];
-// One known rare loss, its cause not found (docs/leaving-the-page.md): about one event in a thousand in
-// WebKit's same-origin ways, in a Worker. make test gives such a way one more run, which must lose none,
-// and says so; make test-leaving never does. (The tab-closed losses were found and fixed: no allowance.)
-async function onceMoreOnRareLoss(way, mode, trials, applies) {
-  const t = await trials();
-  if (!applies || !t.lost || t.duplicated || t.wrongUser) return t;
-  console.log(`${ENGINE} ${mode}: ${t.lost} of ${t.trials} lost (${way}), a known rare loss (docs/leaving-the-page.md); the way runs once more and must lose none`);
-  return trials();
-}
 
 for (const mode of MODES) {
   for (const how of SAME_ORIGIN) {
@@ -297,7 +288,7 @@ for (const mode of MODES) {
         await holder.page.close();
         return t;
       };
-      const t = await onceMoreOnRareLoss(how, mode, trials, ENGINE === 'webkit' && !REPORT);
+      const t = await trials();
       assert.deepEqual(t, { trials: TRIALS, once: TRIALS, lost: 0, duplicated: 0, wrongUser: 0 });
     });
   }
