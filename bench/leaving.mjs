@@ -3,14 +3,17 @@
 // module in a Worker), beside the same page with none pending and with persist off (the handler
 // without the storage write). The time is read between two performance marks around the dispatch,
 // in one task, from the trace's microsecond timestamps. Medians over fresh page loads, interleaved;
-// it never fails on time (target: the write under 2 ms, nothing when nothing is pending).
+// it never fails on time (target: the write under 2 ms, nothing when nothing is pending). A page
+// without the bridge gives the bench's own time (the dispatch and the marks). BENCH_BASELINE=dir
+// names another build's dist/ (an earlier commit's) to load the same pages from, interleaved, and
+// prints each figure beside its own as a ratio.
 // Usage: make build && node bench/leaving.mjs   (BENCH_ROUNDS overrides the loads per variant)
 import http from 'node:http';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
-import { envInt, median, row } from './measure.mjs';
+import { envInt, median, row, times } from './measure.mjs';
 import { TRACE_CATEGORIES } from './trace.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -21,17 +24,26 @@ const LAUNCH = {
     '--disable-background-networking', '--disable-component-update', '--disable-sync'],
 };
 
-const VARIANTS = [
-  { name: '100 pending', pending: 100, persist: true },
+const BASELINE = process.env.BENCH_BASELINE ? path.resolve(process.env.BENCH_BASELINE) : '';
+// "posted": the events were emitted earlier in the task and posted to the Worker (the loader posts
+// at the next microtask), not answered yet: what a page being left holds, since the browser hides
+// a page in a task of its own. "same task": emitted within pagehide's own task, not posted yet, so
+// the handler posts them too.
+const PAGES = [
+  { name: '100 pending, posted', pending: 100, persist: true, posted: true },
+  { name: '100 posted, persist off', pending: 100, persist: false, posted: true },
+  { name: '100 pending, same task', pending: 100, persist: true },
+  { name: '100 same task, persist off', pending: 100, persist: false },
   { name: 'none pending', pending: 0, persist: true },
-  { name: '100 pending, persist off', pending: 100, persist: false },
+  { name: 'no bridge (the bench alone)', pending: 0, persist: true, bridge: false },
 ];
+const VARIANTS = PAGES.flatMap((p) => [{ ...p, build: 'dist' }, ...(BASELINE && p.bridge !== false ? [{ ...p, build: 'base' }] : [])]);
 
-function page(persist) {
+function page(persist, build) {
   return `<!doctype html><html><head><meta charset="utf-8">
 <script>window.heap = { loaded: true, track: function () {}, identify: function () {}, resetIdentity: function () {}, addUserProperties: function () {} };
 window.userpilotHeapBridgeSettings = { thread: 'worker', persist: ${persist} };</script>
-<script src="/dist/userpilot-heap-bridge.js"></script>
+${build ? `<script src="/${build}/userpilot-heap-bridge.js"></script>` : '<script>window.UserpilotHeapBridge = { ready: function () { return Promise.resolve(); } };</script>'}
 <script>(function () {
   var handlers = {};
   window.userpilot = { on: function (n, f) { (handlers[n] = handlers[n] || []).push(f); }, once: function () {}, off: function () {},
@@ -43,12 +55,14 @@ window.userpilotHeapBridgeSettings = { thread: 'worker', persist: ${persist} };<
 
 const server = http.createServer((req, res) => {
   const url = new URL(req.url, 'http://127.0.0.1');
-  if (url.pathname.startsWith('/page/')) {
+  const [, kind, persist, build] = url.pathname.split('/');
+  if (kind === 'page') {
     res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
-    return res.end(page(url.pathname === '/page/on'));
+    return res.end(page(persist === 'on', build === 'none' ? '' : build));
   }
-  const file = path.resolve(ROOT, '.' + url.pathname);
-  if (!file.startsWith(path.join(ROOT, 'dist') + path.sep) || !fs.existsSync(file)) { res.writeHead(404); return res.end(); }
+  const dir = kind === 'base' && BASELINE ? BASELINE : path.join(ROOT, 'dist');
+  const file = path.resolve(dir, '.' + url.pathname.slice(kind.length + 1));
+  if (!['dist', 'base'].includes(kind) || !file.startsWith(dir + path.sep) || !fs.existsSync(file)) { res.writeHead(404); return res.end(); }
   const type = file.endsWith('.wasm') ? 'application/wasm' : 'text/javascript; charset=utf-8';
   res.writeHead(200, { 'content-type': type });
   res.end(fs.readFileSync(file));
@@ -57,23 +71,27 @@ await new Promise((r) => server.listen(0, '127.0.0.1', r));
 const origin = `http://127.0.0.1:${server.address().port}`;
 
 const browser = await chromium.launch(LAUNCH);
-const results = new Map(VARIANTS.map((v) => [v.name, { ms: [], written: [] }]));
+const key = (v) => `${v.name}|${v.build}`;
+const results = new Map(VARIANTS.map((v) => [key(v), { ms: [], written: [] }]));
 
 // one loads a fresh page, emits n events and dispatches pagehide in the same task, and reads the
 // marks around the dispatch from a trace of that task.
 async function one(v) {
   const context = await browser.newContext();
   const tab = await context.newPage();
-  await tab.goto(`${origin}/page/${v.persist ? 'on' : 'off'}`);
+  await tab.goto(`${origin}/page/${v.persist ? 'on' : 'off'}/${v.bridge === false ? 'none' : v.build}`);
   await tab.evaluate(() => UserpilotHeapBridge.ready());
   await browser.startTracing(tab, { categories: TRACE_CATEGORIES });
-  const written = await tab.evaluate((n) => new Promise((resolve) => setTimeout(() => {
+  const written = await tab.evaluate(([n, posted]) => new Promise((resolve) => setTimeout(() => {
     for (let i = 0; i < n; i++) userpilot.emit('completed', { id: i + 1, token: 't', step: i, extra: 'x'.repeat(40) });
-    performance.mark('leaving:start');
-    window.dispatchEvent(new PageTransitionEvent('pagehide', { persisted: false }));
-    performance.mark('leaving:end');
-    resolve(Object.keys(localStorage).filter((k) => k.startsWith('userpilot-heap-bridge:')).map((k) => localStorage.getItem(k).length).reduce((a, b) => a + b, 0));
-  }, 0)), v.pending);
+    // queued after the loader's flush, in the same task: posted, and no answer can come between
+    (posted ? queueMicrotask : (f) => f())(() => {
+      performance.mark('leaving:start');
+      window.dispatchEvent(new PageTransitionEvent('pagehide', { persisted: false }));
+      performance.mark('leaving:end');
+      resolve(Object.keys(localStorage).filter((k) => k.startsWith('userpilot-heap-bridge:')).map((k) => localStorage.getItem(k).length).reduce((a, b) => a + b, 0));
+    });
+  }, 0)), [v.pending, !!v.posted]);
   const trace = JSON.parse((await browser.stopTracing()).toString());
   const events = trace.traceEvents || trace;
   const mark = (name) => events.find((e) => e.name === name);
@@ -87,20 +105,25 @@ for (let r = 0; r < ROUNDS + 1; r++) {
   for (const v of VARIANTS) {
     const got = await one(v);
     if (r === 0) continue; // the first round warms up the browser's caches
-    results.get(v.name).ms.push(got.ms);
-    results.get(v.name).written.push(got.written);
+    results.get(key(v)).ms.push(got.ms);
+    results.get(key(v)).written.push(got.written);
   }
   process.stderr.write(`bench: leaving round ${r}/${ROUNDS}\n`);
 }
 await browser.close();
 server.close();
 
-const widths = [28, 14, 14, 18];
-console.log(`pagehide handler, main-thread time (Chromium ${browser.version()}, ${ROUNDS} fresh loads each, medians)`);
-console.log(row(['page', 'median ms', 'max ms', 'bytes stored'], widths));
-for (const v of VARIANTS) {
-  const r = results.get(v.name);
-  console.log(row([v.name, median(r.ms).toFixed(3), Math.max(...r.ms).toFixed(3), String(median(r.written))], widths));
+const widths = [30, 12, 12, 14, ...(BASELINE ? [16, 10] : [])];
+const med = (name, build = 'dist') => median(results.get(`${name}|${build}`).ms);
+console.log(`pagehide handler, main-thread time (Chromium ${browser.version()}, ${ROUNDS} fresh loads each, medians)${BASELINE ? `; baseline: ${BASELINE}` : ''}`);
+console.log(row(['page', 'median ms', 'max ms', 'bytes stored', ...(BASELINE ? ['baseline ms', 'ratio'] : [])], widths));
+for (const p of PAGES) {
+  const r = results.get(`${p.name}|dist`);
+  const base = BASELINE && p.bridge !== false ? med(p.name, 'base') : null;
+  console.log(row([p.name, med(p.name).toFixed(3), Math.max(...r.ms).toFixed(3), String(median(r.written)),
+    ...(BASELINE ? [base === null ? '' : base.toFixed(3), base === null ? '' : times(med(p.name) / base)] : [])], widths));
 }
-const write = median(results.get('100 pending').ms) - median(results.get('100 pending, persist off').ms);
-console.log(`the storage write for 100 pending events: ${write.toFixed(3)} ms (100 pending minus the same page with persist off; target < 2 ms)`);
+const bench = med('no bridge (the bench alone)');
+const less = (name) => `${(med(name) - bench).toFixed(3)} ms`;
+console.log(`the handler, less the bench alone: 100 pending, posted ${less('100 pending, posted')}; 100 emitted in the same task ${less('100 pending, same task')}; none pending ${less('none pending')} (target < 2 ms, and nothing)`);
+console.log(`the storage write for 100 pending events: ${(med('100 pending, posted') - med('100 posted, persist off')).toFixed(3)} ms posted, ${(med('100 pending, same task') - med('100 same task, persist off')).toFixed(3)} ms same task (each minus the same page with persist off)`);

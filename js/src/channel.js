@@ -68,6 +68,9 @@ var sentEntries = [], numbered = 0, given = Object.create(null);
 // kept: the answered events the module still holds (answer "o": for window.heap, consent or the
 // page's identity), which the page stores if it is hidden.
 var kept = [];
+// answering: the events of the answer being applied whose calls are not made yet. Firefox stops a
+// closing tab's script where it is, then runs pagehide, which stores them.
+var answering = [];
 // holding, while true, keeps answers aside (a page that stored its events waits to learn whether
 // another page claimed them); held are those answers.
 var holding = null, held = [];
@@ -93,19 +96,18 @@ export function schedule() {
   Promise.resolve().then(flush);
 }
 
-// flush posts what is waiting. On the main thread one chunk runs per task, so a burst of events
-// never becomes one long task; a Worker takes every chunk at once and answers each in its own task.
+// flush posts what is waiting, entries or what became of calls, and nothing when nothing is. On the
+// main thread one chunk runs per task, so a burst of events never becomes one long task; a Worker
+// takes every chunk at once and answers each in its own task.
 export function flush(all) {
   scheduled = false;
-  if (!transport) return;
-  do {
+  while (transport && (outbox.length || bounced.length + failed.length + skipped.length)) {
     post(outbox.splice(0, CHUNK));
     if (outbox.length && thread === 'main' && all !== true) {
       scheduled = true;
-      setTimeout(flush, 0);
-      return;
+      return setTimeout(flush, 0);
     }
-  } while (outbox.length && transport);
+  }
 }
 
 // A Worker that stops answering (killed by the browser, say) would leave events pending forever:
@@ -155,10 +157,11 @@ export function onAnswer(text) {
   if (holding && holding()) return held.push(text);
   var events = inFlight.shift() || 0, number = applied + 1, a;
   mirrorInFlight.shift();
-  var sent = sentEntries.shift() || [];
+  var sent = sentEntries[0] || [], byK = {}, i, seq; // pending until answering holds those not yet made
   lastProgress = now();
   try { a = JSON.parse(text); } catch (e) { a = { x: 'unreadable answer' }; }
   if (a.x) {
+    sentEntries.shift();
     applied = number;
     broken += events;
     console.error(PREFIX + 'the module failed on a batch (' + a.x + '); its ' + events + ' events are counted as internal_error');
@@ -168,11 +171,14 @@ export function onAnswer(text) {
   unmadeStats = a.z || a.s;
   need = a.n;
   mayPersist = a.k;
+  var calls = a.c;
+  kept.concat(sent).forEach(function (e) { if (e.k) byK[e.k] = e; });
+  answering = calls.map(function (c) { return byK[c[5]]; }); // by call; none where it carries no event of these
   if (a.o) {
     var o = new Set(a.o);
     kept = kept.concat(sent).filter(function (e) { return o.has(e.k); });
   }
-  var calls = a.c, i, seq;
+  sentEntries.shift();
   if (lowest < Infinity) {
     var still = Object.create(null);
     for (i = 0; i < a.h.length; i++) still[a.h[i]] = true;
@@ -181,6 +187,7 @@ export function onAnswer(text) {
   }
   for (i = 0; i < calls.length; i++) {
     seq = calls[i][0];
+    answering[i] = 0; // before the call: a page cut short in it does not store the event too
     if (seq <= lowest && apply(calls[i])) {
       if (seq in owed) release(seq);
       continue;
@@ -207,7 +214,7 @@ function release(seq) {
 }
 
 function afterAnswer() {
-  if (bounced.length || failed.length || skipped.length) { outbox.length ? schedule() : flush(); }
+  if (bounced.length + failed.length + skipped.length) { outbox.length ? schedule() : flush(); }
   if (readyAt && applied >= readyAt) { readyAt = 0; readyResolve(); }
 }
 
@@ -286,9 +293,7 @@ export function waitingEvents() {
 
 // undelivered lists the entries the module holds or has not answered, oldest first.
 export function undelivered() {
-  var list = [];
-  [kept].concat(sentEntries, [outbox, queue]).forEach(function (l) { list = list.concat(l); });
-  return list;
+  return [].concat(kept, answering.filter(Boolean), ...sentEntries, outbox, queue);
 }
 
 // giveAway drops the events another page claimed (by id): unsent ones leave the queue, sent ones

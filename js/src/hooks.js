@@ -69,11 +69,12 @@ function removeHandler(name, h) {
   if (i >= 0) handlers[name].splice(i, 1);
 }
 
-var hooked = typeof WeakSet === 'function' ? new WeakSet() : null;
+var hooked = new WeakSet();
 
 export function hook(up, late) {
   if (!up || (typeof up !== 'object' && typeof up !== 'function')) return;
-  if (hooked) { if (hooked.has(up)) return; hooked.add(up); }
+  if (hooked.has(up)) return;
+  hooked.add(up);
   var orig = {};
   ['on', 'once', 'off', 'identify', 'anonymous', 'clean'].forEach(function (m) { orig[m] = peek(up, m); });
   var stub = peek(up, 'initialized') === -1;

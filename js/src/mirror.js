@@ -10,22 +10,22 @@ import { upUser } from './hooks.js';
 // ownCall is true while the bridge itself calls Heap or Userpilot, whose calls are never mirrored.
 export var ownCall = false;
 export function setOwnCall(on) { ownCall = on; }
-var heapHooked = typeof WeakSet === 'function' ? new WeakSet() : null;
-var wrappers = typeof WeakMap === 'function' ? new WeakMap() : null; // a Heap method -> its wrapper
-var unwrapped = typeof WeakMap === 'function' ? new WeakMap() : null; // a wrapper -> the method
+var heapHooked = new WeakSet();
+var wrappers = new WeakMap(); // a Heap method -> its wrapper
+var unwrapped = new WeakMap(); // a wrapper -> the method
 var mirroring = false, loaded = false, inHeapCall = false;
 
-export function unwrap(fn) { return (unwrapped && unwrapped.get(fn)) || fn; }
+export function unwrap(fn) { return unwrapped.get(fn) || fn; }
 
 // own holds the argument objects the bridge passed to Heap and to Userpilot: a Heap call that
 // carries one is the bridge's own, however late a stub or Userpilot makes it again.
-var own = typeof WeakSet === 'function' ? new WeakSet() : null;
-export function ownArgs(v) { if (own && v && typeof v === 'object') own.add(v); }
-function isOwn(v) { return own && own.has(v); }
+var own = new WeakSet();
+export function ownArgs(v) { if (v && typeof v === 'object') own.add(v); }
+function isOwn(v) { return own.has(v); }
 
 // mirrorHeap starts watching window.heap once toUserpilot is set (at start, or by configure()).
 export function mirrorHeap() {
-  if (mirroring || !heapHooked || !setting(settings, 'toUserpilot')) return;
+  if (mirroring || !setting(settings, 'toUserpilot')) return;
   mirroring = true;
   var trapped = trapGlobal('heap', hookHeap);
   // A page may put window.heap in place with Object.defineProperty, which passes by the trap:

@@ -101,16 +101,17 @@ export function persistence(env) {
     });
   }
 
-  // locked runs fn under the lock, and keeps the lock SETTLE_MS longer when fn removed a key: other
-  // tabs' pages may run in other processes, whose copy of localStorage learns of a removal a moment
-  // later, and the next holder must see it.
+  // locked runs fn under the lock and resolves to its result at once, so that what it took is acted
+  // on in the same task (a page closed a moment later has made its calls, or left its key); it keeps
+  // the lock SETTLE_MS longer when fn removed a key: other tabs' pages may run in other processes,
+  // whose copy of localStorage learns of a removal a moment later, and the next holder must see it.
   function locked(fn) {
-    return Promise.resolve().then(function () {
-      return env.locks.request(CLAIM_LOCK, function () {
+    return new Promise(function (ok, no) {
+      env.locks.request(CLAIM_LOCK, function () {
         removed = false;
-        var r = fn();
-        return removed ? new Promise(function (ok) { setTimeout(function () { ok(r); }, SETTLE_MS); }) : r;
-      });
+        ok(fn());
+        return removed && new Promise(function (r) { setTimeout(r, SETTLE_MS); });
+      }).catch(no);
     });
   }
   var removed = false;

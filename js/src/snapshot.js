@@ -58,10 +58,10 @@ function read(obj, key, depth, stack, budget) {
 }
 
 // refs number payload objects so the same object delivered twice is recognised in Go.
-var refs = typeof WeakMap === 'function' ? new WeakMap() : null;
+var refs = new WeakMap();
 var nextRef = 1;
 export function refOf(v) {
-  if (!refs || v === null || (typeof v !== 'object' && typeof v !== 'function')) return 0;
+  if (v === null || (typeof v !== 'object' && typeof v !== 'function')) return 0;
   var r = refs.get(v);
   if (!r) { r = nextRef++; refs.set(v, r); }
   return r;
