@@ -18,12 +18,12 @@ var SETTLE_MS = 100;
 // page's random id.
 export function persistence(env) {
   var key = STORED_PREFIX + env.page;
-  var parked = null; // ids written to our key and not taken back since: another page may claim them
+  var parked = null, parkedText; // ids written to our key and not taken back since (another page may claim them), and that record
 
   // write stores entries (oldest first) synchronously, the newest MAX_STORED of them (the record
   // says how many older ones it left out), and returns {written, refused, given}: refused are the
   // entries storage threw on, given the ids of an earlier write another page claimed meanwhile,
-  // which are left out. Nothing pending, or no locks: nothing is touched.
+  // which are left out. Nothing pending, no locks, or the record already written: nothing is touched.
   function write(entries) {
     var out = { written: 0, refused: 0, given: [] };
     if (!entries.length || !env.locks) return out;
@@ -39,15 +39,17 @@ export function persistence(env) {
       return out;
     }
     var keep = entries.filter(function (e) { return out.given.indexOf(e[0]) < 0; });
-    var stored = keep.slice(-MAX_STORED);
-    if (!stored.length) return out;
+    var stored = keep.slice(-MAX_STORED), text = JSON.stringify({ v: 1, page: env.page, omitted: keep.length - stored.length, entries: stored });
+    // pagehide and visibilitychange both come as a page is left: the same record is written once
+    if (!stored.length || parked && text === parkedText) return out;
     try {
-      storage.setItem(key, JSON.stringify({ v: 1, page: env.page, omitted: keep.length - stored.length, entries: stored }));
+      storage.setItem(key, text);
     } catch (e) {
       out.refused = keep.length;
       return out;
     }
     parked = {};
+    parkedText = text;
     for (i = 0; i < stored.length; i++) parked[stored[i][0]] = true;
     out.written = stored.length;
     return out;

@@ -124,6 +124,19 @@ test('hidden again with the earlier write unclaimed: it is replaced, not added t
   assert.deepEqual((await page('b', storage, locks).claim()).entries.map((e) => e[0]), ['a-1', 'a-2']);
 });
 
+test('pagehide then visibilitychange with the same events pending: written once, counted once', async () => {
+  const storage = fakeStorage(), locks = fakeLocks();
+  const a = page('a', storage, locks);
+  assert.deepEqual(a.write([entry('a-1'), entry('a-2')]), { written: 2, refused: 0, given: [] });
+  const ops = storage.ops;
+  assert.deepEqual(a.write([entry('a-1'), entry('a-2')]), { written: 0, refused: 0, given: [] });
+  assert.equal(storage.ops - ops, 1, 'only the check that the key is still there');
+  assert.deepEqual(a.write([entry('a-1'), entry('a-2'), entry('a-3')]), { written: 3, refused: 0, given: [] }, 'another event: written again');
+  assert.deepEqual(await a.takeBack(), []);
+  assert.deepEqual(a.write([entry('a-1'), entry('a-2'), entry('a-3')]), { written: 3, refused: 0, given: [] }, 'taken back, then hidden again: written again');
+  assert.deepEqual((await page('b', storage, locks).claim()).entries.map((e) => e[0]), ['a-1', 'a-2', 'a-3']);
+});
+
 test('storage that throws never reaches the page: refused writes, empty claims, unremovable entries left out', async () => {
   const storage = fakeStorage(), locks = fakeLocks();
   storage.throws.add('setItem');
