@@ -9,7 +9,7 @@ CHROMIUM  ?= /usr/bin/chromium
 # 40 minutes is stopped, its children with it (node's --test-timeout would cap each file, not test).
 NODE_TEST := timeout --kill-after=30s 40m node --test --test-force-exit
 
-.PHONY: build pack test demo bench deps deps-node deps-wrangler deps-chromium deps-firefox deps-webkit test-loader test-leaving test-docs test-budgets test-package test-go test-wasm test-channel test-browser test-examples clean relay-build relay-probe-build relay test-relay bench-relay
+.PHONY: build pack test demo bench deps deps-node deps-wrangler deps-chromium deps-firefox deps-webkit test-loader test-leaving test-docs test-budgets test-package test-go test-wasm test-channel test-browser test-examples clean relay-build relay-probe-build relay test-relay bench-relay bench-leaving
 
 build: deps-node $(DIST)/userpilot-heap-bridge.wasm $(DIST)/userpilot-heap-bridge.js
 
@@ -121,7 +121,12 @@ demo: build
 
 bench: deps build
 	node bench/run.mjs
+	node bench/leaving.mjs
 	$(MAKE) bench-relay
+
+# The pagehide handler's main-thread time with 100 events pending (docs/leaving-the-page.md).
+bench-leaving: deps build
+	node bench/leaving.mjs
 
 clean:
 	rm -rf $(DIST)
