@@ -13,7 +13,7 @@ import (
 
 // The shards' Durable Objects (EventsShard in relay/worker/entry.mjs) call this Go instance
 // through binding.events, synchronously; each call returns a relay.Step as one Uint8Array
-// (stepBytes), and the glue does its I/O (post to Heap, answer, set the alarm):
+// (stepValue), and the glue does its I/O (post to Heap, answer, set the alarm):
 //
 //	offer(env, key, sql, body, now) → step   a request's client and events (relay.EncodeOffer)
 //	due(env, key, sql, now)          → step   the alarm: the next delivery of stored events
