@@ -72,13 +72,27 @@ for (const run of runs) {
   });
   const count = (key) => Number((text.match(new RegExp(`^ℹ ${key} (\\d+)$`, 'm')) || [])[1] || 0);
   results.push({ name: run.name, pass: count('pass'), fail: count('fail'), skipped: count('skipped'),
-    cancelled: count('cancelled'), seconds: Math.round((Date.now() - started) / 1000), code, timedOut });
+    cancelled: count('cancelled'), seconds: Math.round((Date.now() - started) / 1000), code, timedOut,
+    failing: failingTests(text) });
   fs.rmSync(dir, { recursive: true, force: true });
+}
+
+// failingTests reads the spec reporter's closing "failing tests:" list: each entry's name, place and
+// first line of error, so that the last lines of a CI log say which test failed and why.
+function failingTests(output) {
+  const at = output.lastIndexOf('✖ failing tests:');
+  if (at < 0) return [];
+  return output.slice(at).split(/\n(?=test at )/).slice(1).map((entry) => {
+    const [where, name = '', ...rest] = entry.split('\n');
+    const why = rest.map((l) => l.trim()).find((l) => l && !l.startsWith('at ')) || '';
+    return `${name.replace(/^\s*✖\s*/, '')}  [${where.replace('test at ', '')}]\n      ${why.slice(0, 300)}`;
+  });
 }
 
 console.log('\nbrowser tests per engine:');
 for (const r of results) {
   const extra = [r.timedOut && `stopped after ${RUN_MS / 60_000} minutes`, r.skipped && `${r.skipped} skipped`, r.cancelled && `${r.cancelled} cancelled`, r.code && !r.fail && !r.cancelled && `exit code ${r.code}`].filter(Boolean);
   console.log(`  ${r.name.padEnd(24)} ${String(r.pass).padStart(4)} passed ${String(r.fail).padStart(3)} failed${extra.length ? `, ${extra.join(', ')}` : ''}  (${r.seconds} s)`);
+  for (const f of r.failing.slice(0, 10)) console.log(`    ✖ ${f}`);
 }
 process.exit(results.some((r) => r.code !== 0) || !results.length ? 1 : 0);
