@@ -94,7 +94,7 @@ test-channel: build
 CORE_SCENARIOS := orders identity roads consent relay attribution
 ENGINE_SCENARIOS := driver orders identity roads consent stub relay two-way thread load-failure leaving
 BROWSER_TESTS := $(sort $(wildcard test/browser/*.test.mjs))
-test-browser: relay-build deps-chromium deps-firefox deps-webkit
+test-browser: build relay-build deps-chromium deps-firefox deps-webkit
 	node test/browser/engines.mjs \
 		"chromium||$(BROWSER_TESTS)" \
 		"chromium (main thread)|BRIDGE_THREAD=main|$(CORE_SCENARIOS:%=test/browser/%.test.mjs)" \
