@@ -113,7 +113,7 @@ func (a *answerWriter) message(m Message) {
 }
 
 // finish returns the whole answer.
-func (a *answerWriter) finish(s Stats, unmade *Stats, up *ToUserpilotStats, held []int, wake float64, poll bool, need int, persist bool, kept []int) string {
+func (a *answerWriter) finish(s Stats, unmade *Stats, up, upUnmade *ToUserpilotStats, held []int, wake float64, poll bool, need int, persist bool, kept []int) string {
 	b := make([]byte, 0, 256+len(a.calls)+len(a.relays)+len(a.beacons)+len(a.messages))
 	b = append(b, `{"c":[`...)
 	b = append(b, a.calls...)
@@ -140,7 +140,7 @@ func (a *answerWriter) finish(s Stats, unmade *Stats, up *ToUserpilotStats, held
 	b = appendStats(b, s, up)
 	if unmade != nil {
 		b = append(b, `,"z":`...)
-		b = appendStats(b, *unmade, up)
+		b = appendStats(b, *unmade, upUnmade)
 	}
 	b = append(b, `,"w":`...)
 	b = append(b, JSNumberString(wake)...)

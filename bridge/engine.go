@@ -13,6 +13,7 @@ type Engine struct {
 	core     *Bridge
 	answered int       // messages answered so far; the loader numbers answers the same way
 	emitted  []emitted // calls handed to the page, kept until the page has applied their answer
+	upCalls  []int     // for each Userpilot call handed to the page, its answer, kept the same way
 	heap     int       // HeapState bits of the latest message
 	out      answerWriter
 	standby  string // the standby beacons last sent, to send them again only when they change
@@ -142,6 +143,13 @@ func (e *Engine) settle(m message) {
 		}
 	}
 	e.emitted = kept
+	upKept := e.upCalls[:0]
+	for _, answer := range e.upCalls {
+		if answer > m.ack {
+			upKept = append(upKept, answer)
+		}
+	}
+	e.upCalls = upKept
 }
 
 // giveAway handles an InputGiven: the events another page claimed are not made here, whether
@@ -234,17 +242,27 @@ func (e *Engine) finish(now float64) string {
 		}
 	})
 	for _, c := range core.UserpilotCalls() {
+		e.upCalls = append(e.upCalls, e.answered)
 		e.out.userpilotCall(c)
 	}
 	for _, msg := range core.Messages() {
 		e.out.message(msg)
 	}
-	var up *ToUserpilotStats
+	var up, upUnmade *ToUserpilotStats
 	if s, on := core.ToUserpilotStats(); on {
-		up = &s
+		up, upUnmade = &s, &s
+		if n := len(e.upCalls); n > 0 {
+			u := s
+			u.Forwarded -= n
+			u.Pending += n
+			upUnmade = &u
+		}
 	}
 	s := core.Stats()
 	unmade, some := unmadeStats(s, e.emitted)
+	if !some && upUnmade != up {
+		unmade, some = &s, true
+	}
 	if !some {
 		unmade = nil
 	}
@@ -252,7 +270,7 @@ func (e *Engine) finish(now float64) string {
 	if at := core.RecoveredWake(); at > 0 && (wake == 0 || at < wake) {
 		wake = at
 	}
-	return e.out.finish(s, unmade, up, core.Requeued(), wake, core.WaitingForHeap(), e.need(), core.MayPersist(), kept)
+	return e.out.finish(s, unmade, up, upUnmade, core.Requeued(), wake, core.WaitingForHeap(), e.need(), core.MayPersist(), kept)
 }
 
 func sameInts(a, b []int) bool {
@@ -270,6 +288,7 @@ func sameInts(a, b []int) bool {
 // unmadeStats are the counters s as if the calls the page has not yet confirmed were not made,
 // their events pending; some is false when no such call counts. The page shows them while it
 // waits for the module to settle a call it could not make, so stats() never counts on its own.
+// The mirror's counters get the same view in finish: its calls not yet confirmed count as pending.
 func unmadeStats(s Stats, calls []emitted) (unmade *Stats, some bool) {
 	for _, x := range calls {
 		switch x.call.Method {

@@ -334,3 +334,46 @@ func FuzzReadMessage(f *testing.F) {
 
 // The engine's ordering as a page lives it (random pages, the relay, calls given back) is tested
 // against the loader's real channel and this module built for the browser: test/channel/.
+
+// TestEngineUnconfirmedUserpilotCalls tests that a Userpilot call the page has not yet confirmed
+// counts as pending in "z", so that stats() never shows as forwarded a call the page could not make.
+func TestEngineUnconfirmedUserpilotCalls(t *testing.T) {
+	up := func(s map[string]any) string {
+		u := s["toUserpilot"].(map[string]any)
+		return fmt.Sprintf("forwarded %v dropped %v pending %v", u["forwarded"], u["dropped"], u["pending"])
+	}
+	track := []any{"heapcall", "track", 0, 1, 1, "Plan upgraded"}
+	for _, c := range []struct {
+		name, then string
+		failed     []any
+	}{
+		{"made", "forwarded 1 dropped 0 pending 0", nil},
+		{"threw", "forwarded 0 dropped 1 pending 0", []any{"upfailed", "", 0, 2, 2, "track", "userpilot broke"}},
+		{"another user by then", "forwarded 0 dropped 1 pending 0", []any{"upfailed", UpIdentityChanged, 0, 2, 2, "track", "bob"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			e := NewEngine(`[` + mirrorAll + `,"s",0,0]`)
+			a := readAnswer(t, e.Step(msg(1, 0, 1, heapReady, nil, nil, nil, identifyEntry("alice"), track)))
+			if len(a.Userpilot) != 1 || a.Unmade == nil {
+				t.Fatalf("first answer: %s", a.Raw)
+			}
+			if got := up(a.Stats); got != "forwarded 1 dropped 0 pending 0" {
+				t.Fatalf(`"s" %s`, got)
+			}
+			if got := up(a.Unmade); got != "forwarded 0 dropped 0 pending 1" {
+				t.Fatalf(`"z" %s: %s`, got, a.Raw)
+			}
+			if fmt.Sprint(a.Unmade["forwarded"], a.Unmade["pending"]) != fmt.Sprint(a.Stats["forwarded"], a.Stats["pending"]) {
+				t.Fatalf(`"z" changed Heap's counters: %s`, a.Raw)
+			}
+			var entries [][]any
+			if c.failed != nil {
+				entries = append(entries, c.failed)
+			}
+			a = readAnswer(t, e.Step(msg(0, 1, 2, heapReady, nil, nil, nil, entries...)))
+			if a.Unmade != nil || up(a.Stats) != c.then {
+				t.Fatalf("after the page applied the answer: %s, want %s: %s", up(a.Stats), c.then, a.Raw)
+			}
+		})
+	}
+}

@@ -81,8 +81,8 @@ var bounced = [], failed = [], skipped = []; // what became of calls, told with 
 // longer holds them ("h": they went to the relay).
 var owed = Object.create(null), lowest = Infinity;
 // The module counts a call as made when it answers with it. Until the module has answered the
-// message that told it of a call that failed or went back (settleAt), stats() shows its counters
-// as if the calls not yet confirmed were not made ("z").
+// message that told it of a call (to Heap or Userpilot) that failed or went back (settleAt),
+// stats() shows its counters as if the calls not yet confirmed were not made ("z").
 export var settleAt = 0;
 var lastState = -1, need = 1, readyAt = 0;
 export var lastStats = null, unmadeStats = null;
@@ -198,7 +198,7 @@ export function onAnswer(text) {
     settleAt = Infinity;
   }
   applied = number;
-  for (i = 0; i < a.u.length; i++) toUserpilot(a.u[i]);
+  for (i = 0; i < a.u.length; i++) if (!toUserpilot(a.u[i])) settleAt = Infinity;
   for (i = 0; i < a.m.length; i++) say(a.m[i][0], a.m[i][1]);
   for (i = 0; i < a.r.length; i++) relay.apply(null, a.r[i]);
   if (a.b) setStandby(a.b);

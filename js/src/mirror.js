@@ -115,7 +115,8 @@ function heapCall(h, m, args) {
   if (stub || !ownCall) send(stub ? (ownCall ? KIND_OWN_STUB_CALL : KIND_STUB_CALL) : KIND_HEAP_CALL, m, Array.prototype.slice.call(args, 0, 2), a1 || a0);
 }
 
-// toUserpilot makes a call the module answered with on whatever window.userpilot is now.
+// toUserpilot makes a call the module answered with on whatever window.userpilot is now, and
+// returns true when it was made; a call not made is told to the module, which counted it forwarded.
 // c is [method, the user it is bound to, arguments...]: made only while that user is Userpilot's.
 export function toUserpilot(c) {
   if (c[1] !== upUser) return deliver(entry(KIND_USERPILOT_FAILED, UP_IDENTITY_CHANGED, [c[0], upUser], null));
@@ -125,6 +126,7 @@ export function toUserpilot(c) {
   try {
     if (typeof fn !== 'function') throw new Error('window.userpilot.' + c[0] + ' is not a function');
     fn.apply(up, c.slice(2));
+    return true;
   } catch (e) {
     deliver(entry(KIND_USERPILOT_FAILED, '', [c[0], errorText(e)], null));
   } finally {

@@ -149,15 +149,23 @@ test('bad toUserpilot values are named in the console; a Userpilot that throws i
     assert.ok(warnings.some((m) => m.includes(want)), `${want} in ${JSON.stringify(warnings)}`);
   }
   const got = await s.page.evaluate(() => {
-    userpilot.track = function () { throw new Error('userpilot broke'); };
+    // stats() right after the throw, and until the module has heard of it: never counted forwarded.
+    window.before = UserpilotHeapBridge.stats().toUserpilot;
+    window.seen = [];
+    const look = () => { const t = UserpilotHeapBridge.stats().toUserpilot; seen.push(t); if (!t.dropped) setTimeout(look, 0); };
+    userpilot.track = function () { queueMicrotask(look); throw new Error('userpilot broke'); };
     const inner = heap.track;
     heap.track = function () { inner.apply(this, arguments); return 42; };
     return heap.track('Works anyway');
   });
   assert.equal(got, 42, "the app's heap.track returns what Heap's returns");
-  // The module hears of the throw in a second round trip, which stats() does not count as pending:
-  // for that moment the call reads as forwarded (seen in WebKit), so the test waits for the count.
   await s.page.waitForFunction(() => UserpilotHeapBridge.stats().toUserpilot.dropped === 1, null, { timeout: TIMEOUT });
+  const { before, seen } = await s.page.evaluate(() => ({ before, seen }));
+  assert.ok(seen.length > 0, 'stats() was read after the throw');
+  for (const t of seen) {
+    assert.equal(t.forwarded, before.forwarded, `the call that threw read as forwarded: ${JSON.stringify(seen)}`);
+    assert.equal(t.received, t.forwarded + t.dropped + t.pending, JSON.stringify(t));
+  }
   const st = await settled(s);
   assert.deepEqual(st.dropReasons, { userpilot_error: 1 });
   assert.ok(bridgeConsole(s).some((m) => /userpilot\.track threw: userpilot broke/.test(m)));
