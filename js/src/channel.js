@@ -111,7 +111,8 @@ export function flush(all) {
 }
 
 // A Worker that stops answering (killed by the browser, say) would leave events pending forever:
-// after STALL_MS without an answer while messages wait, the module is taken as stopped.
+// after STALL_MS without an answer while messages wait, the module is taken as stopped. The timer
+// runs to STALL_MS after the last sign of life, not a whole STALL_MS more (10 s, not up to 20).
 var STALL_MS = 10000, lastProgress = 0, watchdog = 0;
 function watch() {
   if (watchdog || thread !== 'worker' || !inFlight.length) return;
@@ -120,7 +121,7 @@ function watch() {
     if (!inFlight.length) return;
     if (now() - lastProgress >= STALL_MS) return fail(new Error(PREFIX + 'the module stopped: the Web Worker has not answered for ' + STALL_MS / 1000 + ' s'));
     watch();
-  }, STALL_MS);
+  }, lastProgress + STALL_MS - now());
 }
 
 // progress notes the module as alive (a page back from the back/forward cache was not waiting on it).
