@@ -28,7 +28,7 @@ const runs = process.argv.slice(2).map((arg) => {
 const RUN_MS = Number(process.env.BROWSER_RUN_MINUTES || 35) * 60_000;
 const results = [];
 for (const run of runs) {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'engines-'));
+  const dir = run.oneProcess ? fs.mkdtempSync(path.join(os.tmpdir(), 'engines-')) : null;
   let files = run.files;
   if (run.oneProcess) {
     const entry = path.join(dir, 'scenarios.test.mjs');
@@ -74,7 +74,7 @@ for (const run of runs) {
   results.push({ name: run.name, pass: count('pass'), fail: count('fail'), skipped: count('skipped'),
     cancelled: count('cancelled'), seconds: Math.round((Date.now() - started) / 1000), code, timedOut,
     failing: failingTests(text) });
-  fs.rmSync(dir, { recursive: true, force: true });
+  if (dir) fs.rmSync(dir, { recursive: true, force: true });
 }
 
 // failingTests reads the spec reporter's closing "failing tests:" list: each entry's name, place and
