@@ -142,8 +142,8 @@ $(RELAY_DIR)/app.wasm: $(shell find relay bridge -name '*.go' -not -name '*_test
 	$(GO) run github.com/syumai/workers/cmd/workers-assets-gen -mode=go -o $(RELAY_DIR)
 	GOOS=js GOARCH=wasm $(GO) build $(GOFLAGS_WASM) -o $@ ./relay/worker
 
-# gluegen writes the glue's reader of a Go step (stepOf) from relay/steplayout.go first.
-$(RELAY_DIR)/entry.mjs: relay/worker/entry.mjs relay/steplayout.go internal/gluegen/main.go $(RELAY_DIR)/app.wasm
+# gluegen writes the glue's side of the byte layouts first: stepOf (relay/steplayout.go) and putBucket (relay/bucketlayout.go).
+$(RELAY_DIR)/entry.mjs: relay/worker/entry.mjs relay/steplayout.go relay/bucketlayout.go internal/gluegen/main.go $(RELAY_DIR)/app.wasm
 	$(GO) run ./internal/gluegen -w relay/worker/entry.mjs
 	cp relay/worker/entry.mjs $@
 

@@ -8,7 +8,7 @@
 //	get(key) → true, with tokens, at, fullAt written to scratch | false
 //	put(key, tokens, at, fullAt)            never forgets another key to make room
 //	admit(n, now) → true | unix ms          room for n new keys, forgetting only buckets full again
-//	scratch                                 a Uint8Array of 24 bytes: three little-endian float64s
+//	scratch                                 a Uint8Array of relay.BucketLen bytes (relay/bucketlayout.go)
 //
 // Each get or put is one call with numbers and a key: every crossing into JavaScript, and every
 // object handed back to Go, costs more than the bucket arithmetic around it.
@@ -33,13 +33,13 @@ import (
 type Table struct {
 	obj     js.Value
 	scratch js.Value
-	buf     *[24]byte
+	buf     *[relay.BucketLen]byte
 }
 
 var _ relay.Table = Table{}
 
 // New returns a relay.Store over v, or false when v is not an object with get, put and admit
-// functions and a 24-byte Uint8Array scratch (an absent binding is undefined).
+// functions and a Uint8Array scratch of relay.BucketLen bytes (an absent binding is undefined).
 func New(v js.Value) (relay.Store, bool) {
 	t, ok := newTable(v)
 	if !ok {
@@ -64,10 +64,10 @@ func newTable(v js.Value) (t Table, ok bool) {
 		}
 	}
 	scratch := v.Get("scratch")
-	if !scratch.InstanceOf(js.Global().Get("Uint8Array")) || scratch.Get("byteLength").Int() != 24 {
+	if !scratch.InstanceOf(js.Global().Get("Uint8Array")) || scratch.Get("byteLength").Int() != relay.BucketLen {
 		return Table{}, false
 	}
-	return Table{obj: v, scratch: scratch, buf: new([24]byte)}, true
+	return Table{obj: v, scratch: scratch, buf: new([relay.BucketLen]byte)}, true
 }
 
 // Get returns the bucket saved under key. A missing key, a malformed entry or a throwing get
@@ -82,14 +82,7 @@ func (t Table) Get(key string) (b relay.Bucket, ok bool) {
 		return relay.Bucket{}, false
 	}
 	js.CopyBytesToGo(t.buf[:], t.scratch)
-	var n [3]float64
-	for i := range n {
-		n[i] = math.Float64frombits(littleEndian(t.buf[8*i : 8*i+8]))
-		if math.IsNaN(n[i]) || math.IsInf(n[i], 0) {
-			return relay.Bucket{}, false
-		}
-	}
-	return relay.Bucket{Tokens: n[0], At: int64(n[1]), FullAt: int64(n[2])}, true
+	return relay.ReadBucket(t.buf[:])
 }
 
 // Put saves b under key. A throwing put is ignored: rate limiting is best effort.
@@ -111,13 +104,4 @@ func (t Table) Admit(n int, now int64) (ok bool, freeAt int64) {
 		return false, max(int64(v.Float()), now)
 	}
 	return true, 0
-}
-
-// littleEndian reads 8 bytes as a little-endian uint64.
-func littleEndian(b []byte) uint64 {
-	var u uint64
-	for i := 7; i >= 0; i-- {
-		u = u<<8 | uint64(b[i])
-	}
-	return u
 }
