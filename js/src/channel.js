@@ -74,7 +74,10 @@ var answering = [];
 // holding, while true, keeps answers aside (a page that stored its events waits to learn whether
 // another page claimed them); held are those answers.
 var holding = null, held = [];
-export function holdAnswers(test) { holding = test; }
+// unstore(id) is called just before an event's call: a page taking its stored events back while
+// hidden keeps each in storage until then (persist.js).
+var unstore = null;
+export function holdAnswers(test, beforeCall) { holding = test; unstore = beforeCall; }
 var bounced = [], failed = [], skipped = []; // what became of calls, told with the next message
 // owed: calls given back (window.heap could not take them) -> the message that told the module.
 // No later call is made before they come again, or an answer written after that message no
@@ -188,6 +191,7 @@ export function onAnswer(text) {
   }
   for (i = 0; i < calls.length; i++) {
     seq = calls[i][0];
+    if (answering[i] && unstore) unstore(answering[i].id);
     answering[i] = 0; // before the call: a page cut short in it does not store the event too
     if (seq <= lowest && apply(calls[i])) {
       if (seq in owed) release(seq);

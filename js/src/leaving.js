@@ -20,7 +20,7 @@ export function startLeaving() {
     if (on && navigator.locks.request) store = persistence({ storage: function () { return win.localStorage; }, locks: navigator.locks, page: pageId });
   } catch (e) { /* no Web Locks: nothing is kept */ }
   if (!store) return;
-  holdAnswers(function () { takeBack(); return store.parked(); });
+  holdAnswers(function () { takeBack(); return store.parked(); }, store.unstore);
   win.addEventListener('pagehide', persistPending);
   document.addEventListener('visibilitychange', function () {
     if (document.visibilityState === 'hidden') persistPending(); else takeBack();
@@ -47,11 +47,12 @@ function persistPending() {
 }
 
 // takeBack, once the page is shown again or an answer arrives after a write, takes the stored
-// events back (or learns which another page claimed), then applies the answers held meanwhile.
+// events back (or learns which another page claimed), then applies the answers held meanwhile. A
+// page still hidden applies them under the lock, each event stored until its own call.
 function takeBack() {
   if (takingBack || !store.parked()) return;
   takingBack = 1;
-  store.takeBack().then(function (ids) {
+  store.takeBack(document.visibilityState === 'hidden' && function () { giveAway([]); }).then(function (ids) {
     takingBack = 0;
     giveAway(ids);
   });

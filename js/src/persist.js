@@ -56,19 +56,47 @@ export function persistence(env) {
   }
 
   // takeBack ends a write: under the lock, our key still there is ours again (removed), a key gone
-  // was claimed by another page. It resolves to the ids given away ([] when none).
-  function takeBack() {
+  // was claimed by another page. It resolves to the ids given away ([] when none). With apply (the
+  // page is still hidden, and closing perhaps), our key is not removed: apply makes the held calls
+  // under the lock, and each event leaves the record just before its own call (unstore), so a page
+  // ended during a slow call leaves the events not yet called to the next page.
+  function takeBack(apply) {
     if (!parked) return Promise.resolve([]);
     return locked(function () {
       var ids = parked ? Object.keys(parked) : [];
-      parked = null;
       var storage = env.storage();
-      if (storage.getItem(key) === null) return ids;
-      remove(storage, key);
+      if (storage.getItem(key) === null) {
+        parked = null;
+        return ids;
+      }
+      if (apply) {
+        owning = true;
+        try { apply(); } finally { owning = false; }
+      } else {
+        parked = null;
+        remove(storage, key);
+      }
       return [];
     }).catch(function () {
       return []; // storage went away: nothing left there to claim either
     });
+  }
+
+  // unstore takes the event id out of our record, inside takeBack's apply only (under the lock);
+  // the record goes when it is empty, or when storage will not take it rewritten.
+  var owning = false;
+  function unstore(id) {
+    if (!owning || !parked || !parked[id]) return;
+    delete parked[id];
+    var storage = env.storage(), r = JSON.parse(parkedText);
+    r.entries = r.entries.filter(function (e) { return e[0] !== id; });
+    parkedText = JSON.stringify(r);
+    removed = true;
+    try {
+      if (r.entries.length) return storage.setItem(key, parkedText);
+    } catch (e) { /* removed below: the event must not stay stored as its call is made */ }
+    parked = null;
+    storage.removeItem(key);
   }
 
   // claim takes every other page's key under the lock. It resolves to {entries, overflow,
@@ -119,7 +147,7 @@ export function persistence(env) {
   var removed = false;
   function remove(storage, k) { storage.removeItem(k); removed = true; }
 
-  return { write: write, takeBack: takeBack, claim: claim, parked: function () { return !!parked; } };
+  return { write: write, takeBack: takeBack, claim: claim, unstore: unstore, parked: function () { return !!parked && !owning; } };
 }
 
 // readRecord parses a stored record; anything else reads as empty (the module checks each entry).

@@ -141,7 +141,17 @@ const USERPILOT = script(`(function () {
     else if (how === 'form') { var f = document.getElementById('form'), u = new URL(next, location.href); f.action = u.pathname; f.elements.user.value = u.searchParams.get('user') || 'alice'; f.submit(); }
     else if (how === 'reload') location.reload();
   };
+  // A beacon says the page got pagehide, after the bridge's own listener (added later), with the
+  // last event it emitted, the bridge's counters and whether storage holds that event then: a lost
+  // event whose page never got pagehide was lost with the page (the browser ended it).
+  function hidden() {
+    var id = window.lastEmitted, st = UserpilotHeapBridge.stats(), stored = 0;
+    for (var i = 0; i < localStorage.length; i++) { var k = localStorage.key(i); if (k.indexOf('userpilot-heap-bridge') === 0 && (localStorage.getItem(k) || '').indexOf('"id",' + id + ',') >= 0) stored++; }
+    navigator.sendBeacon('/pagehide?' + new URLSearchParams({ id: id, stored: stored, persisted: st.persisted, pending: st.pending, forwarded: st.forwarded, received: st.received }), '');
+  }
   window.emitAndLeave = function (id, how, next) {
+    if (!window.lastEmitted) addEventListener('pagehide', hidden);
+    window.lastEmitted = id;
     if (window.trace) trace('emit ' + id + ' ' + JSON.stringify(UserpilotHeapBridge.stats()));
     userpilot.emit('completed', { id: id, token: 't' });
     if (how) leave(how, next);
@@ -319,7 +329,10 @@ for (const mode of MODES) {
       // is still in storage.
       const byBeacon = new Set(requestLog.filter((u) => u.includes('/recorded?')).map((u) => Number(new URL(u).searchParams.get('id'))));
       const stillStored = await tab.evaluate((p) => Object.keys(localStorage).filter((k) => k.startsWith(p)).length, STORED);
-      report(busy ? 'closed, busy' : 'tab closed', mode, t, `; of those lost, recorded by beacon ${ids.filter((id) => byBeacon.has(id) && !rec.some((c) => c.m === 'track' && c.id === id)).length}; keys left in storage ${stillStored}`);
+      const hidden = new Set(requestLog.filter((u) => u.includes('/pagehide?')).map((u) => Number(new URL(u).searchParams.get('id'))));
+      const lost = ids.filter((id) => !rec.some((c) => c.m === 'track' && c.id === id));
+      report(busy ? 'closed, busy' : 'tab closed', mode, t, `; of those lost, recorded by beacon ${lost.filter((id) => byBeacon.has(id)).length}, whose tab got pagehide ${lost.filter((id) => hidden.has(id)).length}; keys left in storage ${stillStored}`);
+      for (const id of lost) for (const near of [id - 1, id, id + 1, id + 2]) console.log(`# lost ${id}, page ${near}: ${requestLog.filter((u) => u.includes('/pagehide?') && new URL(u).searchParams.get('id') === String(near)).map((u) => new URL(u).search).join(' ') || 'no pagehide'}`);
       if (TRACE && t.lost) {
         console.log('failed writes: ' + requestLog.filter((u) => /failed\?/.test(u)).join('\n'));
         closed.forEach((c, i) => { if (c.errors.length || c.console.length) console.log(`closed tab ${i}: errors ${c.errors.map((e) => e.stack).join(' | ')} console ${JSON.stringify(c.console)}`); });

@@ -97,6 +97,38 @@ test('a page never claims its own key; shown again, it takes it back', async () 
   assert.deepEqual((await page('b', storage, locks).claim()).entries, []);
 });
 
+test('still hidden when an answer comes: each event stays stored until just before its own call, under the lock', async () => {
+  const storage = fakeStorage(), locks = fakeLocks();
+  const a = page('a', storage, locks);
+  a.write([entry('a-1'), entry('a-2'), entry('a-3')]);
+  a.unstore('a-1'); // outside takeBack: storage is not touched
+  const ids = (k) => JSON.parse(storage.getItem(k)).entries.map((e) => e[0]);
+  assert.deepEqual(ids('userpilot-heap-bridge:pending:a'), ['a-1', 'a-2', 'a-3']);
+  const seen = [];
+  const given = await a.takeBack(() => {
+    assert.equal(a.parked(), false, 'the held calls are made, not held again');
+    a.unstore('a-1');
+    seen.push(ids('userpilot-heap-bridge:pending:a')); // what a page ended now would leave
+    a.unstore('a-2');
+    seen.push(ids('userpilot-heap-bridge:pending:a'));
+  });
+  assert.deepEqual(given, []);
+  assert.deepEqual(seen, [['a-2', 'a-3'], ['a-3']]);
+  assert.equal(a.parked(), true, 'a-3, not called yet, stays stored');
+  assert.deepEqual((await page('b', storage, locks).claim()).entries.map((e) => e[0]), ['a-3']);
+  assert.deepEqual(await a.takeBack(() => assert.fail('the key was claimed')), ['a-3']);
+  assert.equal(a.parked(), false);
+});
+
+test('still hidden, every event called: the record is removed', async () => {
+  const storage = fakeStorage(), locks = fakeLocks();
+  const a = page('a', storage, locks);
+  a.write([entry('a-1')]);
+  await a.takeBack(() => a.unstore('a-1'));
+  assert.equal(a.parked(), false);
+  assert.deepEqual(storage.keys(), []);
+});
+
 test('a page in the back/forward cache whose key was claimed learns which ids it gave away', async () => {
   const storage = fakeStorage(), locks = fakeLocks();
   const a = page('a', storage, locks);
