@@ -91,12 +91,12 @@ export function persistence(env) {
     var storage = env.storage(), r = JSON.parse(parkedText);
     r.entries = r.entries.filter(function (e) { return e[0] !== id; });
     parkedText = JSON.stringify(r);
-    removed = true;
+    removed = true; // rewritten, the record lost an entry: other tabs must see it as a removal
     try {
       if (r.entries.length) return storage.setItem(key, parkedText);
     } catch (e) { /* removed below: the event must not stay stored as its call is made */ }
     parked = null;
-    storage.removeItem(key);
+    remove(storage, key);
   }
 
   // claim takes every other page's key under the lock. It resolves to {entries, overflow,

@@ -224,6 +224,12 @@ async function calls(tab) {
   return text.split('\n').filter(Boolean).map((l) => JSON.parse(l));
 }
 
+// trackBeacons are the beacons the fake heap.track sends as it begins, as [{id, user}]: a page
+// stopped inside heap.track (Firefox stops a closing tab's script where it is) made the call,
+// though its record may be cut short (docs/leaving-the-page.md).
+const trackBeacons = () => requestLog.filter((u) => u.includes('/tracking?'))
+  .map((u) => new URL(u).searchParams).map((q) => ({ id: Number(q.get('id')), user: q.get('user') }));
+
 // settled waits until the tab's bridge holds nothing (stored events decided, calls made).
 async function settled(tab) {
   await tab.waitForFunction(() => {
@@ -297,11 +303,7 @@ for (const mode of MODES) {
         }
         await settled(tab);
         const rec = await calls(tab);
-        // A page stopped inside heap.track (Firefox stops a closing tab's script where it is) made the
-      // call, though its record may be cut short: its beacon counts (docs/leaving-the-page.md).
-      const began = requestLog.filter((u) => u.includes('/tracking?')).map((u) => new URL(u).searchParams).map((q) => ({ id: Number(q.get('id')), user: q.get('user') }));
-      const t = tally(rec, ids, () => 'alice', began);
-      const cut = ids.filter((id) => began.some((c) => c.id === id) && !rec.some((c) => c.m === 'track' && c.id === id)).length;
+        const t = tally(rec, ids, () => 'alice', trackBeacons());
         report(how, mode, t);
         if (TRACE && t.lost) await printTraces(tab, rec, ids);
         assert.deepEqual(tab.errors, []);
@@ -334,9 +336,7 @@ for (const mode of MODES) {
       }
       await settled(tab);
       const rec = await calls(tab);
-      // A page stopped inside heap.track (Firefox stops a closing tab's script where it is) made the
-      // call, though its record may be cut short: its beacon counts (docs/leaving-the-page.md).
-      const began = requestLog.filter((u) => u.includes('/tracking?')).map((u) => new URL(u).searchParams).map((q) => ({ id: Number(q.get('id')), user: q.get('user') }));
+      const began = trackBeacons();
       const t = tally(rec, ids, () => 'alice', began);
       const cut = ids.filter((id) => began.some((c) => c.id === id) && !rec.some((c) => c.m === 'track' && c.id === id)).length;
       // Which was lost, the event or the page's record of its call: the record also goes by beacon, and
